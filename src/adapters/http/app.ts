@@ -1,0 +1,55 @@
+import express, { type Express } from 'express'
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { Accounts } from '../../auth/accounts.ts'
+import type { StatusBoard } from '../../app/status-board.ts'
+import { AppError } from '../../domain/errors.ts'
+import type { Fleet } from '../../domain/fleet.ts'
+import type { ReadingStore, RecordStore } from '../../ports.ts'
+import { errorHandler } from './error-handler.ts'
+import { adminRoutes } from './routes/admin.ts'
+import { authRoutes } from './routes/auth.ts'
+import { stationRoutes } from './routes/stations.ts'
+
+export interface HttpDeps {
+  accounts: Accounts
+  fleet: Fleet
+  board: StatusBoard
+  readings: ReadingStore
+  records: RecordStore
+  registry: Registry
+  health: () => unknown
+  log: Logger
+  /** extra routers (alerts, incidents, dashboard) mounted before the 404 */
+  extra?: express.Router[]
+  secureCookie?: boolean
+}
+
+/** The REST API: thin routes over the services; one error middleware at the end. */
+export function createHttpApp(deps: HttpDeps): Express {
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('etag', false)
+  app.use(express.json({ limit: '64kb' }))
+  app.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff')
+    res.setHeader('Referrer-Policy', 'no-referrer')
+    next()
+  })
+
+  app.get('/api/health', (_req, res) => {
+    res.setHeader('Cache-Control', 'no-store')
+    res.json(deps.health())
+  })
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', deps.registry.contentType)
+    res.send(await deps.registry.metrics())
+  })
+  app.use(authRoutes(deps.accounts, deps.secureCookie ?? false))
+  app.use(stationRoutes(deps))
+  app.use(adminRoutes(deps.accounts, deps.records))
+  for (const r of deps.extra ?? []) app.use(r)
+  app.use('/api', (req, _res, next) => next(new AppError('NOT_FOUND', `no route ${req.method} ${req.originalUrl}`)))
+  app.use(errorHandler(deps.log))
+  return app
+}

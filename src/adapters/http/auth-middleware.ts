@@ -1,0 +1,53 @@
+import type { NextFunction, Request, Response } from 'express'
+import type { IncomingMessage } from 'node:http'
+import type { Accounts, User } from '../../auth/accounts.ts'
+import { hasRole, type Role } from '../../auth/roles.ts'
+import { AppError } from '../../domain/errors.ts'
+
+export const SESSION_COOKIE = 'sw_session'
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    user?: User
+  }
+}
+
+/** Bearer header first, then the session cookie; `?token=` only where a header cannot be set (WebSocket). */
+export function tokenOf(req: IncomingMessage, allowQuery = false): string | undefined {
+  const auth = req.headers.authorization
+  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim() || undefined
+  const cookie = readCookie(req.headers.cookie, SESSION_COOKIE)
+  if (cookie) return cookie
+  if (allowQuery) {
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    return url.searchParams.get('token') ?? undefined
+  }
+  return undefined
+}
+
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=')
+    if (i > 0 && part.slice(0, i).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(i + 1).trim())
+      } catch {
+        return undefined
+      }
+    }
+  }
+  return undefined
+}
+
+/** 401 without a valid token, 403 when the user's role is below `role`. */
+export function requireRole(accounts: Accounts, role: Role) {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const token = tokenOf(req)
+    const user = token ? accounts.authenticate(token) : undefined
+    if (!user) return next(new AppError('UNAUTHENTICATED', token ? 'invalid or expired token' : 'login required'))
+    if (!hasRole(user.role, role)) return next(new AppError('FORBIDDEN', `needs role ${role} (you are ${user.role})`))
+    req.user = user
+    next()
+  }
+}

@@ -1,0 +1,105 @@
+import { Aedes, type Client, type PublishPacket, type Subscription } from 'aedes'
+import { createServer, type Server } from 'node:net'
+import type { Logger } from 'pino'
+import { verifySecret } from '../../auth/secret-hash.ts'
+import type { Fleet } from '../../domain/fleet.ts'
+import type { Ingest } from '../../ingest/ingest.ts'
+import { deviceTopic, parseDeviceTopic } from '../../ingest/topics.ts'
+
+// AuthErrorCode is a type-only const enum in aedes' types.
+const BAD_USERNAME_OR_PASSWORD = 4
+const NOT_AUTHORIZED = 5
+
+export interface MqttBroker {
+  aedes: Aedes
+  server: Server
+  connectedDevices(): number
+  close(): Promise<void>
+}
+
+/**
+ * The embedded broker: authenticates devices against their station file, lets
+ * each one publish only to its own state/status topics and subscribe only to its
+ * own cmd topic, and hands accepted payloads to ingest.
+ */
+export async function createMqttBroker(fleet: Fleet, ingest: Ingest, log: Logger): Promise<MqttBroker> {
+  const deviceOf = new WeakMap<Client, string>()
+  let connected = 0
+
+  const aedes = await Aedes.createBroker({
+    // Device ids are up to 63 characters; client ids are free-form but bounded.
+    maxClientsIdLength: 128,
+    connectTimeout: 10_000,
+    drainTimeout: 10_000,
+
+    authenticate(client, username, password, done) {
+      const found = username ? fleet.device(username) : undefined
+      const ok = found !== undefined && password !== undefined && verifySecret(found.device.secretHash, password.toString('utf8'))
+      if (!ok) {
+        log.warn({ device: username ?? null, clientId: client.id }, 'mqtt connect refused: bad credentials')
+        const err = Object.assign(new Error('bad username or password'), { returnCode: username ? BAD_USERNAME_OR_PASSWORD : NOT_AUTHORIZED })
+        return done(err as Parameters<typeof done>[0], false)
+      }
+      deviceOf.set(client, username!)
+      done(null, true)
+    },
+
+    authorizePublish(client, packet, callback) {
+      const deviceId = client ? deviceOf.get(client) : undefined
+      if (!client || !deviceId) return callback(new Error('not a device'))
+      const topic = parseDeviceTopic(packet.topic)
+      const own = fleet.device(deviceId)!
+      if (!topic || topic.device !== deviceId || topic.station !== own.station.model.id || topic.kind === 'cmd') {
+        // Publishing elsewhere is a misbehaving or compromised device: drop and disconnect (contract §3).
+        ingest.refuse(deviceId, packet.topic, 'acl', `not allowed to publish to ${packet.topic}`)
+        log.warn({ device: deviceId, topic: packet.topic }, 'mqtt publish refused: not the device’s own topic')
+        return callback(new Error('publish not authorized'))
+      }
+      const outcome = ingest.handle(deviceId, topic.kind, packet.topic, packet.payload as Buffer)
+      if (!outcome.ok) {
+        log.info({ device: deviceId, topic: packet.topic, reason: outcome.reason }, 'reading rejected')
+        // A bad payload is dropped but the device stays connected: never retain it.
+        dropPayload(packet)
+      }
+      callback(null)
+    },
+
+    authorizeSubscribe(client, sub, callback) {
+      const deviceId = deviceOf.get(client)
+      const own = deviceId ? fleet.device(deviceId) : undefined
+      if (!deviceId || !own || sub.topic !== deviceTopic(own.station.model.id, deviceId, 'cmd')) {
+        log.warn({ device: deviceId ?? null, topic: sub.topic }, 'mqtt subscribe refused: only the device’s own cmd topic')
+        if (deviceId) ingest.refuse(deviceId, sub.topic, 'acl', `not allowed to subscribe to ${sub.topic}`)
+        return callback(null, null)
+      }
+      callback(null, { ...sub, qos: Math.min(sub.qos, 1) as Subscription['qos'] })
+    },
+
+    // Devices never receive each other's readings: only cmd is ever delivered.
+    authorizeForward(client, packet) {
+      const deviceId = deviceOf.get(client)
+      return deviceId && packet.topic.endsWith(`/devices/${deviceId}/cmd`) ? packet : null
+    },
+  })
+
+  aedes.on('client', () => connected++)
+  aedes.on('clientDisconnect', () => connected--)
+  aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'))
+  aedes.on('connectionError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'mqtt connection error'))
+
+  const server = createServer(aedes.handle)
+  return {
+    aedes,
+    server,
+    connectedDevices: () => connected,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close()
+        aedes.close(() => resolve())
+      }),
+  }
+}
+
+function dropPayload(packet: PublishPacket): void {
+  packet.retain = false
+}

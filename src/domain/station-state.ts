@@ -1,0 +1,294 @@
+import type { AuditEvent } from './audit-event.ts'
+import type { DeviceStatus, StateReading } from './readings.ts'
+import type { StationModel, Subject } from './station-model.ts'
+
+export interface DoorLive { open: boolean; since: number }
+export interface KeyLive { present: boolean; slot: string | null; takenBy?: string; since: number }
+export interface ItemLive { present?: boolean; count?: number; since: number }
+export interface DeviceLive {
+  /** true = heard from and not since declared gone (will, online:false or heartbeat lost) */
+  online: boolean
+  since: number
+  lastSeen?: number
+  battery?: number
+  rssi?: number
+  fw?: string
+  tamper?: boolean
+  /** newest device `ts` applied to the live state: older readings are history only */
+  lastTs?: number
+  /** recent accepted `seq:ts` pairs, to drop QoS 1 redeliveries */
+  recent: string[]
+}
+
+export interface ApplyResult {
+  events: AuditEvent[]
+  /** subjects whose live value changed or was re-confirmed, for the rules of those subjects only */
+  touched: Subject[]
+}
+
+const RECENT_LIMIT = 32
+
+/** The live, mutable picture of one station. Pure: time comes in as arguments. */
+export class StationState {
+  readonly doors = new Map<string, DoorLive>()
+  readonly keys = new Map<string, KeyLive>()
+  readonly items = new Map<string, ItemLive>()
+  readonly devices = new Map<string, DeviceLive>()
+  /** keybox device → slot → key in it */
+  readonly slots = new Map<string, Map<string, string | null>>()
+
+  constructor(readonly model: StationModel) {}
+
+  isDuplicate(deviceId: string, seq: number, ts: number): boolean {
+    return this.devices.get(deviceId)?.recent.includes(`${seq}:${ts}`) ?? false
+  }
+
+  isOutOfOrder(deviceId: string, ts: number): boolean {
+    const last = this.devices.get(deviceId)?.lastTs
+    return last !== undefined && ts < last
+  }
+
+  /** Records that a message was accepted, for duplicate detection (history-only messages included). */
+  remember(deviceId: string, seq: number, ts: number, now: number): void {
+    const dev = this.device(deviceId, now)
+    dev.recent.push(`${seq}:${ts}`)
+    if (dev.recent.length > RECENT_LIMIT) dev.recent.shift()
+  }
+
+  applyState(deviceId: string, reading: StateReading, now: number): ApplyResult {
+    const out: ApplyResult = { events: [], touched: [] }
+    this.markHeard(deviceId, now, out)
+    const dev = this.devices.get(deviceId)!
+    dev.lastTs = Math.max(dev.lastTs ?? reading.ts, reading.ts)
+    switch (reading.type) {
+      case 'door':
+        this.applyDoor(deviceId, reading.open, now, out)
+        break
+      case 'keybox':
+        this.applyKeybox(deviceId, reading.slots, reading.user, now, out)
+        break
+      case 'equipment':
+        this.applyItems(deviceId, reading.items, now, out)
+        break
+    }
+    return out
+  }
+
+  applyStatus(deviceId: string, status: DeviceStatus, now: number): ApplyResult {
+    const out: ApplyResult = { events: [], touched: [] }
+    if (status.online) this.markHeard(deviceId, now, out)
+    else this.markOffline(deviceId, now, out, 'device reported offline')
+    const dev = this.devices.get(deviceId)!
+    if (status.battery !== undefined) dev.battery = status.battery
+    if (status.rssi !== undefined) dev.rssi = status.rssi
+    if (status.fw !== undefined) dev.fw = status.fw
+    if (status.tamper !== undefined) dev.tamper = status.tamper
+    if (!out.touched.includes(`device:${deviceId}`)) out.touched.push(`device:${deviceId}`)
+    return out
+  }
+
+  /** Nothing heard for too long: the device is treated as gone, its subjects become stale. */
+  markSilent(deviceId: string, now: number): ApplyResult {
+    const out: ApplyResult = { events: [], touched: [] }
+    this.markOffline(deviceId, now, out, 'no heartbeat')
+    return out
+  }
+
+  /** The subjects a device reports on, which go stale with it. */
+  subjectsOf(deviceId: string): Subject[] {
+    const d = this.model.devices.get(deviceId)
+    if (!d) return []
+    if (d.type === 'door') return [`door:${d.door}`]
+    if (d.type === 'keybox') return Object.values(d.slots).map((k) => `key:${k}` as const)
+    return d.items.map((i) => `item:${i}` as const)
+  }
+
+  isDeviceOnline(deviceId: string | undefined): boolean {
+    return deviceId !== undefined && (this.devices.get(deviceId)?.online ?? false)
+  }
+
+  /** A subject whose device is offline or has never reported: its value cannot be confirmed. */
+  isStale(subject: Subject): boolean {
+    const [type, id] = subject.split(':') as [string, string]
+    switch (type) {
+      case 'door':
+        return !this.doors.has(id) || !this.isDeviceOnline(this.model.deviceOfDoor(id))
+      case 'key':
+        return !this.keys.has(id) || !this.isDeviceOnline(this.model.homeOfKey(id)?.device)
+      case 'item':
+        return !this.items.has(id) || !this.isDeviceOnline(this.model.deviceOfItem(id))
+      default:
+        return false
+    }
+  }
+
+  /** Keys that open `door` and are out of the box (known, not stale). */
+  keysOutFor(door: string): { id: string; takenBy?: string }[] {
+    return this.model
+      .keysOpening(door)
+      .flatMap((k) => {
+        const live = this.keys.get(k.id)
+        return live && !live.present ? [{ id: k.id, ...(live.takenBy !== undefined ? { takenBy: live.takenBy } : {}) }] : []
+      })
+  }
+
+  private device(deviceId: string, now: number): DeviceLive {
+    let dev = this.devices.get(deviceId)
+    if (!dev) {
+      dev = { online: false, since: now, recent: [] }
+      this.devices.set(deviceId, dev)
+    }
+    return dev
+  }
+
+  private markHeard(deviceId: string, now: number, out: ApplyResult): void {
+    const dev = this.device(deviceId, now)
+    dev.lastSeen = now
+    if (!dev.online) {
+      dev.online = true
+      dev.since = now
+      out.events.push({ t: now, station: this.model.id, kind: 'device-online', subject: `device:${deviceId}`, device: deviceId })
+      out.touched.push(`device:${deviceId}`, ...this.subjectsOf(deviceId))
+    }
+  }
+
+  private markOffline(deviceId: string, now: number, out: ApplyResult, why: string): void {
+    const dev = this.device(deviceId, now)
+    if (dev.online) {
+      dev.online = false
+      dev.since = now
+      out.events.push({ t: now, station: this.model.id, kind: 'device-offline', subject: `device:${deviceId}`, device: deviceId, detail: why })
+      out.touched.push(`device:${deviceId}`, ...this.subjectsOf(deviceId))
+    }
+  }
+
+  private applyDoor(deviceId: string, open: boolean, now: number, out: ApplyResult): void {
+    const cfg = this.model.devices.get(deviceId)
+    if (cfg?.type !== 'door') return
+    const prev = this.doors.get(cfg.door)
+    const subject = `door:${cfg.door}` as const
+    if (!prev || prev.open !== open) {
+      this.doors.set(cfg.door, { open, since: now })
+      // The first report of a closed door is not an event: nobody did anything.
+      if (prev || open) {
+        const keysOut = open ? this.keysOutFor(cfg.door) : []
+        const users = keysOut.flatMap((k) => (k.takenBy ? [k.takenBy] : []))
+        out.events.push({
+          t: now,
+          station: this.model.id,
+          kind: open ? 'door-opened' : 'door-closed',
+          subject,
+          device: deviceId,
+          ...(users[0] !== undefined ? { user: users[0] } : {}),
+          ...(open ? { detail: keysOut.length ? `keys out: ${keysOut.map((k) => k.id + (k.takenBy ? ` (${k.takenBy})` : '')).join(', ')}` : 'no key out' } : {}),
+        })
+      }
+    }
+    if (!out.touched.includes(subject)) out.touched.push(subject)
+  }
+
+  private applyKeybox(deviceId: string, reported: Record<string, string | null>, user: string | undefined, now: number, out: ApplyResult): void {
+    let slots = this.slots.get(deviceId)
+    if (!slots) this.slots.set(deviceId, (slots = new Map()))
+    const affected = new Set<string>()
+    for (const [slot, key] of Object.entries(reported)) {
+      const before = slots.get(slot)
+      if (before) affected.add(before)
+      if (key) affected.add(key)
+      // A slot's own key is affected too: it may be reported for the first time as absent.
+      const home = this.slotKey(deviceId, slot)
+      if (home) affected.add(home)
+      slots.set(slot, key)
+    }
+    for (const key of affected) {
+      const where = this.whereIsKey(key)
+      const prev = this.keys.get(key)
+      const subject = `key:${key}` as const
+      const known = where !== undefined || this.isHomeSlotReported(key)
+      if (!known) continue
+      const present = where !== undefined
+      const slot = where ?? null
+      if (!prev || prev.present !== present || prev.slot !== slot) {
+        const next: KeyLive = { present, slot, since: prev && prev.present === present ? prev.since : now }
+        if (!present) {
+          const takenBy = prev && !prev.present ? prev.takenBy : user
+          if (takenBy !== undefined) next.takenBy = takenBy
+        }
+        this.keys.set(key, next)
+        if (prev ? prev.present !== present : !present) {
+          out.events.push({
+            t: now,
+            station: this.model.id,
+            kind: present ? 'key-returned' : 'key-taken',
+            subject,
+            device: deviceId,
+            ...(user !== undefined ? { user } : {}),
+          })
+        }
+      }
+      if (!out.touched.includes(subject)) out.touched.push(subject)
+    }
+  }
+
+  private applyItems(deviceId: string, items: Record<string, boolean | number>, now: number, out: ApplyResult): void {
+    for (const [id, value] of Object.entries(items)) {
+      const prev = this.items.get(id)
+      const subject = `item:${id}` as const
+      if (typeof value === 'number') {
+        if (!prev || prev.count !== value) {
+          this.items.set(id, { count: value, since: now })
+          if (prev) out.events.push({ t: now, station: this.model.id, kind: 'count-changed', subject, device: deviceId, value, detail: `${prev.count ?? '?'} → ${value}` })
+        }
+      } else if (!prev || prev.present !== value) {
+        this.items.set(id, { present: value, since: now })
+        // A first report of "present" is the normal state, not an event.
+        if (prev || !value) out.events.push({ t: now, station: this.model.id, kind: value ? 'item-returned' : 'item-removed', subject, device: deviceId })
+      }
+      if (!out.touched.includes(subject)) out.touched.push(subject)
+    }
+  }
+
+  private slotKey(deviceId: string, slot: string): string | undefined {
+    const d = this.model.devices.get(deviceId)
+    return d?.type === 'keybox' ? d.slots[slot] : undefined
+  }
+
+  private whereIsKey(key: string): string | undefined {
+    for (const slots of this.slots.values()) for (const [slot, k] of slots) if (k === key) return slot
+    return undefined
+  }
+
+  private isHomeSlotReported(key: string): boolean {
+    const home = this.model.homeOfKey(key)
+    return home !== undefined && (this.slots.get(home.device)?.has(home.slot) ?? false)
+  }
+
+  /** Serialisable snapshot, for restoring the live picture after a restart. */
+  toJSON(): StationSnapshot {
+    return {
+      doors: Object.fromEntries(this.doors),
+      keys: Object.fromEntries(this.keys),
+      items: Object.fromEntries(this.items),
+      devices: Object.fromEntries(this.devices),
+      slots: Object.fromEntries([...this.slots].map(([d, s]) => [d, Object.fromEntries(s)])),
+    }
+  }
+
+  /** Restores a snapshot, keeping only what the current configuration still knows. */
+  restore(snap: StationSnapshot): void {
+    const m = this.model
+    for (const [id, v] of Object.entries(snap.doors ?? {})) if (m.doors.has(id)) this.doors.set(id, v)
+    for (const [id, v] of Object.entries(snap.keys ?? {})) if (m.keys.has(id)) this.keys.set(id, v)
+    for (const [id, v] of Object.entries(snap.items ?? {})) if (m.items.has(id)) this.items.set(id, v)
+    for (const [id, v] of Object.entries(snap.devices ?? {})) if (m.devices.has(id)) this.devices.set(id, { ...v, recent: v.recent ?? [] })
+    for (const [id, s] of Object.entries(snap.slots ?? {})) if (m.devices.get(id)?.type === 'keybox') this.slots.set(id, new Map(Object.entries(s)))
+  }
+}
+
+export interface StationSnapshot {
+  doors?: Record<string, DoorLive>
+  keys?: Record<string, KeyLive>
+  items?: Record<string, ItemLive>
+  devices?: Record<string, DeviceLive>
+  slots?: Record<string, Record<string, string | null>>
+}

@@ -1,0 +1,122 @@
+import { z } from 'zod'
+
+/** Ids are used in MQTT topics, URLs and InfluxDB tags, so they stay plain. */
+export const idSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must match ^[a-z0-9][a-z0-9-]{0,62}$')
+
+const secretHashSchema = z
+  .string()
+  .regex(/^sha256:[0-9a-f]{16,}:[0-9a-f]{64}$/, 'must be sha256:<salt, ≥16 hex>:<64 hex digest>')
+
+export const rulesSchema = z
+  .object({
+    doorOpenMaxSeconds: z.number().positive().default(600),
+    keyOverdueSeconds: z.number().positive().default(14400),
+    equipmentMissingSeconds: z.number().positive().default(1800),
+    heartbeatSeconds: z.number().positive().default(60),
+    batteryLowPercent: z.number().min(0).max(100).default(20),
+    escalateAfterSeconds: z.number().positive().default(300),
+  })
+  .strict()
+
+const doorDeviceSchema = z
+  .object({ id: idSchema, type: z.literal('door'), door: idSchema, secretHash: secretHashSchema, name: z.string().optional() })
+  .strict()
+const keyboxDeviceSchema = z
+  .object({
+    id: idSchema,
+    type: z.literal('keybox'),
+    slots: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,16}$/, 'slot names are 1-16 letters, digits, - or _'), idSchema),
+    secretHash: secretHashSchema,
+    name: z.string().optional(),
+  })
+  .strict()
+const equipmentDeviceSchema = z
+  .object({ id: idSchema, type: z.literal('equipment'), items: z.array(idSchema).min(1), secretHash: secretHashSchema, name: z.string().optional() })
+  .strict()
+
+export const deviceSchema = z.discriminatedUnion('type', [doorDeviceSchema, keyboxDeviceSchema, equipmentDeviceSchema])
+
+export const stationSchema = z
+  .object({
+    id: idSchema,
+    name: z.string().min(1),
+    timezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai').default('Asia/Shanghai'),
+    doors: z.array(z.object({ id: idSchema, name: z.string().min(1) }).strict()),
+    keys: z.array(
+      z.object({ id: idSchema, name: z.string().min(1), opens: z.array(idSchema).min(1), holder: z.string().min(1).optional() }).strict(),
+    ),
+    equipment: z.array(
+      z
+        .object({
+          id: idSchema,
+          name: z.string().min(1),
+          category: z.string().min(1),
+          kind: z.enum(['professional', 'supply']),
+          /** present → the item is counted, and below `min` is low stock */
+          min: z.number().int().nonnegative().optional(),
+        })
+        .strict(),
+    ),
+    devices: z.array(deviceSchema),
+    rules: rulesSchema.default(rulesSchema.parse({})),
+  })
+  .strict()
+  .superRefine(checkReferences)
+
+export type StationConfig = z.infer<typeof stationSchema>
+export type DeviceConfig = z.infer<typeof deviceSchema>
+export type Rules = z.infer<typeof rulesSchema>
+export type DoorConfig = StationConfig['doors'][number]
+export type KeyConfig = StationConfig['keys'][number]
+export type ItemConfig = StationConfig['equipment'][number]
+export type DeviceType = DeviceConfig['type']
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Cross-references inside one file; cross-file uniqueness is checked by the loader. */
+function checkReferences(s: { doors: { id: string }[]; keys: { id: string; opens: string[] }[]; equipment: { id: string }[]; devices: DeviceConfig[] }, ctx: z.RefinementCtx): void {
+  const doors = new Set<string>()
+  s.doors.forEach((d, i) => (doors.has(d.id) ? ctx.addIssue({ code: 'custom', path: ['doors', i, 'id'], message: `duplicate door id "${d.id}"` }) : doors.add(d.id)))
+  const keys = new Set<string>()
+  s.keys.forEach((k, i) => {
+    if (keys.has(k.id)) ctx.addIssue({ code: 'custom', path: ['keys', i, 'id'], message: `duplicate key id "${k.id}"` })
+    keys.add(k.id)
+    k.opens.forEach((d, j) => {
+      if (!doors.has(d)) ctx.addIssue({ code: 'custom', path: ['keys', i, 'opens', j], message: `unknown door "${d}"` })
+    })
+  })
+  const items = new Set<string>()
+  s.equipment.forEach((e, i) => (items.has(e.id) ? ctx.addIssue({ code: 'custom', path: ['equipment', i, 'id'], message: `duplicate item id "${e.id}"` }) : items.add(e.id)))
+  const deviceIds = new Set<string>()
+  const coveredItems = new Map<string, string>()
+  const coveredKeys = new Map<string, string>()
+  const coveredDoors = new Map<string, string>()
+  s.devices.forEach((d, i) => {
+    if (deviceIds.has(d.id)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `duplicate device id "${d.id}"` })
+    deviceIds.add(d.id)
+    if (d.type === 'door') {
+      if (!doors.has(d.door)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'door'], message: `unknown door "${d.door}"` })
+      else if (coveredDoors.has(d.door)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'door'], message: `door "${d.door}" already has device "${coveredDoors.get(d.door)}"` })
+      coveredDoors.set(d.door, d.id)
+    } else if (d.type === 'keybox') {
+      for (const [slot, key] of Object.entries(d.slots)) {
+        if (!keys.has(key)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'slots', slot], message: `unknown key "${key}"` })
+        else if (coveredKeys.has(key)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'slots', slot], message: `key "${key}" already has a slot on "${coveredKeys.get(key)}"` })
+        coveredKeys.set(key, d.id)
+      }
+    } else {
+      d.items.forEach((item, j) => {
+        if (!items.has(item)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'items', j], message: `unknown item "${item}"` })
+        else if (coveredItems.has(item)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'items', j], message: `item "${item}" is already read by "${coveredItems.get(item)}"` })
+        coveredItems.set(item, d.id)
+      })
+    }
+  })
+}

@@ -1,0 +1,110 @@
+import type { ApplyResult, StationState } from '../domain/station-state.ts'
+import { parseJsonObject, parseStateReading, parseStatus } from '../domain/readings.ts'
+import type { Clock, ReadingStore, RecordStore } from '../ports.ts'
+import { pointFromStatus, pointsFromReading } from './points.ts'
+import type { Fleet } from '../domain/fleet.ts'
+
+export type RejectKind = 'acl' | 'too-large' | 'not-json' | 'invalid' | 'duplicate' | 'out-of-order'
+export type IngestOutcome = { ok: true; historyOnly?: boolean } | { ok: false; kind: RejectKind; reason: string }
+
+export interface IngestObserver {
+  accepted(kind: 'state' | 'status'): void
+  rejected(kind: RejectKind): void
+}
+
+/** Called after the live state of a station changed, for rules and live push. */
+export type ChangeListener = (station: StationState, result: ApplyResult) => void
+
+/**
+ * The hot path: validate → apply to the live state → queue for the store → notify.
+ * Synchronous and allocation-light; the store batches its own writes.
+ */
+export class Ingest {
+  private readonly listeners: ChangeListener[] = []
+  private readonly knownKeys = new Map<string, Set<string>>()
+
+  constructor(
+    private readonly fleet: Fleet,
+    private readonly readings: ReadingStore,
+    private readonly records: RecordStore,
+    private readonly clock: Clock,
+    private readonly observer: IngestObserver,
+  ) {}
+
+  onChange(listener: ChangeListener): void {
+    this.listeners.push(listener)
+  }
+
+  /** A message on a device's own `state` or `status` topic (the broker checked the ACL). */
+  handle(deviceId: string, kind: 'state' | 'status', topic: string, payload: Uint8Array): IngestOutcome {
+    const found = this.fleet.device(deviceId)
+    if (!found) return this.refuse(deviceId, topic, 'acl', `unknown device ${deviceId}`)
+    const { station, device } = found
+    const now = this.clock.now()
+
+    const json = parseJsonObject(payload)
+    if (!json.ok) return this.refuse(deviceId, topic, json.reason.startsWith('payload too large') ? 'too-large' : 'not-json', json.reason)
+
+    if (kind === 'status') {
+      const status = parseStatus(json.value)
+      if (!status.ok) return this.refuse(deviceId, topic, 'invalid', status.reason)
+      this.readings.write([pointFromStatus(station.model.id, device, status.value, now)])
+      this.publish(station, station.applyStatus(deviceId, status.value, now))
+      this.observer.accepted('status')
+      return { ok: true }
+    }
+
+    const reading = parseStateReading(device, json.value, station.model.items, this.keysOf(station))
+    if (!reading.ok) return this.refuse(deviceId, topic, 'invalid', reading.reason)
+    const { seq, ts } = reading.value
+    if (station.isDuplicate(deviceId, seq, ts)) return this.refuse(deviceId, topic, 'duplicate', `duplicate: seq ${seq} with ts ${ts} was already accepted`)
+
+    this.readings.write(pointsFromReading(station.model, device, reading.value, now))
+    station.remember(deviceId, seq, ts, now)
+    this.observer.accepted('state')
+    if (station.isOutOfOrder(deviceId, ts)) {
+      // Kept as history; the live state already reflects something newer.
+      this.records.appendReject({ t: now, device: deviceId, topic, reason: `out of order: ts ${ts} is older than the live state; stored as history only` })
+      this.observer.rejected('out-of-order')
+      this.saveSnapshot(station)
+      return { ok: true, historyOnly: true }
+    }
+    this.publish(station, station.applyState(deviceId, reading.value, now))
+    return { ok: true }
+  }
+
+  /** Marks a device offline after its heartbeat was lost (called by the rule timers). */
+  markSilent(deviceId: string): void {
+    const found = this.fleet.device(deviceId)
+    if (!found) return
+    const now = this.clock.now()
+    const result = found.station.markSilent(deviceId, now)
+    if (result.events.length) {
+      this.readings.write([pointFromStatus(found.station.model.id, found.device, { online: false }, now)])
+      this.publish(found.station, result)
+    }
+  }
+
+  /** Records a refusal decided elsewhere (the broker's ACL) the same way as ours. */
+  refuse(deviceId: string, topic: string, kind: RejectKind, reason: string): IngestOutcome {
+    this.records.appendReject({ t: this.clock.now(), device: deviceId, topic, reason })
+    this.observer.rejected(kind)
+    return { ok: false, kind, reason }
+  }
+
+  private publish(station: StationState, result: ApplyResult): void {
+    if (result.events.length) this.records.appendEvents(result.events)
+    this.saveSnapshot(station)
+    for (const l of this.listeners) l(station, result)
+  }
+
+  private saveSnapshot(station: StationState): void {
+    this.records.saveSnapshot(station.model.id, () => station.toJSON())
+  }
+
+  private keysOf(station: StationState): Set<string> {
+    let keys = this.knownKeys.get(station.model.id)
+    if (!keys) this.knownKeys.set(station.model.id, (keys = new Set(station.model.keys.keys())))
+    return keys
+  }
+}

@@ -1,0 +1,36 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { IngestObserver, RejectKind } from '../ingest/ingest.ts'
+
+/** Everything /metrics exposes; one registry per service instance so tests can run several. */
+export function createMetrics() {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'stationwatch_process_' })
+  const accepted = new Counter({ name: 'stationwatch_messages_accepted_total', help: 'Device messages accepted', labelNames: ['topic'] as const, registers: [registry] })
+  const rejected = new Counter({ name: 'stationwatch_messages_rejected_total', help: 'Device messages refused, by reason', labelNames: ['reason'] as const, registers: [registry] })
+  const connected = new Gauge({ name: 'stationwatch_connected_devices', help: 'Devices connected to the MQTT broker', registers: [registry] })
+  const alerts = new Gauge({ name: 'stationwatch_alerts', help: 'Alerts by state', labelNames: ['state'] as const, registers: [registry] })
+  const storeWrite = new Histogram({
+    name: 'stationwatch_store_write_seconds',
+    help: 'Time to write one batch to the store',
+    labelNames: ['store'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  })
+  const storeBatch = new Histogram({ name: 'stationwatch_store_batch_points', help: 'Rows per store write batch', labelNames: ['store'] as const, buckets: [1, 10, 100, 1000, 5000, 10000], registers: [registry] })
+  const spool = new Gauge({ name: 'stationwatch_spool_depth', help: 'Readings waiting in the spool for the store', registers: [registry] })
+  const wsClients = new Gauge({ name: 'stationwatch_ws_clients', help: 'Live push clients connected to /ws', registers: [registry] })
+  const wsDropped = new Counter({ name: 'stationwatch_ws_clients_dropped_total', help: 'Live push clients dropped for being slow or unresponsive', labelNames: ['reason'] as const, registers: [registry] })
+
+  // Every reason appears from the start, at zero, so dashboards and alerts can rely on it.
+  for (const r of ['acl', 'too-large', 'not-json', 'invalid', 'duplicate', 'out-of-order'] satisfies RejectKind[]) rejected.inc({ reason: r }, 0)
+  for (const t of ['state', 'status']) accepted.inc({ topic: t }, 0)
+  for (const s of ['active', 'acknowledged', 'resolved']) alerts.set({ state: s }, 0)
+
+  const ingestObserver: IngestObserver = {
+    accepted: (topic) => accepted.inc({ topic }),
+    rejected: (reason) => rejected.inc({ reason }),
+  }
+  return { registry, ingestObserver, accepted, rejected, connected, alerts, storeWrite, storeBatch, spool, wsClients, wsDropped }
+}
+
+export type Metrics = ReturnType<typeof createMetrics>

@@ -1,0 +1,61 @@
+import type { AuditEvent } from './domain/audit-event.ts'
+import type { StationSnapshot } from './domain/station-state.ts'
+
+/** Measurement names and tag/field sets of contract §7; the embedded store mirrors them. */
+export type Measurement = 'door' | 'key' | 'item' | 'device' | 'alert'
+
+export interface Point {
+  measurement: Measurement
+  /** server receive time, ms since the epoch */
+  t: number
+  station: string
+  /** `door:main`, `key:key-main-1`, …; what history is asked by */
+  subject: string
+  tags: Record<string, string>
+  fields: Record<string, number | boolean | string | null>
+}
+
+export interface HistoryQuery {
+  station: string
+  subject: string
+  from: number
+  to: number
+  /** bucket width in ms; each bucket reports its last value */
+  step?: number
+  limit: number
+  /** presence and open/closed come back as booleans, counts as numbers */
+  valueType: 'boolean' | 'number'
+}
+
+export interface HistoryPoint { t: number; v: boolean | number | null }
+
+export interface StoreHealth { kind: 'influx' | 'embedded'; ok: boolean; spooled: number; error?: string }
+
+/** Where readings go: the embedded store by default, InfluxDB when configured. */
+export interface ReadingStore {
+  readonly kind: 'influx' | 'embedded'
+  /** Queues points; written in batches, never one disk write per message. */
+  write(points: Point[]): void
+  history(q: HistoryQuery): Promise<HistoryPoint[]>
+  /** Resolves when everything queued so far is durable. */
+  flush(): Promise<void>
+  health(): StoreHealth
+  close(): Promise<void>
+}
+
+export interface EventQuery { station: string; from?: number; to?: number; limit: number; kinds?: string[]; subject?: string; user?: string }
+export interface Reject { t: number; device: string; topic: string; reason: string }
+
+/** The service's own records: always in the embedded database under DATA_DIR. */
+export interface RecordStore {
+  appendEvents(events: AuditEvent[]): void
+  queryEvents(q: EventQuery): AuditEvent[]
+  appendReject(r: Reject): void
+  queryRejects(limit: number): Reject[]
+  /** `snap` is called when the batch commits, so many changes cost one serialisation. */
+  saveSnapshot(station: string, snap: () => StationSnapshot): void
+  loadSnapshots(): Map<string, StationSnapshot>
+}
+
+export interface Clock { now(): number }
+export const systemClock: Clock = { now: () => Date.now() }

@@ -1,0 +1,164 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { createServer, type Server as HttpServer } from 'node:http'
+import type { AddressInfo, Server } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import pino, { type Logger } from 'pino'
+import { createWebSocketStream, WebSocketServer } from 'ws'
+import { BatchWriter } from './adapters/embedded/batch-writer.ts'
+import { openDatabase } from './adapters/embedded/database.ts'
+import { EmbeddedReadingStore } from './adapters/embedded/embedded-reading-store.ts'
+import { EmbeddedRecordStore } from './adapters/embedded/record-store.ts'
+import { createHttpApp } from './adapters/http/app.ts'
+import { createMqttBroker } from './adapters/mqtt/broker.ts'
+import { LivePush } from './adapters/ws/live-push.ts'
+import { StatusBoard } from './app/status-board.ts'
+import { Accounts } from './auth/accounts.ts'
+import { verifySecret } from './auth/secret-hash.ts'
+import { ConfigError, parseEnv, type Env } from './config/env.ts'
+import { loadStations } from './config/stations.ts'
+import { Fleet } from './domain/fleet.ts'
+import type { StationConfig } from './domain/station.ts'
+import { Ingest } from './ingest/ingest.ts'
+import { createMetrics } from './observability/metrics.ts'
+import { systemClock, type Clock } from './ports.ts'
+
+export interface ServiceOptions {
+  env: Record<string, string | undefined>
+  logger?: Logger
+  clock?: Clock
+}
+
+export interface RunningService {
+  mqttPort: number
+  httpPort: number
+  env: Env
+  log: Logger
+  /** Stops accepting, flushes what is buffered, closes the store. */
+  stop(): Promise<void>
+}
+
+const DEMO_SECRETS = fileURLToPath(new URL('../simulator/demo-secrets.json', import.meta.url))
+
+/** The composition root: config → store → domain → ingest → broker, HTTP and live push. */
+export async function startService(opts: ServiceOptions): Promise<RunningService> {
+  const env = parseEnv(opts.env)
+  const log = opts.logger ?? pino({ level: env.LOG_LEVEL, base: { service: 'stationwatch' } })
+  const clock = opts.clock ?? systemClock
+  const { stations } = loadStations(env.STATIONS)
+  warnAboutDemoSecrets(stations, log)
+
+  const metrics = createMetrics()
+  const db = openDatabase(env.DATA_DIR)
+  const writer = new BatchWriter(db)
+  writer.onCommit = (ms, rows) => {
+    metrics.storeWrite.observe({ store: 'embedded' }, ms / 1000)
+    metrics.storeBatch.observe({ store: 'embedded' }, rows)
+  }
+  const records = new EmbeddedRecordStore(db, writer)
+  const readings = new EmbeddedReadingStore(db, writer)
+  const accounts = new Accounts(db, env.SESSION_TTL_SECONDS * 1000)
+  const generated = await accounts.bootstrapAdmin(env.ADMIN_USER, env.ADMIN_PASSWORD)
+  if (generated) log.warn({ username: env.ADMIN_USER, password: generated }, 'generated the administrator password; it is shown only this once')
+
+  const fleet = new Fleet(stations)
+  const snapshots = records.loadSnapshots()
+  for (const [id, snap] of snapshots) fleet.stations.get(id)?.restore(snap)
+
+  const ingest = new Ingest(fleet, readings, records, clock, metrics.ingestObserver)
+  const board = new StatusBoard(fleet)
+  ingest.onChange((station) => board.touch(station.model.id))
+
+  const broker = await createMqttBroker(fleet, ingest, log)
+  const live = new LivePush(accounts, { statuses: () => board.all(), openAlerts: () => [] as { station: string }[] }, {
+    onClients: (n) => metrics.wsClients.set(n),
+    onDropped: (reason) => metrics.wsDropped.inc({ reason }),
+  }, log)
+  board.onStatus((s) => live.pushStation(s))
+
+  const health = () => {
+    const store = readings.health()
+    metrics.connected.set(broker.connectedDevices())
+    metrics.spool.set(store.spooled)
+    return {
+      status: store.ok && store.spooled === 0 ? 'ok' : 'degraded',
+      mqtt: { clients: broker.connectedDevices() },
+      store: { kind: store.kind, ok: store.ok, spooled: store.spooled },
+    }
+  }
+  const app = createHttpApp({ accounts, fleet, board, readings, records, registry: metrics.registry, health, log })
+  const http = createServer(app)
+  const mqttOverWs = new WebSocketServer({ noServer: true })
+  mqttOverWs.on('connection', (socket, req) => broker.aedes.handle(createWebSocketStream(socket) as never, req as never))
+  http.on('upgrade', (req, socket, head) => {
+    const path = (req.url ?? '').split('?')[0]
+    if (path === '/ws') return live.handleUpgrade(req, socket, head)
+    if (path === '/mqtt') return mqttOverWs.handleUpgrade(req, socket, head, (ws) => mqttOverWs.emit('connection', ws, req))
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n')
+  })
+  // Keep the gauge of connected devices current for /metrics scrapes too.
+  broker.aedes.on('client', () => metrics.connected.set(broker.connectedDevices()))
+  broker.aedes.on('clientDisconnect', () => metrics.connected.set(broker.connectedDevices()))
+
+  try {
+    await listen(broker.server, env.MQTT_PORT, env.HOST, 'MQTT_PORT')
+    await listen(http, env.HTTP_PORT, env.HOST, 'HTTP_PORT')
+  } catch (err) {
+    broker.server.close()
+    http.close()
+    await broker.close()
+    writer.close()
+    db.close()
+    throw err
+  }
+  const mqttPort = (broker.server.address() as AddressInfo).port
+  const httpPort = (http.address() as AddressInfo).port
+  log.info({ mqttPort, httpPort, host: env.HOST, stations: stations.length, devices: fleet.deviceCount, store: readings.kind }, 'listening')
+
+  let stopping: Promise<void> | undefined
+  const stop = () =>
+    (stopping ??= (async () => {
+      log.info('stopping: no new connections, flushing')
+      live.close()
+      mqttOverWs.close()
+      await closeServer(http)
+      await broker.close()
+      await readings.close()
+      writer.close()
+      db.close()
+      log.info('stopped')
+    })())
+  return { mqttPort, httpPort, env, log, stop }
+}
+
+function listen(server: Server | HttpServer, port: number, host: string, name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      reject(new ConfigError(`${name}=${port}: cannot listen on ${host}:${port} (${err.code === 'EADDRINUSE' ? 'address already in use' : err.code ?? err.message})`))
+    }
+    server.once('error', onError)
+    server.listen(port, host, () => {
+      server.off('error', onError)
+      resolve()
+    })
+  })
+}
+
+function closeServer(server: HttpServer): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve())
+    server.closeAllConnections()
+  })
+}
+
+/** Demo secrets are public (they ship with the simulator): say so loudly if they guard real devices. */
+function warnAboutDemoSecrets(stations: StationConfig[], log: Logger): void {
+  if (!existsSync(DEMO_SECRETS)) return
+  let secrets: Record<string, string>
+  try {
+    secrets = JSON.parse(readFileSync(DEMO_SECRETS, 'utf8')) as Record<string, string>
+  } catch {
+    return
+  }
+  const demo = stations.flatMap((s) => s.devices.filter((d) => typeof secrets[d.id] === 'string' && verifySecret(d.secretHash, secrets[d.id]!)).map((d) => d.id))
+  if (demo.length) log.warn({ devices: demo }, `${demo.length} device(s) use the public demo secrets from simulator/demo-secrets.json; generate real ones with "npx stationwatch secret" before deploying`)
+}
