@@ -59,3 +59,13 @@ export interface RecordStore {
 
 export interface Clock { now(): number }
 export const systemClock: Clock = { now: () => Date.now() }
+
+/** Timers, injectable so tests can drive rule deadlines with a fake clock. */
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+}
+export const systemTimers: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+}

@@ -6,10 +6,15 @@ import pino, { type Logger } from 'pino'
 import { createWebSocketStream, WebSocketServer } from 'ws'
 import { BatchWriter } from './adapters/embedded/batch-writer.ts'
 import { openDatabase } from './adapters/embedded/database.ts'
-import { EmbeddedReadingStore } from './adapters/embedded/embedded-reading-store.ts'
 import { EmbeddedRecordStore } from './adapters/embedded/record-store.ts'
+import { EmbeddedAlertStore } from './adapters/embedded/embedded-alert-store.ts'
 import { createHttpApp } from './adapters/http/app.ts'
+import { alertRoutes } from './adapters/http/routes/alerts.ts'
+import { WebhookSender } from './adapters/webhook/webhook-sender.ts'
+import { AlertEngine } from './alerts/alert-engine.ts'
+import type { Alert, AlertChange } from './alerts/alert.ts'
 import { createMqttBroker } from './adapters/mqtt/broker.ts'
+import { createReadingStore } from './adapters/reading-store-factory.ts'
 import { LivePush } from './adapters/ws/live-push.ts'
 import { StatusBoard } from './app/status-board.ts'
 import { Accounts } from './auth/accounts.ts'
@@ -20,12 +25,14 @@ import { Fleet } from './domain/fleet.ts'
 import type { StationConfig } from './domain/station.ts'
 import { Ingest } from './ingest/ingest.ts'
 import { createMetrics } from './observability/metrics.ts'
-import { systemClock, type Clock } from './ports.ts'
+import { systemClock, systemTimers, type Clock, type Point, type Timers } from './ports.ts'
+import type { AuditEvent } from './domain/audit-event.ts'
 
 export interface ServiceOptions {
   env: Record<string, string | undefined>
   logger?: Logger
   clock?: Clock
+  timers?: Timers
 }
 
 export interface RunningService {
@@ -55,7 +62,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     metrics.storeBatch.observe({ store: 'embedded' }, rows)
   }
   const records = new EmbeddedRecordStore(db, writer)
-  const readings = new EmbeddedReadingStore(db, writer)
+  const readings = await createReadingStore(env, { db, writer, metrics, log })
   const accounts = new Accounts(db, env.SESSION_TTL_SECONDS * 1000)
   const generated = await accounts.bootstrapAdmin(env.ADMIN_USER, env.ADMIN_PASSWORD)
   if (generated) log.warn({ username: env.ADMIN_USER, password: generated }, 'generated the administrator password; it is shown only this once')
@@ -66,26 +73,59 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
   const ingest = new Ingest(fleet, readings, records, clock, metrics.ingestObserver)
   const board = new StatusBoard(fleet)
-  ingest.onChange((station) => board.touch(station.model.id))
+  const alertStore = new EmbeddedAlertStore(db)
+  const engine = new AlertEngine(fleet, alertStore, clock, opts.timers ?? systemTimers, (device) => ingest.markSilent(device))
+  board.useAlerts({
+    forcedDoors: (s) => engine.forcedDoors(s),
+    unresolvedCount: (s) => engine.unresolvedCount(s),
+    openIncident: (s) => engine.openIncident(s),
+  })
+  ingest.annotate = (station, events) => {
+    const incident = engine.openIncident(station.model.id)
+    if (incident) for (const e of events) if (!e.kind.startsWith('device-')) e.incident = incident.id
+  }
+  ingest.onChange((station, result) => {
+    engine.handleChange(station, result)
+    board.touch(station.model.id)
+  })
 
   const broker = await createMqttBroker(fleet, ingest, log)
-  const live = new LivePush(accounts, { statuses: () => board.all(), openAlerts: () => [] as { station: string }[] }, {
+  const live = new LivePush<Alert>(accounts, { statuses: () => board.all(), openAlerts: () => engine.openAlerts() }, {
     onClients: (n) => metrics.wsClients.set(n),
     onDropped: (reason) => metrics.wsDropped.inc({ reason }),
   }, log)
   board.onStatus((s) => live.pushStation(s))
 
+  const webhook = new WebhookSender(env.WEBHOOK_URL, log, (ok) => metrics.webhookAttempts.inc({ result: ok ? 'ok' : 'failed' }))
+  engine.onAlert((alert, change, by) => {
+    const t = clock.now()
+    readings.write([alertPoint(alert, t)])
+    records.appendEvents([alertEvent(alert, change, t, by)])
+    live.pushAlert(alert)
+    webhook.send({ type: 'alert', change, alert, ...(by ? { by } : {}) })
+    board.touch(alert.station)
+    log.info({ alert: alert.id, station: alert.station, rule: alert.rule, subject: alert.subject, change, by }, `alert ${change}`)
+  })
+  engine.start()
+
   const health = () => {
     const store = readings.health()
     metrics.connected.set(broker.connectedDevices())
     metrics.spool.set(store.spooled)
+    const counts = engine.countsByState()
+    metrics.alerts.set({ state: 'active' }, counts.active)
+    metrics.alerts.set({ state: 'acknowledged' }, counts.acknowledged)
+    metrics.webhookPending.set(webhook.state.pending)
     return {
-      status: store.ok && store.spooled === 0 ? 'ok' : 'degraded',
+      status: store.ok && store.spooled === 0 && !webhook.state.failing ? 'ok' : 'degraded',
       mqtt: { clients: broker.connectedDevices() },
-      store: { kind: store.kind, ok: store.ok, spooled: store.spooled },
+      store: { kind: store.kind, ok: store.ok, spooled: store.spooled, ...(store.error ? { error: store.error } : {}) },
+      alerts: { ...counts, pendingDeadlines: engine.pendingDeadlines },
+      webhook: webhook.state,
     }
   }
-  const app = createHttpApp({ accounts, fleet, board, readings, records, registry: metrics.registry, health, log })
+  metrics.onScrape(health)
+  const app = createHttpApp({ accounts, fleet, board, readings, records, registry: metrics.registry, health, log, extra: [alertRoutes(accounts, engine, alertStore)] })
   const http = createServer(app)
   const mqttOverWs = new WebSocketServer({ noServer: true })
   mqttOverWs.on('connection', (socket, req) => broker.aedes.handle(createWebSocketStream(socket) as never, req as never))
@@ -122,12 +162,40 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       mqttOverWs.close()
       await closeServer(http)
       await broker.close()
+      engine.stop()
+      await webhook.stop()
       await readings.close()
       writer.close()
       db.close()
       log.info('stopped')
     })())
   return { mqttPort, httpPort, env, log, stop }
+}
+
+function alertPoint(a: Alert, t: number): Point {
+  return {
+    measurement: 'alert',
+    t,
+    station: a.station,
+    subject: `alert:${a.subject}`,
+    tags: { station: a.station, rule: a.rule, severity: a.severity },
+    fields: { id: a.id, state: a.state, subject: a.subject, escalated: a.escalated },
+  }
+}
+
+function alertEvent(a: Alert, change: AlertChange, t: number, by: string | undefined): AuditEvent {
+  const note = change === 'acknowledged' ? a.ackNote : change === 'resolved' ? a.resolveNote : undefined
+  return {
+    t,
+    station: a.station,
+    kind: `alert-${change}`,
+    subject: a.subject,
+    device: a.subject.startsWith('device:') ? a.subject.slice(7) : '',
+    ...(by ? { user: by } : {}),
+    value: a.id,
+    detail: `${a.rule}: ${a.message}${note ? ` — ${note}` : ''}`,
+    ...(a.incident ? { incident: a.incident } : {}),
+  }
 }
 
 function listen(server: Server | HttpServer, port: number, host: string, name: string): Promise<void> {

@@ -2,9 +2,22 @@ import type { AuditEvent } from './audit-event.ts'
 import type { DeviceStatus, StateReading } from './readings.ts'
 import type { StationModel, Subject } from './station-model.ts'
 
-export interface DoorLive { open: boolean; since: number }
+export interface DoorLive {
+  open: boolean
+  since: number
+  /** true = it opened while no key that opens it was out of the box */
+  forced?: boolean
+  /** keys that were out (and who took them) when it opened: who is likely inside */
+  keysOut?: { id: string; takenBy?: string }[]
+}
 export interface KeyLive { present: boolean; slot: string | null; takenBy?: string; since: number }
-export interface ItemLive { present?: boolean; count?: number; since: number }
+export interface ItemLive {
+  present?: boolean
+  count?: number
+  since: number
+  /** when a counted item went below its minimum; cleared at or above it */
+  lowSince?: number
+}
 export interface DeviceLive {
   /** true = heard from and not since declared gone (will, online:false or heartbeat lost) */
   online: boolean
@@ -14,6 +27,10 @@ export interface DeviceLive {
   rssi?: number
   fw?: string
   tamper?: boolean
+  /** when the battery went below the station's threshold; cleared 5 points above it */
+  batteryLowSince?: number
+  /** when tamper last went true; a new tamper episode is a new alert */
+  tamperSince?: number
   /** newest device `ts` applied to the live state: older readings are history only */
   lastTs?: number
   /** recent accepted `seq:ts` pairs, to drop QoS 1 redeliveries */
@@ -79,10 +96,19 @@ export class StationState {
     if (status.online) this.markHeard(deviceId, now, out)
     else this.markOffline(deviceId, now, out, 'device reported offline')
     const dev = this.devices.get(deviceId)!
-    if (status.battery !== undefined) dev.battery = status.battery
+    if (status.battery !== undefined) {
+      dev.battery = status.battery
+      // Hysteresis: low below the threshold, recovered only 5 points above it.
+      const threshold = this.model.rules.batteryLowPercent
+      if (status.battery < threshold) dev.batteryLowSince ??= now
+      else if (status.battery >= threshold + 5) delete dev.batteryLowSince
+    }
     if (status.rssi !== undefined) dev.rssi = status.rssi
     if (status.fw !== undefined) dev.fw = status.fw
-    if (status.tamper !== undefined) dev.tamper = status.tamper
+    if (status.tamper !== undefined) {
+      if (status.tamper && !dev.tamper) dev.tamperSince = now
+      dev.tamper = status.tamper
+    }
     if (!out.touched.includes(`device:${deviceId}`)) out.touched.push(`device:${deviceId}`)
     return out
   }
@@ -168,10 +194,10 @@ export class StationState {
     const prev = this.doors.get(cfg.door)
     const subject = `door:${cfg.door}` as const
     if (!prev || prev.open !== open) {
-      this.doors.set(cfg.door, { open, since: now })
+      const keysOut = open ? this.keysOutFor(cfg.door) : []
+      this.doors.set(cfg.door, open ? { open, since: now, forced: keysOut.length === 0, keysOut } : { open, since: now })
       // The first report of a closed door is not an event: nobody did anything.
       if (prev || open) {
-        const keysOut = open ? this.keysOutFor(cfg.door) : []
         const users = keysOut.flatMap((k) => (k.takenBy ? [k.takenBy] : []))
         out.events.push({
           t: now,
@@ -236,7 +262,10 @@ export class StationState {
       const subject = `item:${id}` as const
       if (typeof value === 'number') {
         if (!prev || prev.count !== value) {
-          this.items.set(id, { count: value, since: now })
+          const min = this.model.items.get(id)?.min ?? 0
+          const next: ItemLive = { count: value, since: now }
+          if (value < min) next.lowSince = prev?.lowSince ?? now
+          this.items.set(id, next)
           if (prev) out.events.push({ t: now, station: this.model.id, kind: 'count-changed', subject, device: deviceId, value, detail: `${prev.count ?? '?'} → ${value}` })
         }
       } else if (!prev || prev.present !== value) {

@@ -21,6 +21,8 @@ export type ChangeListener = (station: StationState, result: ApplyResult) => voi
  */
 export class Ingest {
   private readonly listeners: ChangeListener[] = []
+  /** lets the alert engine tag events (e.g. with the open incident) before they are recorded */
+  annotate: ((station: StationState, events: ApplyResult['events']) => void) | undefined
   private readonly knownKeys = new Map<string, Set<string>>()
 
   constructor(
@@ -93,7 +95,10 @@ export class Ingest {
   }
 
   private publish(station: StationState, result: ApplyResult): void {
-    if (result.events.length) this.records.appendEvents(result.events)
+    if (result.events.length) {
+      this.annotate?.(station, result.events)
+      this.records.appendEvents(result.events)
+    }
     this.saveSnapshot(station)
     for (const l of this.listeners) l(station, result)
   }

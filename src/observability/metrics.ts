@@ -21,6 +21,12 @@ export function createMetrics() {
   const wsClients = new Gauge({ name: 'stationwatch_ws_clients', help: 'Live push clients connected to /ws', registers: [registry] })
   const wsDropped = new Counter({ name: 'stationwatch_ws_clients_dropped_total', help: 'Live push clients dropped for being slow or unresponsive', labelNames: ['reason'] as const, registers: [registry] })
 
+  const webhookAttempts = new Counter({ name: 'stationwatch_webhook_attempts_total', help: 'Webhook deliveries attempted, by result', labelNames: ['result'] as const, registers: [registry] })
+  const webhookPending = new Gauge({ name: 'stationwatch_webhook_pending', help: 'Alert changes waiting for the webhook', registers: [registry] })
+  const scrapeHooks: (() => void)[] = []
+  // Gauges that mirror live numbers are refreshed when scraped.
+  new Gauge({ name: 'stationwatch_up', help: '1 while the service runs', registers: [registry], collect() { for (const h of scrapeHooks) h(); this.set(1) } })
+
   // Every reason appears from the start, at zero, so dashboards and alerts can rely on it.
   for (const r of ['acl', 'too-large', 'not-json', 'invalid', 'duplicate', 'out-of-order'] satisfies RejectKind[]) rejected.inc({ reason: r }, 0)
   for (const t of ['state', 'status']) accepted.inc({ topic: t }, 0)
@@ -30,7 +36,9 @@ export function createMetrics() {
     accepted: (topic) => accepted.inc({ topic }),
     rejected: (reason) => rejected.inc({ reason }),
   }
-  return { registry, ingestObserver, accepted, rejected, connected, alerts, storeWrite, storeBatch, spool, wsClients, wsDropped }
+  for (const r of ['ok', 'failed']) webhookAttempts.inc({ result: r }, 0)
+  const onScrape = (hook: () => void) => scrapeHooks.push(hook)
+  return { registry, ingestObserver, webhookAttempts, webhookPending, onScrape, accepted, rejected, connected, alerts, storeWrite, storeBatch, spool, wsClients, wsDropped }
 }
 
 export type Metrics = ReturnType<typeof createMetrics>

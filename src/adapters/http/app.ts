@@ -1,4 +1,5 @@
 import express, { type Express } from 'express'
+import { fileURLToPath } from 'node:url'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { Accounts } from '../../auth/accounts.ts'
@@ -50,6 +51,9 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use(adminRoutes(deps.accounts, deps.records))
   for (const r of deps.extra ?? []) app.use(r)
   app.use('/api', (req, _res, next) => next(new AppError('NOT_FOUND', `no route ${req.method} ${req.originalUrl}`)))
+  // The dashboard: static files, no build step; it talks to the API and /ws like any client.
+  app.use('/vendor/uplot', express.static(fileURLToPath(new URL('../../../node_modules/uplot/dist', import.meta.url)), { maxAge: '1d' }))
+  app.use(express.static(fileURLToPath(new URL('../../../dashboards/web', import.meta.url)), { index: 'index.html', maxAge: 0 }))
   app.use(errorHandler(deps.log))
   return app
 }

@@ -1,0 +1,75 @@
+import type { AlertRecord, AlertState, Incident } from '../../alerts/alert.ts'
+import type { AlertStore } from '../../alerts/alert-store.ts'
+import type { Db } from './database.ts'
+
+/**
+ * Alerts and incidents are rare and precious: each change is its own committed
+ * transaction, so an acknowledgement that was answered survives a crash.
+ */
+export class EmbeddedAlertStore implements AlertStore {
+  private readonly upsertAlert
+  private readonly upsertIncident
+
+  constructor(private readonly db: Db) {
+    this.upsertAlert = db.prepare(
+      'INSERT INTO alerts (id, station, rule, subject, state, opened_at, body) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state, body = excluded.body',
+    )
+    this.upsertIncident = db.prepare(
+      'INSERT INTO incidents (id, station, opened_at, closed_at, body) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET closed_at = excluded.closed_at, body = excluded.body',
+    )
+  }
+
+  saveAlert(a: AlertRecord): void {
+    this.upsertAlert.run(a.id, a.station, a.rule, a.subject, a.state, a.openedAt, JSON.stringify(a))
+  }
+
+  getAlert(id: string): AlertRecord | undefined {
+    const row = this.db.prepare<[string], { body: string }>('SELECT body FROM alerts WHERE id = ?').get(id)
+    return row ? (JSON.parse(row.body) as AlertRecord) : undefined
+  }
+
+  queryAlerts(q: { state?: AlertState; station?: string; limit: number }): AlertRecord[] {
+    const where: string[] = []
+    const args: (string | number)[] = []
+    if (q.state) (where.push('state = ?'), args.push(q.state))
+    if (q.station) (where.push('station = ?'), args.push(q.station))
+    const sql = `SELECT body FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY opened_at DESC, rowid DESC LIMIT ?`
+    return this.db
+      .prepare<unknown[], { body: string }>(sql)
+      .all(...args, q.limit)
+      .map((r) => JSON.parse(r.body) as AlertRecord)
+  }
+
+  loadForEngine(): { unresolved: AlertRecord[]; latestOccurrence: Map<string, number> } {
+    const unresolved = this.db
+      .prepare<[], { body: string }>("SELECT body FROM alerts WHERE state != 'resolved'")
+      .all()
+      .map((r) => JSON.parse(r.body) as AlertRecord)
+    const latest = this.db
+      .prepare<[], { body: string }>('SELECT body, max(opened_at) FROM alerts GROUP BY station, rule, subject')
+      .all()
+      .map((r) => JSON.parse(r.body) as AlertRecord)
+    return { unresolved, latestOccurrence: new Map(latest.map((a) => [`${a.station}|${a.rule}|${a.subject}`, a.occurrence])) }
+  }
+
+  saveIncident(i: Incident): void {
+    this.upsertIncident.run(i.id, i.station, i.openedAt, i.closedAt ?? null, JSON.stringify(i))
+  }
+
+  getIncident(id: string): Incident | undefined {
+    const row = this.db.prepare<[string], { body: string }>('SELECT body FROM incidents WHERE id = ?').get(id)
+    return row ? (JSON.parse(row.body) as Incident) : undefined
+  }
+
+  openIncidents(): Incident[] {
+    return this.db
+      .prepare<[], { body: string }>('SELECT body FROM incidents WHERE closed_at IS NULL')
+      .all()
+      .map((r) => JSON.parse(r.body) as Incident)
+  }
+
+  lastIncidentClose(): Map<string, number> {
+    const rows = this.db.prepare<[], { station: string; closed: number }>('SELECT station, max(closed_at) AS closed FROM incidents WHERE closed_at IS NOT NULL GROUP BY station').all()
+    return new Map(rows.map((r) => [r.station, r.closed]))
+  }
+}

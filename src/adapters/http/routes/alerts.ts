@@ -1,0 +1,42 @@
+import { Router } from 'express'
+import { z } from 'zod'
+import type { AlertEngine } from '../../../alerts/alert-engine.ts'
+import { publicAlert } from '../../../alerts/alert.ts'
+import type { AlertStore } from '../../../alerts/alert-store.ts'
+import type { Accounts } from '../../../auth/accounts.ts'
+import { requireRole } from '../auth-middleware.ts'
+import { limitParam, parseRequest } from '../validate.ts'
+
+const listQuery = z.object({
+  state: z.enum(['active', 'acknowledged', 'resolved']).optional(),
+  station: z.string().max(64).optional(),
+  limit: limitParam(10_000, 500),
+})
+const noteBody = z.object({ note: z.string().max(2000, 'must be at most 2000 characters').optional() }).optional()
+
+export function alertRoutes(accounts: Accounts, engine: AlertEngine, store: AlertStore): Router {
+  const r = Router()
+  const viewer = requireRole(accounts, 'viewer')
+  const responder = requireRole(accounts, 'responder')
+
+  r.get('/api/alerts', viewer, (req, res) => {
+    const q = parseRequest(listQuery, req.query, 'query')
+    res.json(store.queryAlerts({ limit: q.limit, ...(q.state ? { state: q.state } : {}), ...(q.station ? { station: q.station } : {}) }).map(publicAlert))
+  })
+  r.post('/api/alerts/:id/ack', responder, (req, res) => {
+    const body = parseRequest(noteBody, req.body, 'body')
+    res.json(engine.acknowledge(req.params.id as string, req.user!.name, body?.note))
+  })
+  r.post('/api/alerts/:id/resolve', responder, (req, res) => {
+    const body = parseRequest(noteBody, req.body, 'body')
+    res.json(engine.resolve(req.params.id as string, req.user!.name, body?.note))
+  })
+  r.post('/api/stations/:id/incidents', responder, (req, res) => {
+    const body = parseRequest(noteBody, req.body, 'body')
+    res.status(201).json(engine.startIncident(req.params.id as string, req.user!.name, body?.note))
+  })
+  r.post('/api/incidents/:id/close', responder, (req, res) => {
+    res.json(engine.closeIncident(req.params.id as string, req.user!.name))
+  })
+  return r
+}

@@ -1,0 +1,301 @@
+import { randomUUID } from 'node:crypto'
+import type { Fleet } from '../domain/fleet.ts'
+import type { Subject } from '../domain/station-model.ts'
+import type { ApplyResult, StationState } from '../domain/station-state.ts'
+import { AppError } from '../domain/errors.ts'
+import type { Clock, Timers } from '../ports.ts'
+import { publicAlert, type Alert, type AlertChange, type AlertRecord, type Incident } from './alert.ts'
+import type { AlertStore } from './alert-store.ts'
+import { DeadlineQueue } from './deadline-queue.ts'
+import { allRules, rulesBySubjectType } from './rules/index.ts'
+import type { Rule, RuleContext } from './rules/rule.ts'
+
+export type AlertListener = (alert: Alert, change: AlertChange, by?: string) => void
+
+const rulesByName = new Map(allRules.map((r) => [r.name as string, r]))
+// setTimeout's limit; a farther deadline is reached in steps.
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * Raises, resolves and escalates alerts. Each change of the live state re-evaluates
+ * only the rules of the subjects it touched; timed rules wait in one deadline queue
+ * driven by a single timer.
+ */
+export class AlertEngine {
+  private readonly unresolved = new Map<string, AlertRecord>()
+  private readonly latestOccurrence = new Map<string, number>()
+  private readonly incidents = new Map<string, Incident>()
+  private readonly lastClose = new Map<string, number>()
+  private readonly queue = new DeadlineQueue()
+  private readonly listeners: AlertListener[] = []
+  private timer: unknown
+  private timerAt: number | undefined
+  private readonly startedAt: number
+  private stopped = false
+
+  constructor(
+    private readonly fleet: Fleet,
+    private readonly store: AlertStore,
+    private readonly clock: Clock,
+    private readonly timers: Timers,
+    /** a device missed its heartbeats: the live state should mark it offline */
+    private readonly onSilent: (deviceId: string) => void,
+  ) {
+    this.startedAt = clock.now()
+  }
+
+  onAlert(listener: AlertListener): void {
+    this.listeners.push(listener)
+  }
+
+  /** Restores alerts and incidents, then judges every subject as the stored state stands. */
+  start(): void {
+    const { unresolved, latestOccurrence } = this.store.loadForEngine()
+    for (const a of unresolved) {
+      this.unresolved.set(keyOf(a.station, a.rule, a.subject), a)
+      if (a.state === 'active' && a.severity === 'critical' && !a.escalated) this.scheduleEscalation(a)
+    }
+    for (const [k, v] of latestOccurrence) this.latestOccurrence.set(k, v)
+    for (const i of this.store.openIncidents()) this.incidents.set(i.station, i)
+    for (const [s, t] of this.store.lastIncidentClose()) this.lastClose.set(s, t)
+    for (const state of this.fleet.stations.values()) this.evaluateStation(state)
+    this.arm()
+  }
+
+  stop(): void {
+    this.stopped = true
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer)
+  }
+
+  /** Ingest's change listener. */
+  handleChange(state: StationState, result: ApplyResult): void {
+    for (const subject of result.touched) this.evaluateSubject(state, subject)
+    this.arm()
+  }
+
+  // ---- queries ---------------------------------------------------------------------
+
+  forcedDoors(station: string): Set<string> {
+    const doors = new Set<string>()
+    for (const a of this.unresolved.values()) if (a.station === station && a.rule === 'door-forced') doors.add(a.subject.slice('door:'.length))
+    return doors
+  }
+
+  unresolvedCount(station: string): number {
+    let n = 0
+    for (const a of this.unresolved.values()) if (a.station === station) n++
+    return n
+  }
+
+  /** Active and acknowledged alerts, newest first. */
+  openAlerts(): Alert[] {
+    return [...this.unresolved.values()].sort((a, b) => b.openedAt - a.openedAt).map(publicAlert)
+  }
+
+  countsByState(): Record<'active' | 'acknowledged', number> {
+    const c = { active: 0, acknowledged: 0 }
+    for (const a of this.unresolved.values()) c[a.state as 'active' | 'acknowledged']++
+    return c
+  }
+
+  openIncident(station: string): Incident | null {
+    return this.incidents.get(station) ?? null
+  }
+
+  get pendingDeadlines(): number {
+    return this.queue.size
+  }
+
+  // ---- responder actions -----------------------------------------------------------
+
+  acknowledge(id: string, user: string, note?: string): Alert {
+    const a = this.mustFind(id)
+    if (a.state !== 'active') throw new AppError('CONFLICT', `alert ${id} is already ${a.state}`)
+    a.state = 'acknowledged'
+    a.ackedAt = this.clock.now()
+    a.ackedBy = user
+    if (note) a.ackNote = note
+    this.queue.cancel(escalationKey(a.id))
+    this.commit(a, 'acknowledged', user)
+    return publicAlert(a)
+  }
+
+  resolve(id: string, user: string, note?: string): Alert {
+    const a = this.mustFind(id)
+    if (a.state === 'resolved') throw new AppError('CONFLICT', `alert ${id} is already resolved`)
+    this.close(a, user, note)
+    return publicAlert(a)
+  }
+
+  startIncident(station: string, user: string, note?: string): Incident {
+    const state = this.fleet.stations.get(station)
+    if (!state) throw new AppError('STATION_UNKNOWN', `no station "${station}"`)
+    const open = this.incidents.get(station)
+    if (open) throw new AppError('INCIDENT_ALREADY_OPEN', `incident ${open.id} is already open at ${station}`)
+    const incident: Incident = { id: randomUUID(), station, openedAt: this.clock.now(), openedBy: user, ...(note ? { note } : {}) }
+    this.store.saveIncident(incident)
+    this.incidents.set(station, incident)
+    // Pending "door open too long" and "missing" deadlines wait until the incident ends.
+    this.evaluateStation(state)
+    this.arm()
+    return incident
+  }
+
+  closeIncident(id: string, user: string): Incident {
+    const incident = [...this.incidents.values()].find((i) => i.id === id)
+    if (!incident) {
+      const stored = this.store.getIncident(id)
+      if (stored?.closedAt !== undefined) throw new AppError('CONFLICT', `incident ${id} is already closed`)
+      throw new AppError('INCIDENT_UNKNOWN', `no incident "${id}"`)
+    }
+    incident.closedAt = this.clock.now()
+    incident.closedBy = user
+    this.store.saveIncident(incident)
+    this.incidents.delete(incident.station)
+    this.lastClose.set(incident.station, incident.closedAt)
+    // What is still missing or open is judged from this moment.
+    const state = this.fleet.stations.get(incident.station)
+    if (state) this.evaluateStation(state)
+    this.arm()
+    return incident
+  }
+
+  // ---- evaluation --------------------------------------------------------------------
+
+  private evaluateStation(state: StationState): void {
+    const m = state.model
+    for (const id of m.doors.keys()) this.evaluateSubject(state, `door:${id}`)
+    for (const id of m.keys.keys()) this.evaluateSubject(state, `key:${id}`)
+    for (const id of m.items.keys()) this.evaluateSubject(state, `item:${id}`)
+    for (const id of m.devices.keys()) this.evaluateSubject(state, `device:${id}`)
+  }
+
+  private evaluateSubject(state: StationState, subject: Subject): void {
+    const i = subject.indexOf(':')
+    const type = subject.slice(0, i) as Rule['subjectType']
+    const id = subject.slice(i + 1)
+    for (const rule of rulesBySubjectType[type]) this.apply(state, rule, id)
+  }
+
+  private context(state: StationState): RuleContext {
+    const closed = this.lastClose.get(state.model.id)
+    return { state, rules: state.model.rules, now: this.clock.now(), startedAt: this.startedAt, ...(closed !== undefined ? { incidentClosedAt: closed } : {}) }
+  }
+
+  private apply(state: StationState, rule: Rule, id: string): void {
+    const station = state.model.id
+    const subject = `${rule.subjectType}:${id}`
+    const key = keyOf(station, rule.name, subject)
+    if (rule.pausedByIncident && this.incidents.has(station)) {
+      this.queue.cancel(key)
+      return
+    }
+    const ctx = this.context(state)
+    const cond = rule.evaluate(ctx, id)
+    const open = this.unresolved.get(key)
+    if (!cond || cond.due > ctx.now) {
+      if (open && rule.autoResolve) this.close(open, 'system', 'condition cleared')
+      if (cond) this.queue.schedule(key, cond.due)
+      else this.queue.cancel(key)
+      return
+    }
+    this.queue.cancel(key)
+    if (open || this.latestOccurrence.get(key) === cond.occurrence) return
+    const incident = this.incidents.get(station)
+    const alert: AlertRecord = {
+      id: randomUUID(),
+      station,
+      rule: rule.name,
+      subject,
+      severity: cond.severity,
+      state: 'active',
+      message: cond.message,
+      openedAt: ctx.now,
+      escalated: false,
+      occurrence: cond.occurrence,
+      ...(incident ? { incident: incident.id } : {}),
+    }
+    this.unresolved.set(key, alert)
+    this.latestOccurrence.set(key, cond.occurrence)
+    if (alert.severity === 'critical') this.scheduleEscalation(alert)
+    this.commit(alert, 'opened')
+    // A silence deadline passed: the device is gone, and its subjects can no longer be confirmed.
+    if (rule.name === 'device-offline' && state.devices.get(id)?.online) this.onSilent(id)
+  }
+
+  private close(a: AlertRecord, user: string, note?: string): void {
+    a.state = 'resolved'
+    a.resolvedAt = this.clock.now()
+    a.resolvedBy = user
+    if (note) a.resolveNote = note
+    this.unresolved.delete(keyOf(a.station, a.rule, a.subject))
+    this.queue.cancel(escalationKey(a.id))
+    this.commit(a, 'resolved', user)
+  }
+
+  private scheduleEscalation(a: AlertRecord): void {
+    const station = this.fleet.stations.get(a.station)
+    if (!station) return
+    this.queue.schedule(escalationKey(a.id), a.openedAt + station.model.rules.escalateAfterSeconds * 1000)
+  }
+
+  private escalate(alertId: string): void {
+    const a = [...this.unresolved.values()].find((x) => x.id === alertId)
+    if (!a || a.state !== 'active' || a.escalated) return
+    a.escalated = true
+    a.escalatedAt = this.clock.now()
+    this.commit(a, 'escalated')
+  }
+
+  private commit(a: AlertRecord, change: AlertChange, by?: string): void {
+    this.store.saveAlert(a)
+    const pub = publicAlert(a)
+    for (const l of this.listeners) l(pub, change, by)
+  }
+
+  private mustFind(id: string): AlertRecord {
+    for (const a of this.unresolved.values()) if (a.id === id) return a
+    const stored = this.store.getAlert(id)
+    if (stored) return stored
+    throw new AppError('ALERT_UNKNOWN', `no alert "${id}"`)
+  }
+
+  // ---- the one timer -----------------------------------------------------------------
+
+  private arm(): void {
+    if (this.stopped) return
+    const at = this.queue.peek()
+    if (at === this.timerAt) return
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer)
+    this.timer = undefined
+    this.timerAt = at
+    if (at === undefined) return
+    const delay = Math.min(Math.max(0, at - this.clock.now()), MAX_TIMER_MS)
+    this.timer = this.timers.setTimeout(() => this.fire(), delay)
+  }
+
+  private fire(): void {
+    this.timer = undefined
+    this.timerAt = undefined
+    const now = this.clock.now()
+    for (const key of this.queue.popDue(now)) {
+      if (key.startsWith('esc|')) {
+        this.escalate(key.slice(4))
+        continue
+      }
+      const [station, ruleName, subject] = key.split('|') as [string, string, string]
+      const state = this.fleet.stations.get(station)
+      const rule = rulesByName.get(ruleName)
+      if (!state || !rule) continue
+      this.apply(state, rule, subject.slice(subject.indexOf(':') + 1))
+    }
+    this.arm()
+  }
+}
+
+function keyOf(station: string, rule: string, subject: string): string {
+  return `${station}|${rule}|${subject}`
+}
+function escalationKey(alertId: string): string {
+  return `esc|${alertId}`
+}

@@ -1,0 +1,15 @@
+import type { AlertRecord, AlertState, Incident } from './alert.ts'
+
+/** Where alerts and incidents are kept; every change is durable before it is announced. */
+export interface AlertStore {
+  saveAlert(a: AlertRecord): void
+  getAlert(id: string): AlertRecord | undefined
+  queryAlerts(q: { state?: AlertState; station?: string; limit: number }): AlertRecord[]
+  /** unresolved alerts, and the newest alert of every (station, rule, subject) */
+  loadForEngine(): { unresolved: AlertRecord[]; latestOccurrence: Map<string, number> }
+  saveIncident(i: Incident): void
+  getIncident(id: string): Incident | undefined
+  openIncidents(): Incident[]
+  /** per station, when its newest closed incident closed */
+  lastIncidentClose(): Map<string, number>
+}
