@@ -194,6 +194,8 @@ export class AlertEngine {
     const cond = rule.evaluate(ctx, id)
     const open = this.unresolved.get(key)
     if (!cond || cond.due > ctx.now) {
+      // Clear now: whatever fires next is a new occurrence, even at the same timestamp.
+      this.latestOccurrence.delete(key)
       if (open && rule.autoResolve) this.close(open, 'system', 'condition cleared')
       if (cond) this.queue.schedule(key, cond.due)
       else this.queue.cancel(key)

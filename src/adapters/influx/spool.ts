@@ -1,0 +1,445 @@
+import { mkdir, open, readdir, rename, rm, rmdir, stat, unlink, writeFile, readFile, type FileHandle } from 'node:fs/promises'
+import { join } from 'node:path'
+
+/**
+ * The write spool: readings that could not be written to InfluxDB yet, on disk, in order.
+ *
+ * Format: a folder of append-only segment files `seg-<n>.jsonl` (n increasing), each line one
+ * JSON string holding one line-protocol point (JSON framing keeps any newline inside a string
+ * field from splitting a record, and makes a torn last line detectable). Lines are appended in
+ * groups, one write and one fdatasync per group. The drain reads from the oldest segment at the
+ * cursor (`cursor.json`: segment and byte offset, advanced after InfluxDB accepted the lines) and
+ * deletes each segment once read to its end; when everything is drained the folder is removed.
+ *
+ * Re-sending lines after a crash (cursor not yet advanced) is harmless: a point is identified by
+ * measurement, tags and its unique timestamp, so writing it twice stores it once.
+ */
+export interface SpoolOptions {
+  dir: string
+  /** a group that would take the undrained spool past this many bytes is cut, and the rest dropped */
+  maxBytes: number
+  /** start a new segment file past this size, so drained data is deleted while the spool is in use */
+  segmentBytes?: number
+  /** lines waiting for the disk beyond this are dropped (the disk is failing) */
+  maxQueuedLines?: number
+  /** called whenever depth or state changed */
+  onChange?: () => void
+  /** lines that will never be written: over the size limit, unwritable disk, or corrupt on disk */
+  onDrop?: (lines: number, reason: 'spool-full' | 'spool-unwritable' | 'spool-corrupt', detail: string) => void
+  /** the disk refused a write; the group is retried */
+  onError?: (err: Error) => void
+}
+
+interface Segment {
+  n: number
+  path: string
+  /** bytes written and synced */
+  bytes: number
+  /** lines not yet acknowledged (the cursor's segment counts only those after the cursor) */
+  lines: number
+}
+
+export interface SpoolChunk {
+  lines: string[]
+  /** internal: where the chunk ends */
+  readonly segment: number
+  readonly end: number
+  /** lines read, including corrupt ones that were skipped */
+  readonly count: number
+}
+
+const SEGMENT_RE = /^seg-(\d{12})\.jsonl$/
+const CURSOR = 'cursor.json'
+
+export class Spool {
+  private segments: Segment[] = []
+  private offset = 0
+  private appendFh: FileHandle | undefined
+  private readFh: { n: number; fh: FileHandle } | undefined
+  private queue: { data: string[]; bytes: number; done: () => void }[] = []
+  private queuedLines = 0
+  private queuedBytes = 0
+  private appending = false
+  private pumping: Promise<void> | undefined
+  private removing: Promise<void> | undefined
+  private closed = false
+  private nextSegment = 1
+  private retryDelay = 0
+  /** set when the last group did not fit under the limit; cleared by one that fits */
+  overLimit = false
+  droppedTotal = 0
+  lastError: string | undefined
+
+  private constructor(private readonly opts: SpoolOptions & { segmentBytes: number; maxQueuedLines: number }) {}
+
+  static async open(opts: SpoolOptions): Promise<Spool> {
+    const s = new Spool({ segmentBytes: 64 * 1024 * 1024, maxQueuedLines: 500_000, ...opts })
+    await s.recover()
+    return s
+  }
+
+  /** Lines in the spool, on disk or on their way there, not yet drained. */
+  get pendingLines(): number {
+    let n = this.queuedLines
+    for (const s of this.segments) n += s.lines
+    return n
+  }
+
+  /** Bytes on disk (and queued for it) not yet drained: what the limit applies to. */
+  get pendingBytes(): number {
+    let n = this.queuedBytes - this.offset
+    for (const s of this.segments) n += s.bytes
+    return n
+  }
+
+  get maxBytes(): number {
+    return this.opts.maxBytes
+  }
+
+  /** Nothing on disk or queued for it. */
+  get isEmpty(): boolean {
+    return this.segments.length === 0 && this.queue.length === 0 && !this.appending
+  }
+
+  /**
+   * Queues lines to be appended, in call order; resolves once they are on disk (or were dropped).
+   * Never rejects: a failing disk is retried, and reported through `onError`.
+   */
+  append(lines: string[]): Promise<void> {
+    if (lines.length === 0) return Promise.resolve()
+    if (this.closed) throw new Error('spool is closed')
+    let data = lines
+    if (this.queuedLines + lines.length > this.opts.maxQueuedLines) {
+      const room = Math.max(0, this.opts.maxQueuedLines - this.queuedLines)
+      this.opts.onDrop?.(lines.length - room, 'spool-unwritable', this.lastError ?? 'the disk does not keep up')
+      this.droppedTotal += lines.length - room
+      data = lines.slice(0, room)
+    }
+    const encoded = data.map((l) => JSON.stringify(l) + '\n')
+    let bytes = 0
+    for (const e of encoded) bytes += Buffer.byteLength(e)
+    // Enforce the size limit up front, so the caller's depth never counts what will not be kept.
+    const room = this.opts.maxBytes - this.pendingBytes
+    let keep = encoded.length
+    if (bytes > room) {
+      let used = 0
+      keep = 0
+      for (const e of encoded) {
+        const b = Buffer.byteLength(e)
+        if (used + b > room) break
+        used += b
+        keep++
+      }
+      bytes = used
+      const dropped = encoded.length - keep
+      this.overLimit = true
+      this.droppedTotal += dropped
+      this.opts.onDrop?.(dropped, 'spool-full', `the spool would exceed its limit of ${formatBytes(this.opts.maxBytes)}`)
+    } else if (data.length > 0) {
+      this.overLimit = false
+    }
+    if (keep === 0) {
+      this.opts.onChange?.()
+      return Promise.resolve()
+    }
+    return new Promise((resolve) => {
+      this.queue.push({ data: encoded.slice(0, keep), bytes, done: resolve })
+      this.queuedLines += keep
+      this.queuedBytes += bytes
+      this.opts.onChange?.()
+      void this.pump()
+    })
+  }
+
+  /** Resolves when every line appended so far is on disk. */
+  async whenWritten(): Promise<void> {
+    const last = this.queue.at(-1)
+    if (!last) return
+    await new Promise<void>((resolve) => {
+      const done = last.done
+      last.done = () => (done(), resolve())
+    })
+  }
+
+  /** The oldest lines not yet drained, up to the given counts; undefined when there are none on disk. */
+  async read(maxLines: number, maxBytes: number): Promise<SpoolChunk | undefined> {
+    for (;;) {
+      const seg = this.segments[0]
+      if (!seg) return undefined
+      const isActive = seg === this.segments.at(-1)
+      if (this.offset >= seg.bytes) {
+        if (!isActive) {
+          await this.dropFirstSegment()
+          continue
+        }
+        if (this.queue.length === 0 && !this.appending) await this.removeAll()
+        return undefined
+      }
+      if (this.readFh?.n !== seg.n) {
+        await this.readFh?.fh.close()
+        this.readFh = { n: seg.n, fh: await open(seg.path, 'r') }
+      }
+      const want = Math.min(seg.bytes - this.offset, Math.max(maxBytes, 1024 * 1024))
+      const buf = Buffer.allocUnsafe(want)
+      const { bytesRead } = await this.readFh.fh.read(buf, 0, want, this.offset)
+      const lines: string[] = []
+      let pos = 0
+      let count = 0
+      let corrupt = 0
+      while (lines.length < maxLines && pos < bytesRead) {
+        const nl = buf.indexOf(10, pos)
+        if (nl < 0 || nl >= bytesRead) break
+        if (lines.length > 0 && nl + 1 > maxBytes) break
+        const raw = buf.toString('utf8', pos, nl)
+        pos = nl + 1
+        count++
+        try {
+          const v: unknown = JSON.parse(raw)
+          if (typeof v !== 'string') throw new Error('not a string')
+          lines.push(v)
+        } catch {
+          corrupt++
+        }
+      }
+      if (count === 0) {
+        // No whole line in a megabyte: the file is damaged here. Skip what was read.
+        this.opts.onDrop?.(1, 'spool-corrupt', `unreadable bytes at ${seg.path}:${this.offset}`)
+        this.droppedTotal++
+        return { lines: [], segment: seg.n, end: this.offset + bytesRead, count: 0 }
+      }
+      if (corrupt) {
+        this.droppedTotal += corrupt
+        this.opts.onDrop?.(corrupt, 'spool-corrupt', `${corrupt} unreadable line(s) in ${seg.path}`)
+      }
+      return { lines, segment: seg.n, end: this.offset + pos, count }
+    }
+  }
+
+  /** Marks a chunk from `read` as written: advances the cursor, deletes what is fully drained. */
+  async ack(chunk: SpoolChunk): Promise<void> {
+    const seg = this.segments[0]
+    if (!seg || seg.n !== chunk.segment) return
+    this.offset = chunk.end
+    seg.lines = Math.max(0, seg.lines - chunk.count)
+    const isActive = seg === this.segments.at(-1)
+    if (this.offset >= seg.bytes && !isActive) {
+      await this.dropFirstSegment()
+    } else if (this.offset >= seg.bytes && isActive && this.queue.length === 0 && !this.appending) {
+      await this.removeAll()
+    } else {
+      await this.saveCursor()
+    }
+    this.opts.onChange?.()
+  }
+
+  /** Writes what is queued and closes the files; the spool stays on disk for the next start. */
+  async close(): Promise<void> {
+    while (this.pumping) await this.pumping
+    this.closed = true
+    await this.appendFh?.close()
+    this.appendFh = undefined
+    await this.readFh?.fh.close()
+    this.readFh = undefined
+    if (this.segments.length) await this.saveCursor()
+  }
+
+  private pump(): Promise<void> {
+    return (this.pumping ??= this.appendQueued().finally(() => {
+      this.pumping = undefined
+      // An append that came in while the last group's callbacks ran.
+      if (this.queue.length) void this.pump()
+    }))
+  }
+
+  private async appendQueued(): Promise<void> {
+    this.appending = true
+    try {
+      while (this.queue.length) {
+        const groups = this.queue.splice(0)
+        const text = groups.map((g) => g.data.join('')).join('')
+        const lines = groups.reduce((n, g) => n + g.data.length, 0)
+        const bytes = groups.reduce((n, g) => n + g.bytes, 0)
+        for (;;) {
+          try {
+            await this.writeGroup(text, lines)
+            this.retryDelay = 0
+            this.lastError = undefined
+            break
+          } catch (err) {
+            this.lastError = `cannot write the spool in ${this.opts.dir}: ${(err as Error).message}`
+            this.opts.onError?.(err as Error)
+            this.retryDelay = Math.min(5000, Math.max(250, this.retryDelay * 2))
+            await new Promise((r) => setTimeout(r, this.retryDelay))
+          }
+        }
+        this.queuedLines -= lines
+        this.queuedBytes -= bytes
+        for (const g of groups) g.done()
+        this.opts.onChange?.()
+      }
+    } finally {
+      this.appending = false
+    }
+  }
+
+  private async writeGroup(text: string, lines: number): Promise<void> {
+    // Never create a segment while the drained ones (and the folder) are being removed.
+    while (this.removing) await this.removing
+    let seg = this.segments.at(-1)
+    if (!seg || !this.appendFh || seg.bytes >= this.opts.segmentBytes) {
+      await this.appendFh?.close()
+      this.appendFh = undefined
+      await mkdir(this.opts.dir, { recursive: true })
+      const n = this.nextSegment++
+      seg = { n, path: join(this.opts.dir, `seg-${String(n).padStart(12, '0')}.jsonl`), bytes: 0, lines: 0 }
+      this.appendFh = await open(seg.path, 'a')
+      if (this.segments.length === 0) this.offset = 0
+      this.segments.push(seg)
+      await syncDir(this.opts.dir)
+      if (this.segments.length === 1) await this.saveCursor()
+    }
+    const buf = Buffer.from(text)
+    try {
+      await this.appendFh.write(buf, 0, buf.length)
+      await this.appendFh.datasync()
+    } catch (err) {
+      // Cut a torn write back off, so the retry does not glue half a line to the next one.
+      await this.appendFh.truncate(seg.bytes).catch(() => undefined)
+      throw err
+    }
+    seg.bytes += buf.length
+    seg.lines += lines
+  }
+
+  /**
+   * Everything drained: delete the files and the folder. Taken out of `segments` before any
+   * await, so an append arriving meanwhile starts a new segment instead of writing to this one.
+   */
+  private removeAll(): Promise<void> {
+    return (this.removing ??= this.removeFiles().finally(() => (this.removing = undefined)))
+  }
+
+  private async removeFiles(): Promise<void> {
+    const segs = this.segments
+    this.segments = []
+    this.offset = 0
+    const fh = this.appendFh
+    this.appendFh = undefined
+    const rf = this.readFh
+    this.readFh = undefined
+    await fh?.close()
+    await rf?.fh.close()
+    for (const s of segs) await unlink(s.path).catch(() => undefined)
+    await unlink(join(this.opts.dir, CURSOR)).catch(() => undefined)
+    await rmdir(this.opts.dir).catch(() => undefined)
+  }
+
+  private async dropFirstSegment(): Promise<void> {
+    const seg = this.segments.shift()!
+    if (this.readFh?.n === seg.n) {
+      await this.readFh.fh.close()
+      this.readFh = undefined
+    }
+    this.offset = 0
+    await unlink(seg.path).catch(() => undefined)
+    await this.saveCursor()
+  }
+
+  private async saveCursor(): Promise<void> {
+    const first = this.segments[0]
+    if (!first) return
+    // Not fsync'd on purpose: a stale cursor only means re-sending lines, which is harmless.
+    const tmp = join(this.opts.dir, `${CURSOR}.tmp`)
+    await writeFile(tmp, JSON.stringify({ segment: first.n, offset: this.offset }))
+    await rename(tmp, join(this.opts.dir, CURSOR))
+  }
+
+  /** Reads what a previous run left: segments, cursor, a torn last line. */
+  private async recover(): Promise<void> {
+    let names: string[]
+    try {
+      names = await readdir(this.opts.dir)
+    } catch {
+      return
+    }
+    const found = names
+      .map((name) => ({ name, m: SEGMENT_RE.exec(name) }))
+      .filter((x) => x.m)
+      .map((x) => ({ n: Number(x.m![1]), path: join(this.opts.dir, x.name) }))
+      .sort((a, b) => a.n - b.n)
+    let cursor = { segment: 0, offset: 0 }
+    try {
+      const c = JSON.parse(await readFile(join(this.opts.dir, CURSOR), 'utf8')) as { segment?: unknown; offset?: unknown }
+      if (Number.isSafeInteger(c.segment) && Number.isSafeInteger(c.offset)) cursor = { segment: c.segment as number, offset: c.offset as number }
+    } catch {
+      // No cursor (or a damaged one): drain from the start; re-sent lines are harmless.
+    }
+    for (const f of found) {
+      if (f.n < cursor.segment) {
+        await unlink(f.path).catch(() => undefined)
+        continue
+      }
+      let bytes = (await stat(f.path)).size
+      const from = f.n === cursor.segment ? Math.min(cursor.offset, bytes) : 0
+      const { lines, lastNewline } = await countLines(f.path, from, bytes)
+      if (lastNewline + 1 < bytes) {
+        // A crash in the middle of an append: that group was never fsync'd, so never promised.
+        const fh = await open(f.path, 'r+')
+        await fh.truncate(lastNewline + 1)
+        await fh.close()
+        bytes = lastNewline + 1
+      }
+      if (this.segments.length === 0) this.offset = from
+      this.segments.push({ n: f.n, path: f.path, bytes, lines })
+    }
+    this.nextSegment = (found.at(-1)?.n ?? 0) + 1
+    if (this.segments.length === 0) {
+      await rm(join(this.opts.dir, CURSOR), { force: true })
+      await rmdir(this.opts.dir).catch(() => undefined)
+    } else if (this.offset >= this.segments[0]!.bytes && this.segments.length === 1 && this.segments[0]!.lines === 0) {
+      // Drained before the crash but not yet deleted.
+      await unlink(this.segments[0]!.path).catch(() => undefined)
+      this.segments = []
+      this.offset = 0
+      await rm(join(this.opts.dir, CURSOR), { force: true })
+      await rmdir(this.opts.dir).catch(() => undefined)
+    }
+  }
+}
+
+async function countLines(path: string, from: number, to: number): Promise<{ lines: number; lastNewline: number }> {
+  const fh = await open(path, 'r')
+  const buf = Buffer.allocUnsafe(1024 * 1024)
+  let lines = 0
+  let lastNewline = from - 1
+  try {
+    for (let pos = from; pos < to; ) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, to - pos), pos)
+      if (bytesRead === 0) break
+      for (let i = buf.indexOf(10, 0); i >= 0 && i < bytesRead; i = buf.indexOf(10, i + 1)) {
+        lines++
+        lastNewline = pos + i
+      }
+      pos += bytesRead
+    }
+  } finally {
+    await fh.close()
+  }
+  return { lines, lastNewline }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  // The new segment's name must survive a power cut too, not only its contents.
+  const fh = await open(dir, 'r')
+  try {
+    await fh.sync()
+  } catch {
+    // Some filesystems refuse fsync on a directory; the data itself is synced regardless.
+  } finally {
+    await fh.close()
+  }
+}
+
+export function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(n >= 100 * 1024 * 1024 ? 0 : 1)} MiB` : `${Math.ceil(n / 1024)} KiB`
+}
