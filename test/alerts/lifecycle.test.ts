@@ -90,7 +90,7 @@ describe('incidents', () => {
     expect(await rig.alerts({ rule: 'door-open-too-long' })).toEqual([])
     await rig.advance(1)
     await rig.waitAlert('door-open-too-long', 'door:main')
-    await rig.advance(1200)
+    await rig.advance(1199)
     expect(await rig.alerts({ rule: 'equipment-missing' })).toEqual([])
     await rig.advance(1)
     await rig.waitAlert('equipment-missing', 'item:spreader-1')
