@@ -106,6 +106,23 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     board.touch(alert.station)
     log.info({ alert: alert.id, station: alert.station, rule: alert.rule, subject: alert.subject, change, by }, `alert ${change}`)
   })
+  engine.onIncident((incident, change) => {
+    const closed = change === 'closed'
+    records.appendEvents([
+      {
+        t: closed ? incident.closedAt! : incident.openedAt,
+        station: incident.station,
+        kind: closed ? 'incident-closed' : 'incident-opened',
+        subject: `incident:${incident.id}`,
+        device: '',
+        user: closed ? incident.closedBy! : incident.openedBy,
+        value: incident.id,
+        ...(incident.note && !closed ? { detail: incident.note } : {}),
+        incident: incident.id,
+      },
+    ])
+    board.touch(incident.station)
+  })
   engine.start()
 
   const health = () => {

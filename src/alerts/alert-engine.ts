@@ -11,6 +11,7 @@ import { allRules, rulesBySubjectType } from './rules/index.ts'
 import type { Rule, RuleContext } from './rules/rule.ts'
 
 export type AlertListener = (alert: Alert, change: AlertChange, by?: string) => void
+export type IncidentListener = (incident: Incident, change: 'opened' | 'closed') => void
 
 const rulesByName = new Map(allRules.map((r) => [r.name as string, r]))
 // setTimeout's limit; a farther deadline is reached in steps.
@@ -28,6 +29,7 @@ export class AlertEngine {
   private readonly lastClose = new Map<string, number>()
   private readonly queue = new DeadlineQueue()
   private readonly listeners: AlertListener[] = []
+  private readonly incidentListeners: IncidentListener[] = []
   private timer: unknown
   private timerAt: number | undefined
   private readonly startedAt: number
@@ -46,6 +48,10 @@ export class AlertEngine {
 
   onAlert(listener: AlertListener): void {
     this.listeners.push(listener)
+  }
+
+  onIncident(listener: IncidentListener): void {
+    this.incidentListeners.push(listener)
   }
 
   /** Restores alerts and incidents, then judges every subject as the stored state stands. */
@@ -135,6 +141,7 @@ export class AlertEngine {
     const incident: Incident = { id: randomUUID(), station, openedAt: this.clock.now(), openedBy: user, ...(note ? { note } : {}) }
     this.store.saveIncident(incident)
     this.incidents.set(station, incident)
+    for (const l of this.incidentListeners) l(incident, 'opened')
     // Pending "door open too long" and "missing" deadlines wait until the incident ends.
     this.evaluateStation(state)
     this.arm()
@@ -153,6 +160,7 @@ export class AlertEngine {
     this.store.saveIncident(incident)
     this.incidents.delete(incident.station)
     this.lastClose.set(incident.station, incident.closedAt)
+    for (const l of this.incidentListeners) l(incident, 'closed')
     // What is still missing or open is judged from this moment.
     const state = this.fleet.stations.get(incident.station)
     if (state) this.evaluateStation(state)

@@ -95,8 +95,10 @@ describe('incidents', () => {
     await rig.advance(1)
     await rig.waitAlert('equipment-missing', 'item:spreader-1')
 
-    const events = (await rig.t.api(`/api/stations/${S}/events?kind=item-removed,key-taken`)).body
+    const events = (await rig.t.api(`/api/stations/${S}/events?kind=item-removed,key-taken,incident-opened,incident-closed`)).body
+    expect(events.map((e: any) => e.kind).sort()).toEqual(['incident-closed', 'incident-opened', 'item-removed', 'key-taken'])
     expect(events.every((e: any) => e.incident === opened.body.id)).toBe(true)
+    expect(events.find((e: any) => e.kind === 'incident-opened')).toMatchObject({ user: 'zhao', detail: '3号楼漏电' })
     expect((await rig.t.api('/api/incidents/nope/close', { method: 'POST', token: responder })).status).toBe(404)
   })
 })
