@@ -1,12 +1,63 @@
 import type { Logger } from 'pino'
-import type { Env } from '../config/env.ts'
-import type { Metrics } from '../observability/metrics.ts'
+import { ConfigError, type Env } from '../config/env.ts'
+import { createInfluxStoreMetrics, type Metrics } from '../observability/metrics.ts'
 import type { ReadingStore } from '../ports.ts'
 import type { BatchWriter } from './embedded/batch-writer.ts'
 import type { Db } from './embedded/database.ts'
 import { EmbeddedReadingStore } from './embedded/embedded-reading-store.ts'
+import { InfluxReadingStore } from './influx/influx-reading-store.ts'
+import { parseInfluxUrl } from './influx/influx-url.ts'
+
+export const DEFAULT_SPOOL_MAX_MB = 1024
 
 /** The store readings go to: InfluxDB when INFLUX_URL is set, else the embedded SQLite file. */
 export async function createReadingStore(env: Env, deps: { db: Db; writer: BatchWriter; metrics: Metrics; log: Logger }): Promise<ReadingStore> {
-  return new EmbeddedReadingStore(deps.db, deps.writer)
+  if (!env.INFLUX_URL) return new EmbeddedReadingStore(deps.db, deps.writer)
+
+  let target
+  try {
+    target = parseInfluxUrl(env.INFLUX_URL)
+  } catch (err) {
+    throw new ConfigError((err as Error).message)
+  }
+  const spoolMaxMb = spoolLimitMb(env)
+  const { metrics } = deps
+  const extra = createInfluxStoreMetrics(metrics.registry)
+  extra.spoolLimit.set(spoolMaxMb * 1024 * 1024)
+  const log = deps.log.child({ store: 'influx' })
+  const store = await InfluxReadingStore.open({
+    target,
+    retention: env.INFLUX_RETENTION,
+    dataDir: env.DATA_DIR,
+    spoolMaxBytes: Math.floor(spoolMaxMb * 1024 * 1024),
+    log,
+    observer: {
+      written: (seconds, points) => {
+        metrics.storeWrite.observe({ store: 'influx' }, seconds)
+        metrics.storeBatch.observe({ store: 'influx' }, points)
+      },
+      spool: (depth, bytes, overLimit) => {
+        metrics.spool.set(depth)
+        extra.spoolBytes.set(bytes)
+        extra.spoolOverLimit.set(overLimit ? 1 : 0)
+      },
+      dropped: (points, reason) => extra.dropped.inc({ store: 'influx', reason }, points),
+      writeFailed: (kind) => extra.writeErrors.inc({ store: 'influx', kind }),
+    },
+  })
+  log.info({ influx: target.display, retention: env.INFLUX_RETENTION, spoolMaxMb }, 'readings go to InfluxDB')
+  return store
+}
+
+/**
+ * INFLUX_SPOOL_MAX_MB (default 1024): how much the spool may hold while InfluxDB is away.
+ * Read from the parsed env when its schema knows the variable, else from the process
+ * environment, so that it works before and after the schema lists it.
+ */
+function spoolLimitMb(env: Env): number {
+  const raw = (env as Env & { INFLUX_SPOOL_MAX_MB?: unknown }).INFLUX_SPOOL_MAX_MB ?? process.env.INFLUX_SPOOL_MAX_MB
+  if (raw === undefined || raw === '') return DEFAULT_SPOOL_MAX_MB
+  const n = Number(raw)
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`environment variable INFLUX_SPOOL_MAX_MB=${JSON.stringify(String(raw))}: must be a positive number of megabytes`)
+  return n
 }

@@ -17,9 +17,10 @@ export class EmbeddedReadingStore implements ReadingStore {
     this.raw = db.prepare<[string, string, number, number, number], { t: number; v: number | null; measurement: string }>(
       'SELECT t, v, measurement FROM points WHERE station = ? AND subject = ? AND t >= ? AND t <= ? ORDER BY t, rowid LIMIT ?',
     )
+    // better-sqlite3 binds numbers as REAL: cast, or the division is not a floor.
     // SQLite returns the other columns of the row that holds max(): the last value of each bucket.
     this.bucketed = db.prepare<[number, number, string, string, number, number, number], { t: number; v: number | null; measurement: string; last: number }>(
-      'SELECT (t / ?) * ? AS t, v, measurement, max(t) AS last FROM points WHERE station = ? AND subject = ? AND t >= ? AND t <= ? GROUP BY 1 ORDER BY 1 LIMIT ?',
+      'SELECT (t / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS t, v, measurement, max(t) AS last FROM points WHERE station = ? AND subject = ? AND t >= ? AND t <= ? GROUP BY 1 ORDER BY 1 LIMIT ?',
     )
   }
 

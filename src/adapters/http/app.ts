@@ -7,6 +7,7 @@ import type { StatusBoard } from '../../app/status-board.ts'
 import { AppError } from '../../domain/errors.ts'
 import type { Fleet } from '../../domain/fleet.ts'
 import type { ReadingStore, RecordStore } from '../../ports.ts'
+import { authenticate } from './auth-middleware.ts'
 import { errorHandler } from './error-handler.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { authRoutes } from './routes/auth.ts'
@@ -31,6 +32,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
+  app.use(authenticate(deps.accounts))
   app.use(express.json({ limit: '64kb' }))
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff')

@@ -40,14 +40,35 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined
 }
 
-/** 401 without a valid token, 403 when the user's role is below `role`. */
-export function requireRole(accounts: Accounts, role: Role) {
+/** Routes under /api that need no login. */
+const PUBLIC_API = new Set(['/api/health', '/api/auth/login', '/api/auth/logout'])
+
+/**
+ * Authenticates every /api request but the public ones before anything else looks
+ * at it, so a request without a valid token is a 401 whatever its body.
+ */
+export function authenticate(accounts: Accounts) {
   return (req: Request, _res: Response, next: NextFunction) => {
+    if (!req.path.startsWith('/api/') || PUBLIC_API.has(req.path)) return next()
     const token = tokenOf(req)
     const user = token ? accounts.authenticate(token) : undefined
     if (!user) return next(new AppError('UNAUTHENTICATED', token ? 'invalid or expired token' : 'login required'))
-    if (!hasRole(user.role, role)) return next(new AppError('FORBIDDEN', `needs role ${role} (you are ${user.role})`))
     req.user = user
+    next()
+  }
+}
+
+/** 401 without a valid token, 403 when the user's role is below `role`. */
+export function requireRole(accounts: Accounts, role: Role) {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    let user = req.user
+    if (!user) {
+      const token = tokenOf(req)
+      user = token ? accounts.authenticate(token) : undefined
+      if (!user) return next(new AppError('UNAUTHENTICATED', token ? 'invalid or expired token' : 'login required'))
+      req.user = user
+    }
+    if (!hasRole(user.role, role)) return next(new AppError('FORBIDDEN', `needs role ${role} (you are ${user.role})`))
     next()
   }
 }

@@ -19,7 +19,8 @@ export const MEASUREMENTS: Record<Measurement, { tags: string[]; fields: Record<
     fields: { present: FieldType.BOOLEAN, count: FieldType.INTEGER, device_ts: FieldType.INTEGER },
   },
   device: { tags: ['station', 'device', 'type'], fields: { online: FieldType.BOOLEAN, battery: FieldType.INTEGER, rssi: FieldType.INTEGER } },
-  alert: { tags: ['station', 'rule', 'severity'], fields: { id: FieldType.STRING, state: FieldType.STRING, subject: FieldType.STRING } },
+  // `escalated` goes beyond §7's list (id, state, subject): the service also records escalations.
+  alert: { tags: ['station', 'rule', 'severity'], fields: { id: FieldType.STRING, state: FieldType.STRING, subject: FieldType.STRING, escalated: FieldType.BOOLEAN } },
 }
 
 export function clientSchema(database: string): ISchemaOptions[] {

@@ -164,6 +164,7 @@ export class Spool {
   /** The oldest lines not yet drained, up to the given counts; undefined when there are none on disk. */
   async read(maxLines: number, maxBytes: number): Promise<SpoolChunk | undefined> {
     for (;;) {
+      if (this.closed) return undefined
       const seg = this.segments[0]
       if (!seg) return undefined
       const isActive = seg === this.segments.at(-1)
@@ -217,6 +218,7 @@ export class Spool {
 
   /** Marks a chunk from `read` as written: advances the cursor, deletes what is fully drained. */
   async ack(chunk: SpoolChunk): Promise<void> {
+    if (this.closed) return
     const seg = this.segments[0]
     if (!seg || seg.n !== chunk.segment) return
     this.offset = chunk.end
