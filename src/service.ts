@@ -64,8 +64,6 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const records = new EmbeddedRecordStore(db, writer)
   const readings = await createReadingStore(env, { db, writer, metrics, log })
   const accounts = new Accounts(db, env.SESSION_TTL_SECONDS * 1000)
-  const generated = await accounts.bootstrapAdmin(env.ADMIN_USER, env.ADMIN_PASSWORD)
-  if (generated) log.warn({ username: env.ADMIN_USER, password: generated }, 'generated the administrator password; it is shown only this once')
 
   const fleet = new Fleet(stations)
   const snapshots = records.loadSnapshots()
@@ -167,6 +165,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     db.close()
     throw err
   }
+  // Only once start-up can no longer fail: a generated password is shown exactly once.
+  const generated = await accounts.bootstrapAdmin(env.ADMIN_USER, env.ADMIN_PASSWORD)
+  if (generated) log.warn({ username: env.ADMIN_USER, password: generated }, 'generated the administrator password; it is shown only this once')
   const mqttPort = (broker.server.address() as AddressInfo).port
   const httpPort = (http.address() as AddressInfo).port
   log.info({ mqttPort, httpPort, host: env.HOST, stations: stations.length, devices: fleet.deviceCount, store: readings.kind }, 'listening')
