@@ -1,9 +1,37 @@
+import type { RunningService } from './service.ts'
 import { ConfigError } from './config/env.ts'
 import { startService } from './service.ts'
 
 /** Process entry: start, and on SIGTERM/SIGINT stop accepting, flush and exit 0. */
 async function main(): Promise<void> {
-  let service
+  let service: RunningService | undefined
+  let signalled: string | undefined
+
+  const shutdown = (svc: RunningService, signal: string) => {
+    svc.log.info({ signal }, 'shutting down')
+    const force = setTimeout(() => {
+      svc.log.error('shutdown took longer than 10 s; exiting')
+      process.exit(1)
+    }, 10_000)
+    force.unref()
+    svc.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        svc.log.error({ err }, 'error while stopping')
+        process.exit(1)
+      },
+    )
+  }
+  // Handlers go in before anything listens: a signal that arrives while we start
+  // must still mean "stop cleanly", not Node's default of dying on the spot.
+  const onSignal = (signal: string) => {
+    if (signalled) return
+    signalled = signal
+    if (service) shutdown(service, signal)
+  }
+  process.on('SIGTERM', () => onSignal('SIGTERM'))
+  process.on('SIGINT', () => onSignal('SIGINT'))
+
   try {
     service = await startService({ env: process.env })
   } catch (err) {
@@ -13,23 +41,7 @@ async function main(): Promise<void> {
     }
     throw err
   }
-  const shutdown = (signal: string) => {
-    service.log.info({ signal }, 'shutting down')
-    const force = setTimeout(() => {
-      service.log.error('shutdown took longer than 10 s; exiting')
-      process.exit(1)
-    }, 10_000)
-    force.unref()
-    service.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        service.log.error({ err }, 'error while stopping')
-        process.exit(1)
-      },
-    )
-  }
-  process.once('SIGTERM', () => shutdown('SIGTERM'))
-  process.once('SIGINT', () => shutdown('SIGINT'))
+  if (signalled) shutdown(service, signalled)
 }
 
 await main()
