@@ -20,6 +20,8 @@ export const envSchema = z.object({
   ADMIN_PASSWORD: z.string().min(1).optional(),
   WEBHOOK_URL: optionalUrl,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** messages a second one device may send before it is throttled; 0 turns the limit off */
+  DEVICE_MAX_MSG_PER_SEC: z.coerce.number().int().min(0).default(50),
   /** how long a login token lives */
   SESSION_TTL_SECONDS: z.coerce.number().int().positive().default(12 * 3600),
 })

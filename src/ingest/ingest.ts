@@ -4,7 +4,7 @@ import type { Clock, ReadingStore, RecordStore } from '../ports.ts'
 import { pointFromStatus, pointsFromReading } from './points.ts'
 import type { Fleet } from '../domain/fleet.ts'
 
-export type RejectKind = 'acl' | 'too-large' | 'not-json' | 'invalid' | 'duplicate' | 'out-of-order'
+export type RejectKind = 'acl' | 'too-large' | 'not-json' | 'invalid' | 'duplicate' | 'out-of-order' | 'rate-limited'
 export type IngestOutcome = { ok: true; historyOnly?: boolean } | { ok: false; kind: RejectKind; reason: string }
 
 export interface IngestObserver {
@@ -85,6 +85,11 @@ export class Ingest {
       this.readings.write([pointFromStatus(found.station.model.id, found.device, { online: false }, now)])
       this.publish(found.station, result)
     }
+  }
+
+  /** Counts a refusal without recording it (for floods, where one record a second says enough). */
+  countRefusal(kind: RejectKind): void {
+    this.observer.rejected(kind)
   }
 
   /** Records a refusal decided elsewhere (the broker's ACL) the same way as ours. */

@@ -28,7 +28,7 @@ export function createMetrics() {
   new Gauge({ name: 'stationwatch_up', help: '1 while the service runs', registers: [registry], collect() { for (const h of scrapeHooks) h(); this.set(1) } })
 
   // Every reason appears from the start, at zero, so dashboards and alerts can rely on it.
-  for (const r of ['acl', 'too-large', 'not-json', 'invalid', 'duplicate', 'out-of-order'] satisfies RejectKind[]) rejected.inc({ reason: r }, 0)
+  for (const r of ['acl', 'too-large', 'not-json', 'invalid', 'duplicate', 'out-of-order', 'rate-limited'] satisfies RejectKind[]) rejected.inc({ reason: r }, 0)
   for (const t of ['state', 'status']) accepted.inc({ topic: t }, 0)
   for (const s of ['active', 'acknowledged', 'resolved']) alerts.set({ state: s }, 0)
 
@@ -42,3 +42,25 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>
+
+/**
+ * Metrics of the InfluxDB store beyond the shared ones (spool size and limit, readings that
+ * could not be kept), registered on the service's registry when INFLUX_URL is set.
+ */
+export function createInfluxStoreMetrics(registry: Registry) {
+  const spoolBytes = new Gauge({ name: 'stationwatch_spool_bytes', help: 'Bytes of readings in the spool not yet written to the store', registers: [registry] })
+  const spoolLimit = new Gauge({ name: 'stationwatch_spool_limit_bytes', help: 'Size limit of the spool (INFLUX_SPOOL_MAX_MB)', registers: [registry] })
+  const spoolOverLimit = new Gauge({ name: 'stationwatch_spool_over_limit', help: '1 while the spool is at its size limit and readings are being dropped', registers: [registry] })
+  const dropped = new Counter({
+    name: 'stationwatch_store_dropped_points_total',
+    help: 'Readings that will never reach the store, by reason (spool-full, spool-unwritable, spool-corrupt, rejected, invalid, closed)',
+    labelNames: ['store', 'reason'] as const,
+    registers: [registry],
+  })
+  const writeErrors = new Counter({ name: 'stationwatch_store_write_errors_total', help: 'Failed store writes, by kind', labelNames: ['store', 'kind'] as const, registers: [registry] })
+  for (const reason of ['spool-full', 'spool-unwritable', 'spool-corrupt', 'rejected', 'invalid', 'closed']) dropped.inc({ store: 'influx', reason }, 0)
+  for (const kind of ['retry', 'missing-database', 'rejected']) writeErrors.inc({ store: 'influx', kind }, 0)
+  spoolOverLimit.set(0)
+  spoolBytes.set(0)
+  return { spoolBytes, spoolLimit, spoolOverLimit, dropped, writeErrors }
+}

@@ -5,6 +5,7 @@ import { verifySecret } from '../../auth/secret-hash.ts'
 import type { Fleet } from '../../domain/fleet.ts'
 import type { Ingest } from '../../ingest/ingest.ts'
 import { deviceTopic, parseDeviceTopic } from '../../ingest/topics.ts'
+import { DeviceRateLimiter } from './rate-limiter.ts'
 
 // AuthErrorCode is a type-only const enum in aedes' types.
 const BAD_USERNAME_OR_PASSWORD = 4
@@ -22,8 +23,16 @@ export interface MqttBroker {
  * each one publish only to its own state/status topics and subscribe only to its
  * own cmd topic, and hands accepted payloads to ingest.
  */
-export async function createMqttBroker(fleet: Fleet, ingest: Ingest, log: Logger): Promise<MqttBroker> {
+export interface BrokerOptions {
+  /** messages a second one device may send before it is throttled (0 = unlimited) */
+  maxMessagesPerSecond: number
+}
+
+export async function createMqttBroker(fleet: Fleet, ingest: Ingest, log: Logger, opts: BrokerOptions = { maxMessagesPerSecond: 50 }): Promise<MqttBroker> {
   const deviceOf = new WeakMap<Client, string>()
+  /** the newest authenticated connection of each device */
+  const current = new Map<string, Client>()
+  const limiter = new DeviceRateLimiter(opts.maxMessagesPerSecond)
   let connected = 0
 
   const aedes = await Aedes.createBroker({
@@ -41,12 +50,37 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, log: Logger
         return done(err as Parameters<typeof done>[0], false)
       }
       deviceOf.set(client, username!)
+      current.set(username!, client)
       done(null, true)
     },
 
     authorizePublish(client, packet, callback) {
       const deviceId = client ? deviceOf.get(client) : undefined
       if (!client || !deviceId) return callback(new Error('not a device'))
+      // A closing client only publishes its will. An old session's will that arrives after
+      // the device has already reconnected must not mark the live device offline.
+      if (client.closed) {
+        const newest = current.get(deviceId)
+        if (newest && newest !== client && !newest.closed) {
+          log.info({ device: deviceId, clientId: client.id }, 'ignoring the will of a superseded session')
+          return callback(new Error('superseded will'))
+        }
+      } else {
+        const verdict = limiter.take(deviceId, Date.now())
+        if (verdict !== 'ok') {
+          const dropped = limiter.shouldReport(deviceId, Date.now())
+          if (dropped !== undefined) {
+            ingest.refuse(deviceId, packet.topic, 'rate-limited', `rate limited: more than ${opts.maxMessagesPerSecond} messages/s (${dropped} dropped in the last second)`)
+            log.warn({ device: deviceId, limit: opts.maxMessagesPerSecond }, 'device is flooding: messages dropped')
+          } else ingest.countRefusal('rate-limited')
+          if (verdict === 'disconnect') {
+            log.warn({ device: deviceId }, 'device kept flooding: disconnected')
+            return callback(new Error('flooding'))
+          }
+          dropPayload(packet)
+          return callback(null)
+        }
+      }
       const topic = parseDeviceTopic(packet.topic)
       const own = fleet.device(deviceId)!
       if (!topic || topic.device !== deviceId || topic.station !== own.station.model.id || topic.kind === 'cmd') {
@@ -83,7 +117,14 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, log: Logger
   })
 
   aedes.on('client', () => connected++)
-  aedes.on('clientDisconnect', () => connected--)
+  aedes.on('clientDisconnect', (client) => {
+    connected--
+    const deviceId = deviceOf.get(client)
+    if (deviceId && current.get(deviceId) === client) {
+      current.delete(deviceId)
+      limiter.forget(deviceId)
+    }
+  })
   aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'))
   aedes.on('connectionError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'mqtt connection error'))
 
