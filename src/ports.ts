@@ -37,8 +37,13 @@ export interface ReadingStore {
   /** Queues points; written in batches, never one disk write per message. */
   write(points: Point[]): void
   history(q: HistoryQuery): Promise<HistoryPoint[]>
-  /** Resolves when everything queued so far is durable. */
+  /** Forces what is queued to be written now, and resolves when it is durable. */
   flush(): Promise<void>
+  /**
+   * Resolves when everything queued so far is durable (committed, or spooled and
+   * fsync'd), in the store's own group-commit rhythm; QoS 1 PUBACKs wait for it.
+   */
+  durable?(): Promise<void>
   health(): StoreHealth
   close(): Promise<void>
 }

@@ -87,7 +87,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     board.touch(station.model.id)
   })
 
-  const broker = await createMqttBroker(fleet, ingest, log, { maxMessagesPerSecond: env.DEVICE_MAX_MSG_PER_SEC })
+  const broker = await createMqttBroker(fleet, ingest, () => (readings.durable ? readings.durable() : readings.flush()), log, { maxMessagesPerSecond: env.DEVICE_MAX_MSG_PER_SEC })
   const live = new LivePush<Alert>(accounts, { statuses: () => board.all(), openAlerts: () => engine.openAlerts() }, {
     onClients: (n) => metrics.wsClients.set(n),
     onDropped: (reason) => metrics.wsDropped.inc({ reason }),

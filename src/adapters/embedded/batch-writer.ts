@@ -47,6 +47,15 @@ export class BatchWriter {
     }
   }
 
+  /**
+   * Resolves once everything queued so far is committed, by the next scheduled
+   * group commit: many callers share one transaction.
+   */
+  committed(): Promise<void> {
+    if (this.pending === 0) return Promise.resolve()
+    return new Promise((resolve) => this.waiters.push(resolve))
+  }
+
   flush(): Promise<void> {
     if (this.pending === 0) return Promise.resolve()
     return new Promise((resolve) => {

@@ -42,6 +42,10 @@ export class EmbeddedReadingStore implements ReadingStore {
     return this.writer.flush()
   }
 
+  durable(): Promise<void> {
+    return this.writer.committed()
+  }
+
   health(): StoreHealth {
     return { kind: 'embedded', ok: this.db.open, spooled: 0 }
   }

@@ -7,7 +7,7 @@ import { ensureDatabase, RETENTION_POLICY } from './influx-setup.ts'
 import type { InfluxTarget } from './influx-url.ts'
 import { LineEncoder } from './line-protocol.ts'
 import { LineWriter, WriteError } from './line-writer.ts'
-import { clientSchema, seriesOf } from './schema.ts'
+import { MEASUREMENTS, seriesOf } from './schema.ts'
 import { formatBytes, Spool } from './spool.ts'
 
 export type DropReason = 'spool-full' | 'spool-unwritable' | 'spool-corrupt' | 'rejected' | 'invalid' | 'closed'
@@ -51,6 +51,7 @@ export interface InfluxStoreOptions {
 type Defaults = Required<Omit<InfluxStoreOptions, 'observer'>> & { observer: InfluxStoreObserver | undefined }
 
 const DRAIN_MAX_BYTES = 8 * 1024 * 1024
+const MAX_TIME_MS = 9_000_000_000_000
 
 /** The `influx` pool would otherwise blacklist the host for a while after each failure, on top of our own retries. */
 type Backoff = NonNullable<IPoolOptions['backoff']>
@@ -106,6 +107,7 @@ export class InfluxReadingStore implements ReadingStore {
   private loop: Promise<void> | undefined
   private pinger: NodeJS.Timeout | undefined
   private closing = false
+  private closed: Promise<void> | undefined
   private stopped = false
   private dropLog = new Map<string, { count: number; lastLogged: number }>()
 
@@ -130,10 +132,9 @@ export class InfluxReadingStore implements ReadingStore {
       protocol: t.protocol,
       database: t.database,
       ...(t.username !== undefined ? { username: t.username, password: t.password ?? '' } : {}),
-      schema: clientSchema(t.database),
       pool: { maxRetries: 0, requestTimeout: this.o.queryTimeoutMs, backoff: noBackoff },
     })
-    this.encoder = new LineEncoder(this.client, t.database)
+    this.encoder = new LineEncoder(MEASUREMENTS)
     this.writer = new LineWriter(t, RETENTION_POLICY, this.o.writeTimeoutMs)
   }
 
@@ -175,7 +176,7 @@ export class InfluxReadingStore implements ReadingStore {
   }
 
   write(points: Point[]): void {
-    if (this.closing) {
+    if (this.stopped) {
       this.dropped(points.length, 'closed', 'the store is closing')
       return
     }
@@ -204,9 +205,10 @@ export class InfluxReadingStore implements ReadingStore {
     clearTimeout(timer)
     const s = seriesOf(q)
     if (!s) return []
+    // InfluxDB's time is int64 nanoseconds: it ends in the year 2262.
     const int = (n: number, name: string) => {
       if (!Number.isFinite(n)) throw new AppError('BAD_REQUEST', `${name}: must be a number`)
-      return Math.max(0, Math.floor(n))
+      return Math.min(MAX_TIME_MS, Math.max(0, Math.floor(n)))
     }
     const from = int(q.from, 'from')
     const to = int(q.to, 'to')
@@ -256,8 +258,11 @@ export class InfluxReadingStore implements ReadingStore {
   }
 
   /** Sends what is queued (for a few seconds at most); whatever is still only in memory then is spooled. */
-  async close(timeoutMs = 3000): Promise<void> {
-    if (this.closing) return this.loop
+  close(timeoutMs = 3000): Promise<void> {
+    return (this.closed ??= this.shutDown(timeoutMs))
+  }
+
+  private async shutDown(timeoutMs: number): Promise<void> {
     this.closing = true
     clearInterval(this.pinger)
     let timer: NodeJS.Timeout | undefined
@@ -444,7 +449,7 @@ export class InfluxReadingStore implements ReadingStore {
         this.o.log.info({ influx: this.o.target.display, retentionPolicy: RETENTION_POLICY, duration: r.duration, action: r.action }, 'InfluxDB database ready')
       })
       .catch((err: unknown) => {
-        this.failed(err)
+        this.failed(err, 'database set-up')
         throw err
       })
       .finally(() => (this.setupRunning = undefined)))
@@ -460,11 +465,11 @@ export class InfluxReadingStore implements ReadingStore {
       if (!host?.online) throw new Error('InfluxDB does not answer /ping')
       if (!this.setupDone) await this.ensureSetup()
       // A write that failed while the ping was out knows better.
-      if (this.failures !== failures || this.mode === 'spool' || this.sending) return
+      if (this.failures !== failures || this.sending) return
       this.lastError = undefined
       this.lastSuccess = Date.now()
     } catch (err) {
-      this.failed(err)
+      this.failed(err, 'ping')
     }
     this.report()
   }
@@ -478,15 +483,15 @@ export class InfluxReadingStore implements ReadingStore {
     this.report()
   }
 
-  private failed(err: unknown): void {
+  private failed(err: unknown, what = 'write'): void {
     this.failures++
     const kind = err instanceof WriteError ? err.kind : 'retry'
     if (err instanceof WriteError && err.kind === 'missing-database') this.setupDone = false
     const message = err instanceof Error ? err.message : String(err)
     const text = `InfluxDB at ${this.o.target.display} is unavailable: ${message}`
-    if (text !== this.lastError) this.o.log.warn({ influx: this.o.target.display, err: message }, 'InfluxDB write failed')
+    if (text !== this.lastError) this.o.log.warn({ influx: this.o.target.display, err: message }, `InfluxDB ${what} failed`)
     this.lastError = text
-    this.o.observer?.writeFailed(kind)
+    if (what === 'write') this.o.observer?.writeFailed(kind)
     this.report()
   }
 

@@ -1,4 +1,4 @@
-import { escape, type InfluxDB } from 'influx'
+import { escape, FieldType } from 'influx'
 import type { Point } from '../../ports.ts'
 
 /**
@@ -36,33 +36,77 @@ export class UniqueNanos {
 }
 
 /**
- * Turns points into InfluxDB line protocol, one line each, with the `influx` client's own
- * schema check and escaping (`parsePoint`), assembled the way its `writePoints` does.
+ * Turns points into InfluxDB line protocol, one line each: the contract's schema compiled once
+ * per measurement (tags and fields sorted, types fixed), values escaped with the `influx`
+ * client's own escapers and typed as its schema coercion does (`42i`, `T`/`F`, quoted strings),
+ * so a line is exactly what the client's `writePoints` would send (a test holds it to that),
+ * at a fraction of the cost per point. A tag or field outside the schema is an error.
  * The lines are what is sent, and what is spooled when InfluxDB is away.
  */
 export class LineEncoder {
-  constructor(
-    private readonly client: InfluxDB,
-    private readonly database: string,
-    private readonly nanos = new UniqueNanos(),
-  ) {}
+  private readonly compiled = new Map<string, Compiled>()
 
-  /** One line; throws when the point does not fit the contract's schema. */
-  encode(p: Point): string {
-    const tags: Record<string, string> = {}
-    // Sorted tags are what InfluxDB stores anyway; empty tag values are not allowed in line protocol.
-    for (const k of Object.keys(p.tags).sort()) if (p.tags[k]) tags[k] = p.tags[k]
-    const parsed = this.client.parsePoint(
-      { measurement: p.measurement, tags, fields: p.fields as Record<string, unknown> },
-      { database: this.database, precision: 'n' },
-    )
-    if (parsed.fieldsPairs.length === 0) throw new Error(`point of ${p.subject} has no field with a value`)
-    let line = escape.measurement(p.measurement)
-    for (const name of parsed.tagsNames) line += `,${escape.tag(name)}=${escape.tag(tags[name]!)}`
-    for (let i = 0; i < parsed.fieldsPairs.length; i++) {
-      const [k, v] = parsed.fieldsPairs[i]!
-      line += `${i === 0 ? ' ' : ','}${escape.tag(k)}=${v}`
+  constructor(
+    schema: Record<string, { tags: string[]; fields: Record<string, FieldType> }>,
+    private readonly nanos = new UniqueNanos(),
+  ) {
+    for (const [m, def] of Object.entries(schema)) {
+      this.compiled.set(m, {
+        prefix: escape.measurement(m),
+        tags: [...def.tags].sort().map((name) => ({ name, key: `,${escape.tag(name)}=` })),
+        tagSet: new Set(def.tags),
+        fields: Object.keys(def.fields)
+          .sort()
+          .map((name) => ({ name, key: `${escape.tag(name)}=`, type: def.fields[name]! })),
+        fieldSet: new Set(Object.keys(def.fields)),
+      })
     }
+  }
+
+  /** One line; throws when the point does not fit the schema. */
+  encode(p: Point): string {
+    const c = this.compiled.get(p.measurement)
+    if (!c) throw new Error(`unknown measurement "${p.measurement}"`)
+    for (const k in p.tags) if (!c.tagSet.has(k)) throw new Error(`tag "${k}" is not in the schema of ${p.measurement}`)
+    for (const k in p.fields) if (!c.fieldSet.has(k)) throw new Error(`field "${k}" is not in the schema of ${p.measurement}`)
+    let line = c.prefix
+    for (const t of c.tags) {
+      const v = p.tags[t.name]
+      // Empty tag values cannot be written in line protocol: the tag is left out, as unset.
+      if (v) line += t.key + escape.tag(v)
+    }
+    let sep = ' '
+    for (const f of c.fields) {
+      const v = p.fields[f.name]
+      if (v === null || v === undefined) continue
+      line += sep + f.key + formatField(p.measurement, f.name, f.type, v)
+      sep = ','
+    }
+    if (sep === ' ') throw new Error(`point of ${p.subject} has no field with a value`)
     return `${line} ${this.nanos.stamp(p.t)}`
+  }
+}
+
+interface Compiled {
+  prefix: string
+  tags: { name: string; key: string }[]
+  tagSet: Set<string>
+  fields: { name: string; key: string; type: FieldType }[]
+  fieldSet: Set<string>
+}
+
+function formatField(m: string, name: string, type: FieldType, v: unknown): string {
+  switch (type) {
+    case FieldType.BOOLEAN:
+      if (typeof v !== 'boolean') throw new Error(`${m}.${name}: expected a boolean, got ${typeof v}`)
+      return v ? 'T' : 'F'
+    case FieldType.INTEGER:
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${m}.${name}: expected an integer, got ${String(v)}`)
+      return `${Math.floor(v)}i`
+    case FieldType.FLOAT:
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${m}.${name}: expected a number, got ${String(v)}`)
+      return String(v)
+    case FieldType.STRING:
+      return escape.quoted(String(v))
   }
 }

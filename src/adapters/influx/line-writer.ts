@@ -5,7 +5,7 @@ import type { InfluxTarget } from './influx-url.ts'
 /**
  * What went wrong with a write, and what to do about it:
  * - `retry`: InfluxDB is down, slow, overloaded (5xx) or refusing our credentials: keep the lines, try later;
- * - `missing-database`: someone dropped the database: create it again, then retry;
+ * - `missing-database`: someone dropped the database or its retention policy: create them again, then retry;
  * - `rejected`: InfluxDB read the request and refused points in it for good (a 400 such as a field
  *   type conflict). It has already stored the valid points of the batch; re-sending cannot help.
  */
@@ -105,7 +105,8 @@ function classify(status: number, body: string): WriteError {
     // not JSON: keep the text
   }
   const text = `InfluxDB answered ${status}${message ? `: ${message.slice(0, 500)}` : ''}`
-  if (status === 404 && /database not found/i.test(message)) return new WriteError(text, 'missing-database', status)
+  // Someone dropped the database or our retention policy: set them up again, then retry.
+  if (/database not found|retention policy not found/i.test(message)) return new WriteError(text, 'missing-database', status)
   if (status === 400 || status === 413) return new WriteError(text, 'rejected', status)
   return new WriteError(text, 'retry', status)
 }

@@ -151,16 +151,6 @@ export class Spool {
     })
   }
 
-  /** Resolves when every line appended so far is on disk. */
-  async whenWritten(): Promise<void> {
-    const last = this.queue.at(-1)
-    if (!last) return
-    await new Promise<void>((resolve) => {
-      const done = last.done
-      last.done = () => (done(), resolve())
-    })
-  }
-
   /** The oldest lines not yet drained, up to the given counts; undefined when there are none on disk. */
   async read(maxLines: number, maxBytes: number): Promise<SpoolChunk | undefined> {
     for (;;) {

@@ -28,7 +28,7 @@ export interface BrokerOptions {
   maxMessagesPerSecond: number
 }
 
-export async function createMqttBroker(fleet: Fleet, ingest: Ingest, log: Logger, opts: BrokerOptions = { maxMessagesPerSecond: 50 }): Promise<MqttBroker> {
+export async function createMqttBroker(fleet: Fleet, ingest: Ingest, durable: () => Promise<void>, log: Logger, opts: BrokerOptions = { maxMessagesPerSecond: 50 }): Promise<MqttBroker> {
   const deviceOf = new WeakMap<Client, string>()
   /** the newest authenticated connection of each device */
   const current = new Map<string, Client>()
@@ -95,7 +95,10 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, log: Logger
         // A bad payload is dropped but the device stays connected: never retain it.
         dropPayload(packet)
       }
-      callback(null)
+      // Acknowledged means durable: the PUBACK goes out after the group commit that holds this
+      // reading — also for a duplicate, whose original may still be waiting for that commit.
+      if (packet.qos > 0) durable().then(() => callback(null), (err: unknown) => callback(err as Error))
+      else callback(null)
     },
 
     authorizeSubscribe(client, sub, callback) {
