@@ -8,7 +8,6 @@ import { EmbeddedReadingStore } from './embedded/embedded-reading-store.ts'
 import { InfluxReadingStore } from './influx/influx-reading-store.ts'
 import { parseInfluxUrl } from './influx/influx-url.ts'
 
-export const DEFAULT_SPOOL_MAX_MB = 1024
 
 /** The store readings go to: InfluxDB when INFLUX_URL is set, else the embedded SQLite file. */
 export async function createReadingStore(env: Env, deps: { db: Db; writer: BatchWriter; metrics: Metrics; log: Logger }): Promise<ReadingStore> {
@@ -20,7 +19,7 @@ export async function createReadingStore(env: Env, deps: { db: Db; writer: Batch
   } catch (err) {
     throw new ConfigError((err as Error).message)
   }
-  const spoolMaxMb = spoolLimitMb(env)
+  const spoolMaxMb = env.INFLUX_SPOOL_MAX_MB
   const { metrics } = deps
   const extra = createInfluxStoreMetrics(metrics.registry)
   extra.spoolLimit.set(spoolMaxMb * 1024 * 1024)
@@ -47,17 +46,4 @@ export async function createReadingStore(env: Env, deps: { db: Db; writer: Batch
   })
   log.info({ influx: target.display, retention: env.INFLUX_RETENTION, spoolMaxMb }, 'readings go to InfluxDB')
   return store
-}
-
-/**
- * INFLUX_SPOOL_MAX_MB (default 1024): how much the spool may hold while InfluxDB is away.
- * Read from the parsed env when its schema knows the variable, else from the process
- * environment, so that it works before and after the schema lists it.
- */
-function spoolLimitMb(env: Env): number {
-  const raw = (env as Env & { INFLUX_SPOOL_MAX_MB?: unknown }).INFLUX_SPOOL_MAX_MB ?? process.env.INFLUX_SPOOL_MAX_MB
-  if (raw === undefined || raw === '') return DEFAULT_SPOOL_MAX_MB
-  const n = Number(raw)
-  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`environment variable INFLUX_SPOOL_MAX_MB=${JSON.stringify(String(raw))}: must be a positive number of megabytes`)
-  return n
 }

@@ -16,6 +16,8 @@ export const envSchema = z.object({
   STATIONS: z.string().min(1).default('./config/stations'),
   INFLUX_URL: optionalUrl,
   INFLUX_RETENTION: z.string().regex(/^(INF|\d+[hdw])$/, 'must be INF or a duration like 365d').default('365d'),
+  /** the InfluxDB write spool's limit; past it the newest readings are dropped, loudly */
+  INFLUX_SPOOL_MAX_MB: z.coerce.number().positive().default(1024),
   ADMIN_USER: z.string().min(1).max(64).default('admin'),
   ADMIN_PASSWORD: z.string().min(1).optional(),
   WEBHOOK_URL: optionalUrl,

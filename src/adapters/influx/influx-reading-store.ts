@@ -239,14 +239,25 @@ export class InfluxReadingStore implements ReadingStore {
     return points
   }
 
-  /** Resolves when every point written so far is in InfluxDB or in the fsync'd spool. */
+  /** Sends what is queued now; resolves when every point written so far is in InfluxDB or in the fsync'd spool. */
   flush(): Promise<void> {
     const target = this.nextSeq - 1
     if (this.settledSeq >= target) return Promise.resolve()
     this.urgentSeq = Math.max(this.urgentSeq, target)
-    const p = new Promise<void>((resolve) => this.waiters.push({ seq: target, resolve }))
+    const p = this.waitFor(target)
     this.batchDue()
     return p
+  }
+
+  /**
+   * Resolves when every point written so far is in InfluxDB or in the fsync'd spool, in the
+   * store's own batch rhythm (at most `flushIntervalMs` plus one write): QoS 1 PUBACKs wait for
+   * this, and it must not turn every message into a write of its own.
+   */
+  durable(): Promise<void> {
+    const target = this.nextSeq - 1
+    if (this.settledSeq >= target) return Promise.resolve()
+    return this.waitFor(target)
   }
 
   health(): StoreHealth {
@@ -429,13 +440,17 @@ export class InfluxReadingStore implements ReadingStore {
     })
   }
 
+  /** Waiters are added with non-decreasing targets, so they are settled from the front. */
+  private waitFor(seq: number): Promise<void> {
+    return new Promise<void>((resolve) => this.waiters.push({ seq, resolve }))
+  }
+
   private settle(seq: number): void {
     if (seq <= this.settledSeq) return
     this.settledSeq = seq
-    if (this.waiters.length === 0) return
-    const keep: typeof this.waiters = []
-    for (const w of this.waiters) (w.seq <= seq ? w.resolve() : keep.push(w))
-    this.waiters = keep
+    let i = 0
+    while (i < this.waiters.length && this.waiters[i]!.seq <= seq) this.waiters[i++]!.resolve()
+    if (i > 0) this.waiters.splice(0, i)
   }
 
   // ---- InfluxDB's state ---------------------------------------------------------------------
