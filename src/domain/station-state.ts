@@ -43,7 +43,8 @@ export interface ApplyResult {
   touched: Subject[]
 }
 
-const RECENT_LIMIT = 32
+// More than any device keeps in flight, so a retry after a crash is still recognised.
+const RECENT_LIMIT = 64
 
 /** The live, mutable picture of one station. Pure: time comes in as arguments. */
 export class StationState {
