@@ -35,9 +35,12 @@ async function publishAll(client: MqttClient, topic: string, seqs: number[], t0:
   })
 }
 
-test('every reading whose PUBACK the device got survives SIGKILL, and retries are stored exactly once', async () => {
+test.each([
+  ['SIGKILL', 'every reading whose PUBACK the device got survives SIGKILL, and retries are stored exactly once'],
+  ['SIGTERM', 'SIGTERM under full load exits 0 within 10 s and loses nothing'],
+] as const)('%s: %s', async (signal) => {
   const station = fixtureStation('durable')
-  const dataDir = tempDir('sw-durable-')
+  const dataDir = tempDir(`sw-durable-${signal}-`)
   const env = { HOST: '127.0.0.1', MQTT_PORT: '0', HTTP_PORT: '0', DATA_DIR: dataDir, STATIONS: writeStations([station]), ADMIN_PASSWORD: 'durable-admin', LOG_LEVEL: 'info', DEVICE_MAX_MSG_PER_SEC: '0' }
   const device = 'durable-door-main'
   const topic = `stations/durable/devices/${device}/state`
@@ -52,11 +55,16 @@ test('every reading whose PUBACK the device got survives SIGKILL, and retries ar
   const all = Array.from({ length: TOTAL }, (_, i) => i + 1)
   // Kill somewhere in the middle of the stream, at a point the test does not choose.
   const killAfter = 300 + Math.floor(Math.random() * 1500)
-  const killer = setTimeout(() => first.child.kill('SIGKILL'), killAfter)
+  let signalledAt = 0
+  const killer = setTimeout(() => ((signalledAt = Date.now()), first.child.kill(signal)), killAfter)
   await publishAll(client, topic, all, t0, acked)
   clearTimeout(killer)
-  first.child.kill('SIGKILL')
-  await first.exited
+  if (!signalledAt) ((signalledAt = Date.now()), first.child.kill(signal))
+  const exit = await first.exited
+  if (signal === 'SIGTERM') {
+    expect(exit.code).toBe(0)
+    expect(Date.now() - signalledAt).toBeLessThan(10_000)
+  }
   client.end(true)
   const ackedBeforeKill = acked.size
   expect(ackedBeforeKill, 'the kill should land mid-stream').toBeLessThan(TOTAL)
