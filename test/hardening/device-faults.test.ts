@@ -77,3 +77,18 @@ test('a flooding device is throttled, other devices are not slowed, and one that
   // The door was never throttled.
   expect(rejects.filter((r) => r.device === `${S}-door-main`)).toEqual([])
 }, 20_000)
+
+test('stopping the service does not take the devices it disconnects for offline', async () => {
+  const first = await startTestService()
+  const S = first.station.id
+  const id = `${S}-door-main`
+  const c = await first.device(id, { will: true })
+  await publishStatus(c, S, id, { online: true })
+  // Stop with the device still connected: the broker drops it, which would publish its will.
+  await first.svc.stop()
+  c.end(true)
+  t = await startTestService({ stations: first.stations, dataDir: first.dataDir })
+  expect(await statusOf(t, id)).toMatchObject({ online: true })
+  expect((await t.api('/api/alerts')).body).toEqual([])
+  expect((await t.api(`/api/stations/${S}/events?kind=device-offline`)).body).toEqual([])
+})

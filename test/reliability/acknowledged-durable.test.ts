@@ -38,7 +38,7 @@ async function publishAll(client: MqttClient, topic: string, seqs: number[], t0:
 test.each([
   ['SIGKILL', 'every reading whose PUBACK the device got survives SIGKILL, and retries are stored exactly once'],
   ['SIGTERM', 'SIGTERM under full load exits 0 within 10 s and loses nothing'],
-] as const)('%s: %s', async (signal) => {
+] as const)('%s: %s', async (signal, _title) => {
   const station = fixtureStation('durable')
   const dataDir = tempDir(`sw-durable-${signal}-`)
   const env = { HOST: '127.0.0.1', MQTT_PORT: '0', HTTP_PORT: '0', DATA_DIR: dataDir, STATIONS: writeStations([station]), ADMIN_PASSWORD: 'durable-admin', LOG_LEVEL: 'info', DEVICE_MAX_MSG_PER_SEC: '0' }

@@ -34,6 +34,7 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, durable: ()
   const current = new Map<string, Client>()
   const limiter = new DeviceRateLimiter(opts.maxMessagesPerSecond)
   let connected = 0
+  let shuttingDown = false
 
   const aedes = await Aedes.createBroker({
     // Device ids are up to 63 characters; client ids are free-form but bounded.
@@ -58,8 +59,10 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, durable: ()
       const deviceId = client ? deviceOf.get(client) : undefined
       if (!client || !deviceId) return callback(new Error('not a device'))
       // A closing client only publishes its will. An old session's will that arrives after
-      // the device has already reconnected must not mark the live device offline.
+      // the device has already reconnected must not mark the live device offline, nor must
+      // the wills of every device we disconnect ourselves while shutting down.
       if (client.closed) {
+        if (shuttingDown) return callback(new Error('broker shutting down'))
         const newest = current.get(deviceId)
         if (newest && newest !== client && !newest.closed) {
           log.info({ device: deviceId, clientId: client.id }, 'ignoring the will of a superseded session')
@@ -138,6 +141,7 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, durable: ()
     connectedDevices: () => connected,
     close: () =>
       new Promise<void>((resolve) => {
+        shuttingDown = true
         server.close()
         aedes.close(() => resolve())
       }),
