@@ -71,13 +71,21 @@ export type KeyConfig = StationConfig['keys'][number]
 export type ItemConfig = StationConfig['equipment'][number]
 export type DeviceType = DeviceConfig['type']
 
+const knownTimeZones = new Map<string, boolean>()
+
+/** Cached: a city's hundreds of station files share one or two zones. */
 function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz })
-    return true
-  } catch {
-    return false
+  let ok = knownTimeZones.get(tz)
+  if (ok === undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz })
+      ok = true
+    } catch {
+      ok = false
+    }
+    knownTimeZones.set(tz, ok)
   }
+  return ok
 }
 
 /** Cross-references inside one file; cross-file uniqueness is checked by the loader. */
