@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { createServer, type Server as HttpServer } from 'node:http'
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
 import type { AddressInfo, Server } from 'node:net'
+import { createServer as createTlsServer } from 'node:tls'
 import { fileURLToPath } from 'node:url'
 import pino, { type Logger } from 'pino'
 import { createWebSocketStream, WebSocketServer } from 'ws'
@@ -9,18 +11,22 @@ import { openDatabase } from './adapters/embedded/database.ts'
 import { EmbeddedRecordStore } from './adapters/embedded/record-store.ts'
 import { EmbeddedAlertStore } from './adapters/embedded/embedded-alert-store.ts'
 import { createHttpApp } from './adapters/http/app.ts'
+import { offersMqttSubprotocol, refuseUpgrade } from './adapters/http/upgrade.ts'
 import { alertRoutes } from './adapters/http/routes/alerts.ts'
 import { WebhookSender } from './adapters/webhook/webhook-sender.ts'
 import { AlertEngine } from './alerts/alert-engine.ts'
 import type { Alert, AlertChange } from './alerts/alert.ts'
 import { createMqttBroker } from './adapters/mqtt/broker.ts'
+import { guardMqttConnection, guardMqttServer, type RefusedPacket } from './adapters/mqtt/packet-size-guard.ts'
 import { createReadingStore } from './adapters/reading-store-factory.ts'
 import { LivePush } from './adapters/ws/live-push.ts'
 import { StatusBoard } from './app/status-board.ts'
 import { Accounts } from './auth/accounts.ts'
+import { LoginThrottle } from './auth/login-throttle.ts'
 import { verifySecret } from './auth/secret-hash.ts'
 import { ConfigError, parseEnv, type Env } from './config/env.ts'
 import { loadStations } from './config/stations.ts'
+import { loadTlsPair } from './config/tls.ts'
 import { Fleet } from './domain/fleet.ts'
 import type { StationConfig } from './domain/station.ts'
 import { Ingest } from './ingest/ingest.ts'
@@ -38,6 +44,10 @@ export interface ServiceOptions {
 export interface RunningService {
   mqttPort: number
   httpPort: number
+  /** the MQTT-over-TLS port, when MQTT_TLS_CERT/MQTT_TLS_KEY are set */
+  mqttsPort?: number
+  /** HTTP_PORT serves HTTPS (HTTP_TLS_CERT/HTTP_TLS_KEY are set) */
+  https: boolean
   env: Env
   log: Logger
   /** Stops accepting, flushes what is buffered, closes the store. */
@@ -49,7 +59,11 @@ const DEMO_SECRETS = fileURLToPath(new URL('../simulator/demo-secrets.json', imp
 /** The composition root: config → store → domain → ingest → broker, HTTP and live push. */
 export async function startService(opts: ServiceOptions): Promise<RunningService> {
   const env = parseEnv(opts.env)
-  const log = opts.logger ?? pino({ level: env.LOG_LEVEL, base: { service: 'stationwatch' } })
+  const rootLog = opts.logger ?? pino({ level: env.LOG_LEVEL, base: { service: 'stationwatch' } })
+  // Credentials never reach the log; only the one line that shows a generated password uses rootLog.
+  const log = rootLog.child({}, { redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } })
+  const mqttTls = loadTlsPair(env, 'MQTT_TLS_CERT', 'MQTT_TLS_KEY')
+  const httpTls = loadTlsPair(env, 'HTTP_TLS_CERT', 'HTTP_TLS_KEY')
   const clock = opts.clock ?? systemClock
   const { stations } = loadStations(env.STATIONS)
   warnAboutDemoSecrets(stations, log)
@@ -88,6 +102,15 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   })
 
   const broker = await createMqttBroker(fleet, ingest, () => (readings.durable ? readings.durable() : readings.flush()), log, { maxMessagesPerSecond: env.DEVICE_MAX_MSG_PER_SEC })
+  // aedes buffers a packet whole before looking at it: refuse oversized ones at their header.
+  const packetGuard = {
+    maxPacketBytes: env.MQTT_MAX_PACKET_BYTES,
+    onRefused: (r: RefusedPacket) => {
+      metrics.mqttPacketsRefused.inc({ transport: r.transport, reason: r.reason })
+      log.warn({ device: r.username ?? null, clientId: r.clientId ?? null, remote: r.remoteAddress, transport: r.transport, packetType: r.packetType, declared: r.declared, limit: r.limit }, 'mqtt packet over the size limit: connection closed')
+    },
+  }
+  guardMqttServer(broker.server, broker.aedes.handle, packetGuard)
   const live = new LivePush<Alert>(accounts, { statuses: () => board.all(), openAlerts: () => engine.openAlerts() }, {
     onClients: (n) => metrics.wsClients.set(n),
     onDropped: (reason) => metrics.wsDropped.inc({ reason }),
@@ -140,14 +163,31 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     }
   }
   metrics.onScrape(health)
-  const app = createHttpApp({ accounts, fleet, board, readings, records, registry: metrics.registry, health, log, extra: [alertRoutes(accounts, engine, alertStore)] })
-  const http = createServer(app)
-  const mqttOverWs = new WebSocketServer({ noServer: true })
-  mqttOverWs.on('connection', (socket, req) => broker.aedes.handle(createWebSocketStream(socket) as never, req as never))
+  const loginThrottle = new LoginThrottle(
+    { perUser: env.LOGIN_MAX_FAILURES_PER_USER, perAddress: env.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMs: env.LOGIN_WINDOW_SECONDS * 1000 },
+    () => clock.now(),
+  )
+  const app = createHttpApp({
+    accounts, fleet, board, readings, records, registry: metrics.registry, health, log, extra: [alertRoutes(accounts, engine, alertStore)],
+    https: httpTls !== undefined, loginThrottle, onLogout: (token) => live.revoke(token),
+  })
+  const http: HttpServer | HttpsServer = httpTls ? createHttpsServer({ ...httpTls, handshakeTimeout: 10_000 }, app) : createServer(app)
+  const mqtts = mqttTls ? createTlsServer({ ...mqttTls, handshakeTimeout: 10_000 }, broker.aedes.handle) : undefined
+  if (mqtts) guardMqttServer(mqtts, broker.aedes.handle, packetGuard)
+  // A WebSocket message is buffered whole by ws, so its size is capped too (a few packets' worth).
+  const mqttOverWs = new WebSocketServer({ noServer: true, maxPayload: 4 * env.MQTT_MAX_PACKET_BYTES })
+  mqttOverWs.on('connection', (socket, req) => {
+    // A protocol error (a frame over maxPayload) cuts the connection rather than reading on through a close handshake.
+    socket.once('error', () => socket.terminate())
+    broker.aedes.handle(guardMqttConnection(createWebSocketStream(socket), { ...packetGuard, transport: 'ws', ...(req.socket.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}) }) as never, req as never)
+  })
   http.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0]
     if (path === '/ws') return live.handleUpgrade(req, socket, head)
-    if (path === '/mqtt') return mqttOverWs.handleUpgrade(req, socket, head, (ws) => mqttOverWs.emit('connection', ws, req))
+    if (path === '/mqtt') {
+      if (!offersMqttSubprotocol(req)) return refuseUpgrade(socket, 400, 'BAD_REQUEST', '/mqtt carries only MQTT: offer the "mqtt" WebSocket subprotocol')
+      return mqttOverWs.handleUpgrade(req, socket, head, (ws) => mqttOverWs.emit('connection', ws, req))
+    }
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n')
   })
   // Keep the gauge of connected devices current for /metrics scrapes too.
@@ -156,9 +196,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
   try {
     await listen(broker.server, env.MQTT_PORT, env.HOST, 'MQTT_PORT')
+    if (mqtts) await listen(mqtts, env.MQTTS_PORT, env.HOST, 'MQTTS_PORT')
     await listen(http, env.HTTP_PORT, env.HOST, 'HTTP_PORT')
   } catch (err) {
     broker.server.close()
+    mqtts?.close()
     http.close()
     await broker.close()
     writer.close()
@@ -167,10 +209,12 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   }
   // Only once start-up can no longer fail: a generated password is shown exactly once.
   const generated = await accounts.bootstrapAdmin(env.ADMIN_USER, env.ADMIN_PASSWORD)
-  if (generated) log.warn({ username: env.ADMIN_USER, password: generated }, 'generated the administrator password; it is shown only this once')
+  if (generated) rootLog.warn({ username: env.ADMIN_USER, password: generated }, 'generated the administrator password; it is shown only this once')
   const mqttPort = (broker.server.address() as AddressInfo).port
   const httpPort = (http.address() as AddressInfo).port
-  log.info({ mqttPort, httpPort, host: env.HOST, stations: stations.length, devices: fleet.deviceCount, store: readings.kind }, 'listening')
+  const mqttsPort = mqtts ? (mqtts.address() as AddressInfo).port : undefined
+  const https = httpTls !== undefined
+  log.info({ mqttPort, ...(mqttsPort !== undefined ? { mqttsPort } : {}), httpPort, https, host: env.HOST, stations: stations.length, devices: fleet.deviceCount, store: readings.kind }, 'listening')
 
   let stopping: Promise<void> | undefined
   const stop = () =>
@@ -179,6 +223,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       live.close()
       mqttOverWs.close()
       await closeServer(http)
+      mqtts?.close()
       await broker.close()
       engine.stop()
       await webhook.stop()
@@ -187,8 +232,16 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       db.close()
       log.info('stopped')
     })())
-  return { mqttPort, httpPort, env, log, stop }
+  return { mqttPort, ...(mqttsPort !== undefined ? { mqttsPort } : {}), httpPort, https, env, log, stop }
 }
+
+/** Log fields that may hold a credential, at the top level and up to two levels down (pino redact paths). */
+const LOG_REDACT_PATHS = ['password', 'secret', 'token', 'authorization', 'cookie', 'adminPassword', 'newPassword'].flatMap((k) => [k, `*.${k}`, `*.*.${k}`]).concat([
+  'req.headers["set-cookie"]',
+  'res.headers["set-cookie"]',
+  'headers["set-cookie"]',
+  'err.body',
+])
 
 function alertPoint(a: Alert, t: number): Point {
   return {
@@ -229,7 +282,7 @@ function listen(server: Server | HttpServer, port: number, host: string, name: s
   })
 }
 
-function closeServer(server: HttpServer): Promise<void> {
+function closeServer(server: HttpServer | HttpsServer): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve())
     server.closeAllConnections()

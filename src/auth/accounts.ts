@@ -58,6 +58,14 @@ export class Accounts {
     return row ? { name: row.username, role: row.role } : undefined
   }
 
+  /** The live session behind a token: its user and when it expires (for connections that outlive a request). */
+  session(token: string, now = Date.now()): { user: User; expiresAt: number } | undefined {
+    const row = this.db
+      .prepare<[string, number], { username: string; role: Role; expires_at: number }>('SELECT s.username, u.role, s.expires_at FROM sessions s JOIN users u ON u.username = s.username WHERE s.token_hash = ? AND s.expires_at > ?')
+      .get(hashToken(token), now)
+    return row ? { user: { name: row.username, role: row.role }, expiresAt: row.expires_at } : undefined
+  }
+
   logout(token: string): void {
     this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(hashToken(token))
   }
@@ -70,6 +78,7 @@ export class Accounts {
   }
 }
 
-function hashToken(token: string): string {
+/** How a token is kept: only this hash is stored (and held by long-lived connections). */
+export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex')
 }

@@ -24,8 +24,21 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** messages a second one device may send before it is throttled; 0 turns the limit off */
   DEVICE_MAX_MSG_PER_SEC: z.coerce.number().int().min(0).default(50),
+  /** the broker closes a connection whose packet declares a Remaining Length over this, before buffering it */
+  MQTT_MAX_PACKET_BYTES: z.coerce.number().int().min(8192, 'must be at least 8192 (payloads of 4 KiB plus topic and headers)').max(268_435_455, 'must be at most 268435455 (the MQTT maximum)').default(65536),
   /** how long a login token lives */
   SESSION_TTL_SECONDS: z.coerce.number().int().positive().default(12 * 3600),
+  /** failed logins per username, and per client address, within LOGIN_WINDOW_SECONDS before 429 */
+  LOGIN_MAX_FAILURES_PER_USER: z.coerce.number().int().positive().default(5),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().positive().default(50),
+  LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(15 * 60),
+  /** PEM file paths; both set: MQTT over TLS on MQTTS_PORT (plain MQTT_PORT stays) */
+  MQTT_TLS_CERT: z.string().min(1).optional(),
+  MQTT_TLS_KEY: z.string().min(1).optional(),
+  MQTTS_PORT: port.default(8883),
+  /** PEM file paths; both set: HTTP_PORT serves HTTPS (API, dashboard, /ws, /mqtt) instead of HTTP */
+  HTTP_TLS_CERT: z.string().min(1).optional(),
+  HTTP_TLS_KEY: z.string().min(1).optional(),
 })
 
 export type Env = z.infer<typeof envSchema>

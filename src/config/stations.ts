@@ -47,13 +47,19 @@ export function parseStationFile(file: string): StationConfig {
   try {
     json = JSON.parse(text)
   } catch (err) {
-    throw new ConfigError(`${file}: not valid JSON (${(err as Error).message})`)
+    throw new ConfigError(`${file}: not valid JSON (${printable((err as Error).message)})`)
   }
   const r = stationSchema.safeParse(json)
   if (!r.success) {
     const issue = r.error.issues[0]!
-    const field = issue.path.map(String).join('.') || '(root)'
+    const field = printable(issue.path.map(String).join('.')) || '(root)'
     throw new ConfigError(`${file}: ${field}: ${issue.message}`)
   }
   return r.data
+}
+
+/** A file's bytes can end up in an error message: keep terminal control characters out of it. */
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')
 }

@@ -80,34 +80,114 @@ export function parseStateReading(
 ): ParseResult<StateReading> {
   switch (device.type) {
     case 'door': {
+      const value = fastDoor(body)
+      if (value) return { ok: true, value }
       const r = doorStateSchema.safeParse(body)
       return r.success ? { ok: true, value: { type: 'door', ...r.data } } : { ok: false, reason: describeIssue(r.error) }
     }
     case 'keybox': {
-      const r = keyboxStateSchema.safeParse(body)
-      if (!r.success) return { ok: false, reason: describeIssue(r.error) }
-      for (const [slot, key] of Object.entries(r.data.slots)) {
-        if (!(slot in device.slots)) return { ok: false, reason: `slots.${slot}: unknown slot for device ${device.id}` }
+      // JSON.parse keeps a "__proto__" key that zod's record then drops: refuse it, never ignore it.
+      if (hasProtoKey(body.slots)) return { ok: false, reason: `slots.__proto__: unknown slot for device ${device.id}` }
+      let value = fastKeybox(body)
+      if (!value) {
+        const r = keyboxStateSchema.safeParse(body)
+        if (!r.success) return { ok: false, reason: describeIssue(r.error) }
+        value = { type: 'keybox', ...r.data }
+      }
+      for (const [slot, key] of Object.entries(value.slots)) {
+        if (!Object.hasOwn(device.slots, slot)) return { ok: false, reason: `slots.${slot}: unknown slot for device ${device.id}` }
         if (key !== null && !knownKeys.has(key)) return { ok: false, reason: `slots.${slot}: unknown key "${key}"` }
       }
-      return { ok: true, value: { type: 'keybox', ...r.data } }
+      return { ok: true, value }
     }
     case 'equipment': {
-      const r = equipmentStateSchema.safeParse(body)
-      if (!r.success) return { ok: false, reason: describeIssue(r.error) }
-      for (const [id, v] of Object.entries(r.data.items)) {
+      if (hasProtoKey(body.items)) return { ok: false, reason: `items.__proto__: unknown item for device ${device.id}` }
+      let value = fastEquipment(body)
+      if (!value) {
+        const r = equipmentStateSchema.safeParse(body)
+        if (!r.success) return { ok: false, reason: describeIssue(r.error) }
+        value = { type: 'equipment', ...r.data }
+      }
+      for (const [id, v] of Object.entries(value.items)) {
         const item = itemsById.get(id)
         if (!item || !device.items.includes(id)) return { ok: false, reason: `items.${id}: unknown item for device ${device.id}` }
         const counted = item.min !== undefined
         if (counted && typeof v !== 'number') return { ok: false, reason: `items.${id}: expected a count (non-negative integer)` }
         if (!counted && typeof v !== 'boolean') return { ok: false, reason: `items.${id}: expected presence (boolean)` }
       }
-      return { ok: true, value: { type: 'equipment', ...r.data } }
+      return { ok: true, value }
     }
   }
 }
 
 export function parseStatus(body: Record<string, unknown>): ParseResult<DeviceStatus> {
+  const value = fastStatus(body)
+  if (value) return { ok: true, value }
   const r = statusSchema.safeParse(body)
   return r.success ? { ok: true, value: r.data } : { ok: false, reason: describeIssue(r.error) }
+}
+
+// ---- the hot path's validators ------------------------------------------------------------
+// Ingest validates every message; the schemas above cost more than the rest of validation
+// together (and most of its garbage). These checks accept exactly what the schemas accept and
+// build the same values (known keys only, in schema order; records without "__proto__", which
+// zod drops). Anything they do not accept goes through the schema, which then names the problem,
+// so rejections and their reasons are unchanged.
+
+function hasProtoKey(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && Object.hasOwn(v, '__proto__')
+}
+
+/** z.number().int().nonnegative(): a safe integer ≥ 0 */
+function isCount(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+}
+
+/** a plain JSON object (what z.record accepts), without a "__proto__" key */
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !Object.hasOwn(v, '__proto__')
+}
+
+function fastDoor(b: Record<string, unknown>): StateReading | undefined {
+  const { ts, seq, open } = b
+  if (!isCount(ts) || !isCount(seq) || typeof open !== 'boolean') return undefined
+  return { type: 'door', ts, seq, open }
+}
+
+function fastKeybox(b: Record<string, unknown>): Extract<StateReading, { type: 'keybox' }> | undefined {
+  const { ts, seq, slots, user } = b
+  if (!isCount(ts) || !isCount(seq) || !isRecord(slots)) return undefined
+  if (user !== undefined && (typeof user !== 'string' || user.length > 128)) return undefined
+  for (const k in slots) {
+    const v = slots[k]
+    if (v !== null && typeof v !== 'string') return undefined
+  }
+  const value: Extract<StateReading, { type: 'keybox' }> = { type: 'keybox', ts, seq, slots: slots as Record<string, string | null> }
+  if (user !== undefined) value.user = user
+  return value
+}
+
+function fastEquipment(b: Record<string, unknown>): Extract<StateReading, { type: 'equipment' }> | undefined {
+  const { ts, seq, items } = b
+  if (!isCount(ts) || !isCount(seq) || !isRecord(items)) return undefined
+  for (const k in items) {
+    const v = items[k]
+    if (typeof v !== 'boolean' && !isCount(v)) return undefined
+  }
+  return { type: 'equipment', ts, seq, items: items as Record<string, boolean | number> }
+}
+
+function fastStatus(b: Record<string, unknown>): DeviceStatus | undefined {
+  const { online, battery, rssi, fw, tamper } = b
+  if (typeof online !== 'boolean') return undefined
+  if (battery !== undefined && (typeof battery !== 'number' || !Number.isFinite(battery) || battery < 0 || battery > 100)) return undefined
+  if (rssi !== undefined && (typeof rssi !== 'number' || !Number.isFinite(rssi))) return undefined
+  if (fw !== undefined && (typeof fw !== 'string' || fw.length > 64)) return undefined
+  if (tamper !== undefined && typeof tamper !== 'boolean') return undefined
+  const value: DeviceStatus = { online }
+  if (battery !== undefined) value.battery = battery
+  if (rssi !== undefined) value.rssi = rssi
+  if (fw !== undefined) value.fw = fw
+  if (tamper !== undefined) value.tamper = tamper
+  return value
 }

@@ -21,7 +21,7 @@ export function pointsFromReading(model: StationModel, device: DeviceConfig, r: 
       for (const [slot, key] of Object.entries(r.slots)) if (key) seenIn.set(key, slot)
       const keys = new Set<string>(seenIn.keys())
       for (const slot of Object.keys(r.slots)) {
-        const home = device.slots[slot]
+        const home = Object.hasOwn(device.slots, slot) ? device.slots[slot] : undefined
         if (home) keys.add(home)
       }
       return [...keys].map((key) => ({

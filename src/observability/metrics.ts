@@ -20,6 +20,8 @@ export function createMetrics() {
   const spool = new Gauge({ name: 'stationwatch_spool_depth', help: 'Readings waiting in the spool for the store', registers: [registry] })
   const wsClients = new Gauge({ name: 'stationwatch_ws_clients', help: 'Live push clients connected to /ws', registers: [registry] })
   const wsDropped = new Counter({ name: 'stationwatch_ws_clients_dropped_total', help: 'Live push clients dropped for being slow or unresponsive', labelNames: ['reason'] as const, registers: [registry] })
+  const mqttPacketsRefused = new Counter({ name: 'stationwatch_mqtt_packets_refused_total', help: 'MQTT connections closed for a packet over MQTT_MAX_PACKET_BYTES (or a malformed length), by transport and reason', labelNames: ['transport', 'reason'] as const, registers: [registry] })
+  for (const transport of ['tcp', 'ws']) mqttPacketsRefused.inc({ transport, reason: 'too-large' }, 0)
 
   const webhookAttempts = new Counter({ name: 'stationwatch_webhook_attempts_total', help: 'Webhook deliveries attempted, by result', labelNames: ['result'] as const, registers: [registry] })
   const webhookPending = new Gauge({ name: 'stationwatch_webhook_pending', help: 'Alert changes waiting for the webhook', registers: [registry] })
@@ -38,7 +40,7 @@ export function createMetrics() {
   }
   for (const r of ['ok', 'failed']) webhookAttempts.inc({ result: r }, 0)
   const onScrape = (hook: () => void) => scrapeHooks.push(hook)
-  return { registry, ingestObserver, webhookAttempts, webhookPending, onScrape, accepted, rejected, connected, alerts, storeWrite, storeBatch, spool, wsClients, wsDropped }
+  return { registry, ingestObserver, webhookAttempts, webhookPending, onScrape, accepted, rejected, connected, alerts, storeWrite, storeBatch, spool, wsClients, wsDropped, mqttPacketsRefused }
 }
 
 export type Metrics = ReturnType<typeof createMetrics>

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { Accounts } from '../../auth/accounts.ts'
+import type { LoginThrottle } from '../../auth/login-throttle.ts'
 import type { StatusBoard } from '../../app/status-board.ts'
 import { AppError } from '../../domain/errors.ts'
 import type { Fleet } from '../../domain/fleet.ts'
@@ -12,6 +13,7 @@ import { errorHandler } from './error-handler.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { authRoutes } from './routes/auth.ts'
 import { stationRoutes } from './routes/stations.ts'
+import { securityHeaders } from './security-headers.ts'
 
 export interface HttpDeps {
   accounts: Accounts
@@ -24,7 +26,12 @@ export interface HttpDeps {
   log: Logger
   /** extra routers (alerts, incidents, dashboard) mounted before the 404 */
   extra?: express.Router[]
-  secureCookie?: boolean
+  /** served over HTTPS: the session cookie is `Secure`, HSTS is sent */
+  https?: boolean
+  /** failed-login limits; without one, logins are not throttled */
+  loginThrottle?: LoginThrottle
+  /** told the token of every logout, so open /ws connections of that session can be closed */
+  onLogout?: (token: string) => void
 }
 
 /** The REST API: thin routes over the services; one error middleware at the end. */
@@ -32,13 +39,14 @@ export function createHttpApp(deps: HttpDeps): Express {
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
-  app.use(authenticate(deps.accounts))
-  app.use(express.json({ limit: '64kb' }))
-  app.use((_req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff')
-    res.setHeader('Referrer-Policy', 'no-referrer')
+  app.use(securityHeaders(deps.https ?? false))
+  // API answers carry sessions' data: never kept by a browser or a proxy cache.
+  app.use('/api', (_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store')
     next()
   })
+  app.use(authenticate(deps.accounts))
+  app.use(express.json({ limit: '64kb' }))
 
   app.get('/api/health', (_req, res) => {
     res.setHeader('Cache-Control', 'no-store')
@@ -48,7 +56,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     res.setHeader('Content-Type', deps.registry.contentType)
     res.send(await deps.registry.metrics())
   })
-  app.use(authRoutes(deps.accounts, deps.secureCookie ?? false))
+  app.use(authRoutes(deps.accounts, { https: deps.https ?? false, ...(deps.loginThrottle ? { throttle: deps.loginThrottle } : {}), ...(deps.onLogout ? { onLogout: deps.onLogout } : {}) }))
   app.use(stationRoutes(deps))
   app.use(adminRoutes(deps.accounts, deps.records))
   for (const r of deps.extra ?? []) app.use(r)

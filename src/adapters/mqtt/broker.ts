@@ -46,7 +46,8 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, durable: ()
       const found = username ? fleet.device(username) : undefined
       const ok = found !== undefined && password !== undefined && verifySecret(found.device.secretHash, password.toString('utf8'))
       if (!ok) {
-        log.warn({ device: username ?? null, clientId: client.id }, 'mqtt connect refused: bad credentials')
+        // An unknown username is not logged: a misconfigured device may have put its secret there.
+        log.warn({ device: found ? username : null, ...(username && !found ? { unknownDevice: true } : {}), clientId: client.id }, 'mqtt connect refused: bad credentials')
         const err = Object.assign(new Error('bad username or password'), { returnCode: username ? BAD_USERNAME_OR_PASSWORD : NOT_AUTHORIZED })
         return done(err as Parameters<typeof done>[0], false)
       }
@@ -132,7 +133,17 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, durable: ()
       limiter.forget(deviceId)
     }
   })
-  aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'))
+  aedes.on('clientError', (client, err) => {
+    const deviceId = deviceOf.get(client)
+    // aedes itself refuses a PUBLISH to an empty topic or one with wildcards, and closes the
+    // connection before our hook sees it: it is still a refused publish, counted and logged.
+    if (deviceId && /PUBLISH|topic has too many levels/.test(err.message)) {
+      ingest.refuse(deviceId, '(invalid topic)', 'acl', `publish refused by the broker: ${err.message}`)
+      log.warn({ device: deviceId, err: err.message }, 'mqtt publish refused: invalid topic')
+      return
+    }
+    log.debug({ clientId: client.id, device: deviceId ?? null, err: err.message }, 'mqtt client error')
+  })
   aedes.on('connectionError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'mqtt connection error'))
 
   const server = createServer(aedes.handle)

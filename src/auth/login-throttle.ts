@@ -1,0 +1,130 @@
+import { isIPv6 } from 'node:net'
+
+/**
+ * Failed-login limits per username and per client address: a sliding window of failure times for
+ * each key. Pure apart from the injected clock; the HTTP route asks before it verifies a password
+ * (so a refused attempt costs no scrypt) and reports how the attempt ended.
+ *
+ * Every admitted attempt counts as a failure at once and is taken back when it succeeds, so a burst
+ * of parallel guesses cannot all slip in while the first ones are still being verified.
+ */
+export interface LoginLimits {
+  /** failures one username may have in `windowMs` before it is refused */
+  perUser: number
+  /** failures one client address (an IPv6 /64) may have in `windowMs`; looser, it covers many users */
+  perAddress: number
+  windowMs: number
+  /** keys tracked per kind; past it the longest-idle keys are forgotten (bounds memory under a spray) */
+  maxKeys?: number
+}
+
+export type Admission = { allowed: true } | { allowed: false; scope: 'user' | 'address'; retryAfterMs: number }
+
+export class LoginThrottle {
+  private readonly users: FailureLog
+  private readonly addresses: FailureLog
+
+  constructor(
+    readonly limits: LoginLimits,
+    private readonly now: () => number,
+  ) {
+    const maxKeys = limits.maxKeys ?? 100_000
+    this.users = new FailureLog(limits.perUser, limits.windowMs, maxKeys)
+    this.addresses = new FailureLog(limits.perAddress, limits.windowMs, maxKeys)
+  }
+
+  /**
+   * Asks whether `username` may try to log in from `address`. When allowed, the attempt is counted as
+   * a failure against both until `succeeded` takes it back.
+   */
+  admit(username: string, address: string | undefined): Admission {
+    const t = this.now()
+    const addr = addressKey(address)
+    const userWait = this.users.waitMs(username, t)
+    const addrWait = this.addresses.waitMs(addr, t)
+    if (userWait > 0 || addrWait > 0) return userWait >= addrWait ? { allowed: false, scope: 'user', retryAfterMs: userWait } : { allowed: false, scope: 'address', retryAfterMs: addrWait }
+    this.users.add(username, t)
+    this.addresses.add(addr, t)
+    return { allowed: true }
+  }
+
+  /** The admitted attempt was right: the user's failures are forgotten, the address's count loses this one. */
+  succeeded(username: string, address: string | undefined): void {
+    this.users.clear(username)
+    this.addresses.removeLatest(addressKey(address))
+  }
+}
+
+/**
+ * The key an address is counted under: IPv4-mapped IPv6 as plain IPv4; other IPv6 addresses by their
+ * /64 prefix, since one host commonly holds a whole /64.
+ */
+export function addressKey(address: string | undefined): string {
+  if (!address) return 'unknown'
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
+  if (mapped) return mapped[1]!
+  if (!isIPv6(address)) return address
+  const bare = address.split('%')[0]!
+  const [head, tail = ''] = bare.split('::') as [string, string?]
+  const left = head ? head.split(':') : []
+  const right = bare.includes('::') ? (tail ? tail.split(':') : []) : []
+  // An embedded IPv4 tail (a.b.c.d) takes two groups; it only ever lies in the last 64 bits.
+  const rightGroups = right.reduce((n, g) => n + (g.includes('.') ? 2 : 1), 0)
+  const groups = bare.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - rightGroups)).fill('0'), ...right] : left
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (parseInt(g, 16) || 0).toString(16))
+    .join(':')}::/64`
+}
+
+/** Failure times per key, oldest first, at most `max` kept per key. */
+class FailureLog {
+  private readonly times = new Map<string, number[]>()
+
+  constructor(
+    private readonly max: number,
+    private readonly windowMs: number,
+    private readonly maxKeys: number,
+  ) {}
+
+  /** 0 when another attempt is allowed at `t`, else how long until the oldest counted failure ages out. */
+  waitMs(key: string, t: number): number {
+    const list = this.live(key, t)
+    if (!list || list.length < this.max) return 0
+    return list[list.length - this.max]! + this.windowMs - t
+  }
+
+  add(key: string, t: number): void {
+    const list = this.live(key, t) ?? []
+    list.push(t)
+    if (list.length > this.max) list.splice(0, list.length - this.max)
+    // Re-inserting keeps the map in order of last activity, so the first key is the longest idle.
+    this.times.delete(key)
+    this.times.set(key, list)
+    if (this.times.size > this.maxKeys) this.times.delete(this.times.keys().next().value!)
+  }
+
+  clear(key: string): void {
+    this.times.delete(key)
+  }
+
+  removeLatest(key: string): void {
+    const list = this.times.get(key)
+    list?.pop()
+    if (list && list.length === 0) this.times.delete(key)
+  }
+
+  /** The key's failures still inside the window (older ones dropped). */
+  private live(key: string, t: number): number[] | undefined {
+    const list = this.times.get(key)
+    if (!list) return undefined
+    let drop = 0
+    while (drop < list.length && list[drop]! + this.windowMs <= t) drop++
+    if (drop) list.splice(0, drop)
+    if (list.length === 0) {
+      this.times.delete(key)
+      return undefined
+    }
+    return list
+  }
+}
