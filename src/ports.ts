@@ -43,7 +43,7 @@ export interface ReadingStore {
    * Resolves when everything queued so far is durable (committed, or spooled and
    * fsync'd), in the store's own group-commit rhythm; QoS 1 PUBACKs wait for it.
    */
-  durable?(): Promise<void>
+  durable(): Promise<void>
   health(): StoreHealth
   close(): Promise<void>
 }

@@ -101,7 +101,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     board.touch(station.model.id)
   })
 
-  const broker = await createMqttBroker(fleet, ingest, () => (readings.durable ? readings.durable() : readings.flush()), log, { maxMessagesPerSecond: env.DEVICE_MAX_MSG_PER_SEC })
+  const broker = await createMqttBroker(fleet, ingest, () => readings.durable(), log, { maxMessagesPerSecond: env.DEVICE_MAX_MSG_PER_SEC })
   // aedes buffers a packet whole before looking at it: refuse oversized ones at their header.
   const packetGuard = {
     maxPacketBytes: env.MQTT_MAX_PACKET_BYTES,

@@ -55,39 +55,10 @@ export class StationState {
   /** keybox device → slot → key in it */
   readonly slots = new Map<string, Map<string, string | null>>()
 
-  private readonly recentSets = new WeakMap<DeviceLive, Set<string>>()
-  // The `seq:ts` text of the message being handled: ingest asks isDuplicate, then remember.
-  private keyDevice = ''
-  private keySeq = -1
-  private keyTs = -1
-  private key = ''
-
   constructor(readonly model: StationModel) {}
 
-  /**
-   * `recent` as a set, for the duplicate check on every message (searching the array compared
-   * up to 32 strings each time). Rebuilt whenever it no longer matches the array.
-   */
-  private recentSet(dev: DeviceLive): Set<string> {
-    let set = this.recentSets.get(dev)
-    const n = dev.recent.length
-    if (!set || set.size !== n || (n > 0 && !set.has(dev.recent[n - 1]!))) this.recentSets.set(dev, (set = new Set(dev.recent)))
-    return set
-  }
-
-  private recentKey(deviceId: string, seq: number, ts: number): string {
-    if (seq !== this.keySeq || ts !== this.keyTs || deviceId !== this.keyDevice) {
-      this.keyDevice = deviceId
-      this.keySeq = seq
-      this.keyTs = ts
-      this.key = `${seq}:${ts}`
-    }
-    return this.key
-  }
-
   isDuplicate(deviceId: string, seq: number, ts: number): boolean {
-    const dev = this.devices.get(deviceId)
-    return dev !== undefined && this.recentSet(dev).has(this.recentKey(deviceId, seq, ts))
+    return this.devices.get(deviceId)?.recent.includes(`${seq}:${ts}`) ?? false
   }
 
   isOutOfOrder(deviceId: string, ts: number): boolean {
@@ -98,11 +69,8 @@ export class StationState {
   /** Records that a message was accepted, for duplicate detection (history-only messages included). */
   remember(deviceId: string, seq: number, ts: number, now: number): void {
     const dev = this.device(deviceId, now)
-    const set = this.recentSet(dev)
-    const key = this.recentKey(deviceId, seq, ts)
-    dev.recent.push(key)
-    set.add(key)
-    if (dev.recent.length > RECENT_LIMIT) set.delete(dev.recent.shift()!)
+    dev.recent.push(`${seq}:${ts}`)
+    if (dev.recent.length > RECENT_LIMIT) dev.recent.shift()
   }
 
   applyState(deviceId: string, reading: StateReading, now: number): ApplyResult {

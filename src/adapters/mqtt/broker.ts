@@ -81,7 +81,7 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, durable: ()
             log.warn({ device: deviceId }, 'device kept flooding: disconnected')
             return callback(new Error('flooding'))
           }
-          dropPayload(packet)
+          keepNoRetainedCopy(packet)
           return callback(null)
         }
       }
@@ -99,7 +99,7 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, durable: ()
       // another device's topics, so the broker's own copy of a retained status would serve
       // nobody — while aedes' memory store scans every retained message on every SUBSCRIBE,
       // which made 10,000 devices connect quadratically slowly.
-      dropPayload(packet)
+      keepNoRetainedCopy(packet)
       // Acknowledged means durable: the PUBACK goes out after the group commit that holds this
       // reading — also for a duplicate, whose original may still be waiting for that commit.
       if (packet.qos > 0) durable().then(() => callback(null), (err: unknown) => callback(err as Error))
@@ -161,6 +161,6 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, durable: ()
 }
 
 /** Nobody is subscribed to device topics; what matters is that aedes keeps no retained copy. */
-function dropPayload(packet: PublishPacket): void {
+function keepNoRetainedCopy(packet: PublishPacket): void {
   packet.retain = false
 }
