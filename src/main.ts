@@ -2,10 +2,11 @@ import type { RunningService } from './service.ts'
 import { ConfigError } from './config/env.ts'
 import { startService } from './service.ts'
 
-/** Process entry: start, and on SIGTERM/SIGINT stop accepting, flush and exit 0. */
+/** Process entry: start, and on SIGTERM/SIGINT stop accepting, flush and exit 0 (1 if the store failed). */
 async function main(): Promise<void> {
   let service: RunningService | undefined
   let signalled: string | undefined
+  let exitCode = 0
 
   const shutdown = (svc: RunningService, signal: string) => {
     svc.log.info({ signal }, 'shutting down')
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
     }, 10_000)
     force.unref()
     svc.stop().then(
-      () => process.exit(0),
+      () => process.exit(exitCode),
       (err: unknown) => {
         svc.log.error({ err }, 'error while stopping')
         process.exit(1)
@@ -33,7 +34,13 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => onSignal('SIGINT'))
 
   try {
-    service = await startService({ env: process.env })
+    service = await startService({
+      env: process.env,
+      onFatal: () => {
+        exitCode = 1
+        onSignal('store-failure')
+      },
+    })
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`stationwatch: configuration error: ${err.message}\n`)

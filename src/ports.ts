@@ -57,9 +57,11 @@ export interface RecordStore {
   queryEvents(q: EventQuery): AuditEvent[]
   appendReject(r: Reject): void
   queryRejects(limit: number): Reject[]
-  /** `snap` is called when the batch commits, so many changes cost one serialisation. */
+  /** `snap` is called when the batch is cut, so many changes cost one serialisation. */
   saveSnapshot(station: string, snap: () => StationSnapshot): void
   loadSnapshots(): Map<string, StationSnapshot>
+  /** resolves once everything appended so far is committed (before a read that must see it) */
+  flush(): Promise<void>
 }
 
 export interface Clock { now(): number }

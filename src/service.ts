@@ -39,6 +39,11 @@ export interface ServiceOptions {
   logger?: Logger
   clock?: Clock
   timers?: Timers
+  /**
+   * The store can no longer commit (a full or failing disk): nothing more is acknowledged, and
+   * the process should stop so that its supervisor restarts it (main.ts exits 1).
+   */
+  onFatal?: (err: Error) => void
 }
 
 export interface RunningService {
@@ -75,6 +80,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     metrics.storeWrite.observe({ store: 'embedded' }, ms / 1000)
     metrics.storeBatch.observe({ store: 'embedded' }, rows)
   }
+  writer.onFailure = (err) => {
+    log.fatal({ err }, 'the store cannot commit: no more readings are acknowledged')
+    opts.onFatal?.(err)
+  }
   const records = new EmbeddedRecordStore(db, writer)
   const readings = await createReadingStore(env, { db, writer, metrics, log })
   const accounts = new Accounts(db, env.SESSION_TTL_SECONDS * 1000)
@@ -85,7 +94,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
   const ingest = new Ingest(fleet, readings, records, clock, metrics.ingestObserver)
   const board = new StatusBoard(fleet)
-  const alertStore = new EmbeddedAlertStore(db)
+  const alertStore = new EmbeddedAlertStore(db, writer)
   const engine = new AlertEngine(fleet, alertStore, clock, opts.timers ?? systemTimers, (device) => ingest.markSilent(device))
   board.useAlerts({
     forcedDoors: (s) => engine.forcedDoors(s),
@@ -101,7 +110,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     board.touch(station.model.id)
   })
 
-  const broker = await createMqttBroker(fleet, ingest, () => readings.durable(), log, { maxMessagesPerSecond: env.DEVICE_MAX_MSG_PER_SEC })
+  // A PUBACK waits for the reading's store and for the records written with it (the snapshot that
+  // holds the duplicate window, the audit event): with the embedded store they are one commit.
+  const durable = readings.kind === 'embedded' ? () => writer.committed() : () => Promise.all([readings.durable(), writer.committed()]).then(() => undefined)
+  const broker = await createMqttBroker(fleet, ingest, durable, log, { maxMessagesPerSecond: env.DEVICE_MAX_MSG_PER_SEC })
   // aedes buffers a packet whole before looking at it: refuse oversized ones at their header.
   const packetGuard = {
     maxPacketBytes: env.MQTT_MAX_PACKET_BYTES,
@@ -203,7 +215,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     mqtts?.close()
     http.close()
     await broker.close()
-    writer.close()
+    await writer.close()
     db.close()
     throw err
   }
@@ -228,7 +240,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       engine.stop()
       await webhook.stop()
       await readings.close()
-      writer.close()
+      await writer.close()
       db.close()
       log.info('stopped')
     })())

@@ -1,8 +1,10 @@
 import type { AlertRecord, AlertState, Incident } from './alert.ts'
 
-/** Where alerts and incidents are kept; every change is durable before it is announced. */
+/** Where alerts and incidents are kept. */
 export interface AlertStore {
   saveAlert(a: AlertRecord): void
+  /** resolves once every change saved so far is committed (an API answer waits for it) */
+  durable(): Promise<void>
   getAlert(id: string): AlertRecord | undefined
   queryAlerts(q: { state?: AlertState; station?: string; limit: number }): AlertRecord[]
   /** unresolved alerts, and the newest alert of every (station, rule, subject) */

@@ -25,7 +25,7 @@ export function openEmbedded(): StoreHandle {
     store: new EmbeddedReadingStore(db, writer),
     async reopen() {
       await h.store.close()
-      writer.close()
+      await writer.close()
       db.close()
       db = openDatabase(dir)
       writer = new BatchWriter(db)
@@ -34,7 +34,7 @@ export function openEmbedded(): StoreHandle {
     },
     async close() {
       await h.store.close()
-      writer.close()
+      await writer.close()
       db.close()
       rmSync(dir, { recursive: true, force: true })
     },

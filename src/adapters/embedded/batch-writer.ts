@@ -1,31 +1,102 @@
+import { createRequire } from 'node:module'
+import { Worker } from 'node:worker_threads'
 import type { Db } from './database.ts'
 
 type Row = unknown[]
 
+const WORKER_FILE = new URL('./sqlite-writer-worker.cjs', import.meta.url)
+const SQLITE_PATH = createRequire(import.meta.url).resolve('better-sqlite3')
 /**
- * Groups writes into one transaction every `intervalMs` (or sooner when `maxRows`
- * are waiting), so ingest never pays a disk write per message.
+ * Batches cut but not yet committed past which the event loop waits for the writer. Only a
+ * backstop against running out of memory when the disk cannot keep up (QoS 1 devices wait for
+ * their PUBACKs, so this is rarely reached); the wait also stops reading sockets, which is the
+ * backpressure such a flood needs.
+ */
+const MAX_UNCOMMITTED_BATCHES = 16
+/** the longest a synchronous flush waits before it reports the writer as stuck */
+const SYNC_WAIT_MS = 10_000
+
+export class StoreWriteError extends Error {
+  readonly code: string | undefined
+  constructor(message: string, code?: string) {
+    super(message)
+    this.name = 'StoreWriteError'
+    this.code = code
+  }
+}
+
+/**
+ * Group commit on a thread of its own. Writes are queued here and cut into a batch every
+ * `intervalMs` (or once `maxRows` are waiting); the writer thread commits each batch as one
+ * transaction on its own connection to the same WAL-mode file, in order. While it commits, the
+ * next batch fills, so under load batches grow and cost less a row, and the inserts — the
+ * largest single cost of ingest when they ran on the event loop — use the other core.
+ *
+ * Every write of the service's tables goes through here (readings, audit events, rejects, the
+ * live snapshot, alerts, incidents): one ordered stream, so a batch is one consistent moment and
+ * no write waits on the event loop for SQLite's lock. The main connection reads; a read that must
+ * see what was just queued awaits `flush()` (or calls `flushSync()`).
+ *
+ * A failed commit is fatal for the store: nothing queued after it is committed (it was ordered
+ * after what was rolled back), every `committed()` rejects — so no PUBACK claims durability — and
+ * `onFailure` tells the service, which stops.
  */
 export class BatchWriter {
-  private readonly queues = new Map<string, { stmt: ReturnType<Db['prepare']>; rows: Row[] }>()
-  private readonly upserts = new Map<string, { stmt: ReturnType<Db['prepare']>; rows: Map<string, () => Row> }>()
+  private readonly queues: { name: string; rows: Row[] }[] = []
+  private readonly upserts: { name: string; rows: Map<string, () => Row> }[] = []
   private pending = 0
   private timer: NodeJS.Timeout | undefined
-  private waiters: (() => void)[] = []
+  /** the interval elapsed while a batch was being committed: cut the next one when that is done */
+  private due = false
+  /** batches are numbered from 1; openSeq is the one being filled */
+  private openSeq = 1
+  private postedSeq = 0
+  private committedSeq = 0
+  private readonly waiters = new Map<number, { promise: Promise<void>; resolve: () => void; reject: (err: Error) => void }>()
+  private failure: StoreWriteError | undefined
   private closed = false
-  /** ms spent in the last commits, for the store write latency metric */
+  private readonly worker: Worker
+  private readonly exited: Promise<void>
+  /** [0] = the newest committed batch; [1] = 1 once closed, -1 after a failed commit */
+  private readonly shared = new Int32Array(new SharedArrayBuffer(8))
+  /** ms the last commit took and its rows, for the store write metrics */
   onCommit: ((ms: number, rows: number) => void) | undefined
+  /** called once, when a commit fails */
+  onFailure: ((err: StoreWriteError) => void) | undefined
 
   constructor(
     private readonly db: Db,
     private readonly intervalMs = 20,
     private readonly maxRows = 5000,
-  ) {}
+  ) {
+    // Checkpoints belong to the writer's connection: on this one, one would run on the event loop.
+    db.pragma('wal_autocheckpoint = 0')
+    this.worker = new Worker(WORKER_FILE, { workerData: { file: db.name, sqlitePath: SQLITE_PATH, shared: this.shared.buffer }, execArgv: [] })
+    this.worker.unref()
+    this.worker.on('message', (m: { t: 'committed'; seq: number; ms: number; rows: number } | { t: 'failed'; seq: number; message: string; code?: string }) => {
+      if (m.t === 'failed') return this.fail(new StoreWriteError(`SQLite commit failed: ${m.message}`, m.code))
+      this.settle(m.seq)
+      this.onCommit?.(m.ms, m.rows)
+      if (this.due && this.pending > 0) this.cut()
+    })
+    this.worker.on('error', (err) => this.fail(new StoreWriteError(`SQLite writer thread failed: ${err.message}`)))
+    this.exited = new Promise((resolve) =>
+      this.worker.once('exit', (code) => {
+        if (!this.closed) this.fail(new StoreWriteError(`SQLite writer thread exited (code ${code}) while the store was open`))
+        resolve()
+      }),
+    )
+  }
 
-  /** Registers an INSERT whose rows are appended in order. */
-  table(name: string, sql: string): (row: Row) => void {
-    const q = { stmt: this.db.prepare(sql), rows: [] as Row[] }
-    this.queues.set(name, q)
+  /**
+   * Registers an INSERT whose rows are committed in the order they were queued. The values at
+   * `jsonColumns` are stored as their JSON text (undefined as NULL), made on the writer's thread:
+   * handing it the object costs this thread about half of what serializing it here would.
+   */
+  table(name: string, sql: string, jsonColumns: number[] = []): (row: Row) => void {
+    this.prepare(name, sql, jsonColumns)
+    const q = { name, rows: [] as Row[] }
+    this.queues.push(q)
     return (row) => {
       q.rows.push(row)
       this.bump()
@@ -33,12 +104,13 @@ export class BatchWriter {
   }
 
   /**
-   * Registers an upsert where only the last row per key matters (e.g. the live
-   * snapshot); the row is built at commit time, once per batch, not per message.
+   * Registers an upsert where only the last row per key matters (e.g. the live snapshot); the
+   * row is built when the batch is cut, once per batch, not per message.
    */
   latest(name: string, sql: string): (key: string, row: () => Row) => void {
-    const q = { stmt: this.db.prepare(sql), rows: new Map<string, () => Row>() }
-    this.upserts.set(name, q)
+    this.prepare(name, sql, [])
+    const q = { name, rows: new Map<string, () => Row>() }
+    this.upserts.push(q)
     return (key, row) => {
       if (!q.rows.has(key)) {
         q.rows.set(key, row)
@@ -48,55 +120,141 @@ export class BatchWriter {
   }
 
   /**
-   * Resolves once everything queued so far is committed, by the next scheduled
-   * group commit: many callers share one transaction.
+   * Resolves once everything queued so far is committed, by the next group commit: many callers
+   * share one transaction (and one promise). Rejects if that commit failed.
    */
   committed(): Promise<void> {
-    if (this.pending === 0) return Promise.resolve()
-    return new Promise((resolve) => this.waiters.push(resolve))
+    if (this.failure) return Promise.reject(this.failure)
+    if (this.pending > 0) return this.waitFor(this.openSeq)
+    if (this.postedSeq > this.committedSeq) return this.waitFor(this.postedSeq)
+    return Promise.resolve()
   }
 
+  /** Cuts the batch now, without waiting for the interval, and resolves once it is committed. */
   flush(): Promise<void> {
-    if (this.pending === 0) return Promise.resolve()
-    return new Promise((resolve) => {
-      this.waiters.push(resolve)
-      this.commit()
-    })
+    if (this.pending > 0 && !this.failure) this.cut()
+    return this.committed()
   }
 
-  close(): void {
-    this.commit()
+  /**
+   * Commits what is queued and returns once it is, blocking this thread meanwhile (one commit: a
+   * few ms): for the synchronous reads that must see what ingest queued a moment ago.
+   */
+  flushSync(): void {
+    if (this.pending > 0 && !this.failure) this.cut()
+    this.waitSync(this.postedSeq)
+  }
+
+  /** Commits what is queued and stops the writer thread. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    // Whatever is queued while a flush is awaited goes in the next one.
+    while (this.pending > 0 && !this.failure) await this.flush().catch(() => undefined)
+    await this.committed().catch(() => undefined)
     this.closed = true
+    clearTimeout(this.timer)
+    // Unreferenced so far (an idle writer must not keep the process alive); its exit is awaited now.
+    this.worker.ref()
+    this.worker.postMessage({ t: 'close' })
+    await this.exited
+  }
+
+  private prepare(name: string, sql: string, json: number[]): void {
+    // Prepared here too, so that a bad statement fails where it is registered.
+    this.db.prepare(sql)
+    this.worker.postMessage({ t: 'prepare', name, sql, json })
   }
 
   private bump(): void {
     if (this.closed) throw new Error('store is closed')
     this.pending++
-    if (this.pending >= this.maxRows) this.commit()
-    else this.timer ??= setTimeout(() => this.commit(), this.intervalMs)
+    if (this.pending >= this.maxRows) this.cut()
+    else this.timer ??= setTimeout(() => this.intervalElapsed(), this.intervalMs)
   }
 
-  private commit(): void {
-    if (this.timer) clearTimeout(this.timer)
+  private intervalElapsed(): void {
     this.timer = undefined
-    const waiters = this.waiters
-    this.waiters = []
-    if (this.pending > 0) {
-      const started = performance.now()
-      const rows = this.pending
-      this.db.transaction(() => {
-        for (const q of this.queues.values()) {
-          for (const row of q.rows) q.stmt.run(row)
-          q.rows = []
-        }
-        for (const q of this.upserts.values()) {
-          for (const row of q.rows.values()) q.stmt.run(row())
-          q.rows.clear()
-        }
-      })()
-      this.pending = 0
-      this.onCommit?.(performance.now() - started, rows)
+    // One batch at a time: while the writer is busy, this one goes on filling.
+    if (this.postedSeq > this.committedSeq) this.due = true
+    else this.cut()
+  }
+
+  /** Hands the batch being filled to the writer thread. */
+  private cut(): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    this.due = false
+    if (this.pending === 0 || this.failure) return
+    if (this.postedSeq - this.committedSeq >= MAX_UNCOMMITTED_BATCHES) this.waitSync(this.postedSeq - MAX_UNCOMMITTED_BATCHES + 1)
+    const seq = this.openSeq++
+    const rows = this.pending
+    this.pending = 0
+    const tables: [string, Row[]][] = []
+    for (const q of this.queues) {
+      if (q.rows.length === 0) continue
+      tables.push([q.name, q.rows])
+      q.rows = []
     }
-    for (const w of waiters) w()
+    for (const q of this.upserts) {
+      if (q.rows.size === 0) continue
+      const built: Row[] = []
+      for (const row of q.rows.values()) built.push(row())
+      tables.push([q.name, built])
+      q.rows.clear()
+    }
+    // A batch on its way keeps the process alive until it is committed; an idle writer does not.
+    if (this.postedSeq === this.committedSeq) this.worker.ref()
+    this.postedSeq = seq
+    this.worker.postMessage({ t: 'batch', seq, tables, rows })
+  }
+
+  private waitFor(seq: number): Promise<void> {
+    let w = this.waiters.get(seq)
+    if (!w) {
+      let resolve!: () => void
+      let reject!: (err: Error) => void
+      const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)))
+      // Nobody may be listening for a failure (a PUBACK whose client left): that is no crash.
+      promise.catch(() => undefined)
+      this.waiters.set(seq, (w = { promise, resolve, reject }))
+    }
+    return w.promise
+  }
+
+  private settle(seq: number): void {
+    if (seq <= this.committedSeq) return
+    this.committedSeq = seq
+    if (seq === this.postedSeq && !this.closed) this.worker.unref()
+    for (const [s, w] of this.waiters) {
+      if (s > seq) continue
+      this.waiters.delete(s)
+      w.resolve()
+    }
+  }
+
+  /** Blocks this thread until batch `seq` is committed. */
+  private waitSync(seq: number): void {
+    const end = Date.now() + SYNC_WAIT_MS
+    for (;;) {
+      if (this.failure) throw this.failure
+      const done = Atomics.load(this.shared, 0)
+      if (done >= seq) break
+      // The failure message is only read between tasks: the flag is seen at once.
+      if (Atomics.load(this.shared, 1) === -1) throw new StoreWriteError('SQLite commit failed (see the error logged for the store)')
+      const left = end - Date.now()
+      if (left <= 0) throw new StoreWriteError(`the SQLite writer did not commit within ${SYNC_WAIT_MS} ms`)
+      Atomics.wait(this.shared, 0, done, Math.min(left, 50))
+    }
+    this.settle(Atomics.load(this.shared, 0))
+  }
+
+  private fail(err: StoreWriteError): void {
+    if (this.failure) return
+    this.failure = err
+    clearTimeout(this.timer)
+    this.timer = undefined
+    for (const w of this.waiters.values()) w.reject(err)
+    this.waiters.clear()
+    this.onFailure?.(err)
   }
 }

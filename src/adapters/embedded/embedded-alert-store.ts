@@ -1,34 +1,47 @@
 import type { AlertRecord, AlertState, Incident } from '../../alerts/alert.ts'
 import type { AlertStore } from '../../alerts/alert-store.ts'
+import type { BatchWriter } from './batch-writer.ts'
 import type { Db } from './database.ts'
 
 /**
- * Alerts and incidents are rare and precious: each change is its own committed
- * transaction, so an acknowledgement that was answered survives a crash.
+ * Alerts and incidents, written in the same ordered stream as the readings that raised them (the
+ * batch writer). A change made from the API is answered once it is committed (see `durable`), so
+ * an acknowledgement that was answered survives a crash.
  */
 export class EmbeddedAlertStore implements AlertStore {
   private readonly upsertAlert
   private readonly upsertIncident
 
-  constructor(private readonly db: Db) {
-    this.upsertAlert = db.prepare(
+  constructor(
+    private readonly db: Db,
+    private readonly writer: BatchWriter,
+  ) {
+    this.upsertAlert = writer.table(
+      'alerts',
       'INSERT INTO alerts (id, station, rule, subject, state, opened_at, body) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state, body = excluded.body',
     )
-    this.upsertIncident = db.prepare(
+    this.upsertIncident = writer.table(
+      'incidents',
       'INSERT INTO incidents (id, station, opened_at, closed_at, body) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET closed_at = excluded.closed_at, body = excluded.body',
     )
   }
 
   saveAlert(a: AlertRecord): void {
-    this.upsertAlert.run(a.id, a.station, a.rule, a.subject, a.state, a.openedAt, JSON.stringify(a))
+    this.upsertAlert([a.id, a.station, a.rule, a.subject, a.state, a.openedAt, JSON.stringify(a)])
+  }
+
+  durable(): Promise<void> {
+    return this.writer.committed()
   }
 
   getAlert(id: string): AlertRecord | undefined {
+    this.writer.flushSync()
     const row = this.db.prepare<[string], { body: string }>('SELECT body FROM alerts WHERE id = ?').get(id)
     return row ? (JSON.parse(row.body) as AlertRecord) : undefined
   }
 
   queryAlerts(q: { state?: AlertState; station?: string; limit: number }): AlertRecord[] {
+    this.writer.flushSync()
     const where: string[] = []
     const args: (string | number)[] = []
     if (q.state) (where.push('state = ?'), args.push(q.state))
@@ -53,10 +66,11 @@ export class EmbeddedAlertStore implements AlertStore {
   }
 
   saveIncident(i: Incident): void {
-    this.upsertIncident.run(i.id, i.station, i.openedAt, i.closedAt ?? null, JSON.stringify(i))
+    this.upsertIncident([i.id, i.station, i.openedAt, i.closedAt ?? null, JSON.stringify(i)])
   }
 
   getIncident(id: string): Incident | undefined {
+    this.writer.flushSync()
     const row = this.db.prepare<[string], { body: string }>('SELECT body FROM incidents WHERE id = ?').get(id)
     return row ? (JSON.parse(row.body) as Incident) : undefined
   }

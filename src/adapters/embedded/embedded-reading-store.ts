@@ -13,7 +13,7 @@ export class EmbeddedReadingStore implements ReadingStore {
     private readonly db: Db,
     private readonly writer: BatchWriter,
   ) {
-    this.insert = writer.table('points', 'INSERT INTO points (t, measurement, station, subject, v, tags, fields) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    this.insert = writer.table('points', 'INSERT INTO points (t, measurement, station, subject, v, tags, fields) VALUES (?, ?, ?, ?, ?, ?, ?)', [5, 6])
     this.raw = db.prepare<[string, string, number, number, number], { t: number; v: number | null; measurement: string }>(
       'SELECT t, v, measurement FROM points WHERE station = ? AND subject = ? AND t >= ? AND t <= ? ORDER BY t, rowid LIMIT ?',
     )
@@ -26,7 +26,7 @@ export class EmbeddedReadingStore implements ReadingStore {
 
   write(points: Point[]): void {
     for (const p of points) {
-      this.insert([p.t, p.measurement, p.station, p.subject, primaryValue(p), JSON.stringify(p.tags), JSON.stringify(p.fields)])
+      this.insert([p.t, p.measurement, p.station, p.subject, primaryValue(p), p.tags, p.fields])
     }
   }
 

@@ -13,20 +13,22 @@ export class EmbeddedRecordStore implements RecordStore {
   private readonly insertEvent
   private readonly insertReject
   private readonly upsertLive
+  private readonly pruneRejects
   private rejectsSincePrune = 0
 
   constructor(
     private readonly db: Db,
     private readonly writer: BatchWriter,
   ) {
-    this.insertEvent = writer.table('events', 'INSERT INTO events (t, station, kind, subject, device, user, value, detail, incident) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    this.insertEvent = writer.table('events', 'INSERT INTO events (t, station, kind, subject, device, user, value, detail, incident) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [6])
     this.insertReject = writer.table('rejects', 'INSERT INTO rejects (t, device, topic, reason) VALUES (?, ?, ?, ?)')
+    this.pruneRejects = writer.table('prune-rejects', 'DELETE FROM rejects WHERE id <= (SELECT max(id) FROM rejects) - ?')
     this.upsertLive = writer.latest('live', 'INSERT INTO live (station, snapshot, updated) VALUES (?, ?, ?) ON CONFLICT (station) DO UPDATE SET snapshot = excluded.snapshot, updated = excluded.updated')
   }
 
   appendEvents(events: AuditEvent[]): void {
     for (const e of events) {
-      this.insertEvent([e.t, e.station, e.kind, e.subject, e.device, e.user ?? null, e.value === undefined ? null : JSON.stringify(e.value), e.detail ?? null, e.incident ?? null])
+      this.insertEvent([e.t, e.station, e.kind, e.subject, e.device, e.user ?? null, e.value, e.detail ?? null, e.incident ?? null])
     }
   }
 
@@ -58,8 +60,8 @@ export class EmbeddedRecordStore implements RecordStore {
     // Rejects are a diagnostic window, not an archive: keep the newest ones only.
     if (++this.rejectsSincePrune >= 1000) {
       this.rejectsSincePrune = 0
-      this.flushNow()
-      this.db.prepare('DELETE FROM rejects WHERE id <= (SELECT max(id) FROM rejects) - ?').run(REJECTS_KEPT)
+      // Queued like any write: it runs after the rejects queued before it (tables are committed in order).
+      this.pruneRejects([REJECTS_KEPT])
     }
   }
 
@@ -77,8 +79,12 @@ export class EmbeddedRecordStore implements RecordStore {
     return new Map(rows.map((r) => [r.station, JSON.parse(r.snapshot) as StationSnapshot]))
   }
 
+  flush(): Promise<void> {
+    return this.writer.flush()
+  }
+
   private flushNow(): void {
-    // Reads must see what ingest queued a moment ago; the writer commits synchronously.
-    void this.writer.flush()
+    // Reads must see what ingest queued a moment ago.
+    this.writer.flushSync()
   }
 }

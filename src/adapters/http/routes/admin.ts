@@ -17,8 +17,9 @@ export function adminRoutes(accounts: Accounts, records: RecordStore): Router {
   const r = Router()
   const admin = requireRole(accounts, 'admin')
 
-  r.get('/api/rejects', admin, (req, res) => {
+  r.get('/api/rejects', admin, async (req, res) => {
     const { limit } = parseRequest(z.object({ limit: limitParam(10_000, 100) }), req.query, 'query')
+    await records.flush()
     res.json(records.queryRejects(limit))
   })
 

@@ -19,24 +19,34 @@ export function alertRoutes(accounts: Accounts, engine: AlertEngine, store: Aler
   const viewer = requireRole(accounts, 'viewer')
   const responder = requireRole(accounts, 'responder')
 
-  r.get('/api/alerts', viewer, (req, res) => {
+  r.get('/api/alerts', viewer, async (req, res) => {
     const q = parseRequest(listQuery, req.query, 'query')
+    await store.durable()
     res.json(store.queryAlerts({ limit: q.limit, ...(q.state ? { state: q.state } : {}), ...(q.station ? { station: q.station } : {}) }).map(publicAlert))
   })
-  r.post('/api/alerts/:id/ack', responder, (req, res) => {
+  // A change is answered once it is committed: an acknowledgement that was answered survives a crash.
+  r.post('/api/alerts/:id/ack', responder, async (req, res) => {
     const body = parseRequest(noteBody, req.body, 'body')
-    res.json(engine.acknowledge(req.params.id as string, req.user!.name, body?.note))
+    const alert = engine.acknowledge(req.params.id as string, req.user!.name, body?.note)
+    await store.durable()
+    res.json(alert)
   })
-  r.post('/api/alerts/:id/resolve', responder, (req, res) => {
+  r.post('/api/alerts/:id/resolve', responder, async (req, res) => {
     const body = parseRequest(noteBody, req.body, 'body')
-    res.json(engine.resolve(req.params.id as string, req.user!.name, body?.note))
+    const alert = engine.resolve(req.params.id as string, req.user!.name, body?.note)
+    await store.durable()
+    res.json(alert)
   })
-  r.post('/api/stations/:id/incidents', responder, (req, res) => {
+  r.post('/api/stations/:id/incidents', responder, async (req, res) => {
     const body = parseRequest(noteBody, req.body, 'body')
-    res.status(201).json(engine.startIncident(req.params.id as string, req.user!.name, body?.note))
+    const incident = engine.startIncident(req.params.id as string, req.user!.name, body?.note)
+    await store.durable()
+    res.status(201).json(incident)
   })
-  r.post('/api/incidents/:id/close', responder, (req, res) => {
-    res.json(engine.closeIncident(req.params.id as string, req.user!.name))
+  r.post('/api/incidents/:id/close', responder, async (req, res) => {
+    const incident = engine.closeIncident(req.params.id as string, req.user!.name)
+    await store.durable()
+    res.json(incident)
   })
   return r
 }

@@ -74,9 +74,11 @@ export function stationRoutes(deps: { accounts: Accounts; fleet: Fleet; board: S
     res.json({ subject: q.subject, from, to, ...(q.step ? { step: q.step } : {}), points })
   })
 
-  r.get('/api/stations/:id/events', staff, (req, res) => {
+  r.get('/api/stations/:id/events', staff, async (req, res) => {
     const state = stationOr404(req.params.id as string)
     const q = parseRequest(eventsQuery, req.query, 'query')
+    // What happened a moment ago is in the trail: wait for its commit without blocking the loop.
+    await records.flush()
     const events = records.queryEvents({
       station: state.model.id,
       limit: q.limit,
