@@ -7,13 +7,13 @@ import type { Clock, Timers } from '../ports.ts'
 import { publicAlert, type Alert, type AlertChange, type AlertRecord, type Incident } from './alert.ts'
 import type { AlertStore } from './alert-store.ts'
 import { DeadlineQueue } from './deadline-queue.ts'
-import { allRules, rulesBySubjectType } from './rules/index.ts'
-import type { Rule, RuleContext } from './rules/rule.ts'
+import { RuleSlots, type RuleSlot } from './rule-slots.ts'
+import type { RuleContext } from './rules/rule.ts'
+import { UnresolvedAlerts } from './unresolved-alerts.ts'
 
 export type AlertListener = (alert: Alert, change: AlertChange, by?: string) => void
 export type IncidentListener = (incident: Incident, change: 'opened' | 'closed') => void
 
-const rulesByName = new Map(allRules.map((r) => [r.name as string, r]))
 // setTimeout's limit; a farther deadline is reached in steps.
 const MAX_TIMER_MS = 2 ** 31 - 1
 
@@ -23,7 +23,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1
  * driven by a single timer.
  */
 export class AlertEngine {
-  private readonly unresolved = new Map<string, AlertRecord>()
+  private readonly unresolved = new UnresolvedAlerts()
+  private readonly slots = new RuleSlots()
   private readonly latestOccurrence = new Map<string, number>()
   private readonly incidents = new Map<string, Incident>()
   private readonly lastClose = new Map<string, number>()
@@ -58,7 +59,7 @@ export class AlertEngine {
   start(): void {
     const { unresolved, latestOccurrence } = this.store.loadForEngine()
     for (const a of unresolved) {
-      this.unresolved.set(keyOf(a.station, a.rule, a.subject), a)
+      this.unresolved.add(a)
       if (a.state === 'active' && a.severity === 'critical' && !a.escalated) this.scheduleEscalation(a)
     }
     for (const [k, v] of latestOccurrence) this.latestOccurrence.set(k, v)
@@ -75,22 +76,20 @@ export class AlertEngine {
 
   /** Ingest's change listener. */
   handleChange(state: StationState, result: ApplyResult): void {
-    for (const subject of result.touched) this.evaluateSubject(state, subject)
+    const ctx = this.context(state)
+    for (const subject of result.touched) this.evaluateSubject(ctx, subject)
     this.arm()
   }
 
   // ---- queries ---------------------------------------------------------------------
 
-  forcedDoors(station: string): Set<string> {
-    const doors = new Set<string>()
-    for (const a of this.unresolved.values()) if (a.station === station && a.rule === 'door-forced') doors.add(a.subject.slice('door:'.length))
-    return doors
+  /** Doors with an unresolved door-forced alert: a live view, to read at once and not keep. */
+  forcedDoors(station: string): ReadonlySet<string> {
+    return this.unresolved.forcedDoorsAt(station)
   }
 
   unresolvedCount(station: string): number {
-    let n = 0
-    for (const a of this.unresolved.values()) if (a.station === station) n++
-    return n
+    return this.unresolved.countAt(station)
   }
 
   /** Active and acknowledged alerts, newest first. */
@@ -172,45 +171,43 @@ export class AlertEngine {
 
   private evaluateStation(state: StationState): void {
     const m = state.model
-    for (const id of m.doors.keys()) this.evaluateSubject(state, `door:${id}`)
-    for (const id of m.keys.keys()) this.evaluateSubject(state, `key:${id}`)
-    for (const id of m.items.keys()) this.evaluateSubject(state, `item:${id}`)
-    for (const id of m.devices.keys()) this.evaluateSubject(state, `device:${id}`)
+    const ctx = this.context(state)
+    for (const id of m.doors.keys()) this.evaluateSubject(ctx, `door:${id}`)
+    for (const id of m.keys.keys()) this.evaluateSubject(ctx, `key:${id}`)
+    for (const id of m.items.keys()) this.evaluateSubject(ctx, `item:${id}`)
+    for (const id of m.devices.keys()) this.evaluateSubject(ctx, `device:${id}`)
   }
 
-  private evaluateSubject(state: StationState, subject: Subject): void {
-    const i = subject.indexOf(':')
-    const type = subject.slice(0, i) as Rule['subjectType']
-    const id = subject.slice(i + 1)
-    for (const rule of rulesBySubjectType[type]) this.apply(state, rule, id)
+  private evaluateSubject(ctx: RuleContext, subject: Subject): void {
+    for (const slot of this.slots.of(ctx.state.model, subject)) this.apply(ctx, slot)
   }
 
+  /** Built once per change (or per station judged), not per rule: a reading is judged as of one moment. */
   private context(state: StationState): RuleContext {
+    const ctx: RuleContext = { state, rules: state.model.rules, now: this.clock.now(), startedAt: this.startedAt }
     const closed = this.lastClose.get(state.model.id)
-    return { state, rules: state.model.rules, now: this.clock.now(), startedAt: this.startedAt, ...(closed !== undefined ? { incidentClosedAt: closed } : {}) }
+    if (closed !== undefined) ctx.incidentClosedAt = closed
+    return ctx
   }
 
-  private apply(state: StationState, rule: Rule, id: string): void {
-    const station = state.model.id
-    const subject = `${rule.subjectType}:${id}`
-    const key = keyOf(station, rule.name, subject)
+  private apply(ctx: RuleContext, { rule, id, subject, key }: RuleSlot): void {
+    const station = ctx.state.model.id
     if (rule.pausedByIncident && this.incidents.has(station)) {
       this.queue.cancel(key)
       return
     }
-    const ctx = this.context(state)
     const cond = rule.evaluate(ctx, id)
-    const open = this.unresolved.get(key)
     if (!cond || cond.due > ctx.now) {
       // Clear now: whatever fires next is a new occurrence, even at the same timestamp.
       this.latestOccurrence.delete(key)
-      if (open && rule.autoResolve) this.close(open, 'system', 'condition cleared')
+      const open = rule.autoResolve ? this.unresolved.get(key) : undefined
+      if (open) this.close(open, 'system', 'condition cleared')
       if (cond) this.queue.schedule(key, cond.due)
       else this.queue.cancel(key)
       return
     }
     this.queue.cancel(key)
-    if (open || this.latestOccurrence.get(key) === cond.occurrence) return
+    if (this.unresolved.get(key) || this.latestOccurrence.get(key) === cond.occurrence) return
     const incident = this.incidents.get(station)
     const alert: AlertRecord = {
       id: randomUUID(),
@@ -219,18 +216,18 @@ export class AlertEngine {
       subject,
       severity: cond.severity,
       state: 'active',
-      message: cond.message,
+      message: rule.message(ctx, id),
       openedAt: ctx.now,
       escalated: false,
       occurrence: cond.occurrence,
       ...(incident ? { incident: incident.id } : {}),
     }
-    this.unresolved.set(key, alert)
+    this.unresolved.add(alert)
     this.latestOccurrence.set(key, cond.occurrence)
     if (alert.severity === 'critical') this.scheduleEscalation(alert)
     this.commit(alert, 'opened')
     // A silence deadline passed: the device is gone, and its subjects can no longer be confirmed.
-    if (rule.name === 'device-offline' && state.devices.get(id)?.online) this.onSilent(id)
+    if (rule.name === 'device-offline' && ctx.state.devices.get(id)?.online) this.onSilent(id)
   }
 
   private close(a: AlertRecord, user: string, note?: string): void {
@@ -238,7 +235,7 @@ export class AlertEngine {
     a.resolvedAt = this.clock.now()
     a.resolvedBy = user
     if (note) a.resolveNote = note
-    this.unresolved.delete(keyOf(a.station, a.rule, a.subject))
+    this.unresolved.remove(a)
     this.queue.cancel(escalationKey(a.id))
     this.commit(a, 'resolved', user)
   }
@@ -250,7 +247,7 @@ export class AlertEngine {
   }
 
   private escalate(alertId: string): void {
-    const a = [...this.unresolved.values()].find((x) => x.id === alertId)
+    const a = this.unresolved.findById(alertId)
     if (!a || a.state !== 'active' || a.escalated) return
     a.escalated = true
     a.escalatedAt = this.clock.now()
@@ -264,7 +261,8 @@ export class AlertEngine {
   }
 
   private mustFind(id: string): AlertRecord {
-    for (const a of this.unresolved.values()) if (a.id === id) return a
+    const open = this.unresolved.findById(id)
+    if (open) return open
     const stored = this.store.getAlert(id)
     if (stored) return stored
     throw new AppError('ALERT_UNKNOWN', `no alert "${id}"`)
@@ -293,19 +291,16 @@ export class AlertEngine {
         this.escalate(key.slice(4))
         continue
       }
-      const [station, ruleName, subject] = key.split('|') as [string, string, string]
+      const [station, ruleName, subject] = key.split('|') as [string, string, Subject]
       const state = this.fleet.stations.get(station)
-      const rule = rulesByName.get(ruleName)
-      if (!state || !rule) continue
-      this.apply(state, rule, subject.slice(subject.indexOf(':') + 1))
+      const slot = state && this.slots.of(state.model, subject).find((s) => s.rule.name === ruleName)
+      if (!state || !slot) continue
+      this.apply(this.context(state), slot)
     }
     this.arm()
   }
 }
 
-function keyOf(station: string, rule: string, subject: string): string {
-  return `${station}|${rule}|${subject}`
-}
 function escalationKey(alertId: string): string {
   return `esc|${alertId}`
 }

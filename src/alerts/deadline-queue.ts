@@ -1,12 +1,17 @@
+interface Entry {
+  at: number
+  key: string
+}
+
 /**
  * Pending rule deadlines in one binary heap: one timer for the earliest, however
  * many are pending. Re-scheduling a key leaves its old entry behind, skipped when
- * popped (lazy deletion), so every operation is O(log n).
+ * popped (lazy deletion), so every operation is O(log n). An entry is live while it
+ * is the one `current` holds for its key: the heap and the map share the object.
  */
 export class DeadlineQueue {
-  private heap: { at: number; key: string; version: number }[] = []
-  private readonly current = new Map<string, { at: number; version: number }>()
-  private nextVersion = 0
+  private heap: Entry[] = []
+  private readonly current = new Map<string, Entry>()
 
   get size(): number {
     return this.current.size
@@ -15,9 +20,9 @@ export class DeadlineQueue {
   schedule(key: string, at: number): void {
     const existing = this.current.get(key)
     if (existing?.at === at) return
-    const version = this.nextVersion++
-    this.current.set(key, { at, version })
-    this.push({ at, key, version })
+    const entry = { at, key }
+    this.current.set(key, entry)
+    this.push(entry)
     // Stale entries are dropped when popped; compact if they dominate the heap.
     if (this.heap.length > 64 && this.heap.length > 4 * this.current.size) this.compact()
   }
@@ -53,18 +58,17 @@ export class DeadlineQueue {
     for (;;) {
       const top = this.heap[0]
       if (!top) return
-      const cur = this.current.get(top.key)
-      if (cur && cur.version === top.version) return
+      if (this.current.get(top.key) === top) return
       this.pop()
     }
   }
 
   private compact(): void {
-    this.heap = [...this.current].map(([key, { at, version }]) => ({ at, key, version }))
+    this.heap = [...this.current.values()]
     for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.down(i)
   }
 
-  private push(e: { at: number; key: string; version: number }): void {
+  private push(e: Entry): void {
     const h = this.heap
     h.push(e)
     let i = h.length - 1

@@ -6,9 +6,12 @@ export const batteryLow: Rule = {
   subjectType: 'device',
   autoResolve: true,
   pausedByIncident: false,
-  evaluate({ state, rules }, id) {
+  evaluate({ state }, id) {
     const dev = state.devices.get(id)
     if (dev?.batteryLowSince === undefined) return undefined
-    return { occurrence: dev.batteryLowSince, due: dev.batteryLowSince, severity: 'info', message: `${id} battery is low: ${dev.battery}% (threshold ${rules.batteryLowPercent}%)` }
+    return { occurrence: dev.batteryLowSince, due: dev.batteryLowSince, severity: 'info' }
+  },
+  message({ state, rules }, id) {
+    return `${id} battery is low: ${state.devices.get(id)?.battery}% (threshold ${rules.batteryLowPercent}%)`
   },
 }

@@ -9,7 +9,9 @@ export const doorForced: Rule = {
   evaluate({ state }, id) {
     const door = state.doors.get(id)
     if (!door?.open || !door.forced) return undefined
-    const name = state.model.doors.get(id)?.name ?? id
-    return { occurrence: door.since, due: door.since, severity: 'critical', message: `${name} opened with no key out of the key box` }
+    return { occurrence: door.since, due: door.since, severity: 'critical' }
+  },
+  message({ state }, id) {
+    return `${state.model.doors.get(id)?.name ?? id} opened with no key out of the key box`
   },
 }

@@ -8,10 +8,13 @@ export const doorOpenTooLong: Rule = {
   evaluate(ctx, id) {
     const door = ctx.state.doors.get(id)
     if (!door?.open) return undefined
-    const limit = seconds(ctx.rules.doorOpenMaxSeconds)
     const from = judgedFrom(door.since, ctx)
+    return { occurrence: from, due: from + seconds(ctx.rules.doorOpenMaxSeconds), severity: 'warning' }
+  },
+  message(ctx, id) {
+    const door = ctx.state.doors.get(id)
     const name = ctx.state.model.doors.get(id)?.name ?? id
-    const who = door.keysOut?.length ? `; keys out: ${door.keysOut.map((k) => k.id + (k.takenBy ? ` (taken by ${k.takenBy})` : '')).join(', ')}` : '; no key was out when it opened'
-    return { occurrence: from, due: from + limit, severity: 'warning', message: `${name} has been open for more than ${formatDuration(limit)}${who}` }
+    const who = door?.keysOut?.length ? `; keys out: ${door.keysOut.map((k) => k.id + (k.takenBy ? ` (taken by ${k.takenBy})` : '')).join(', ')}` : '; no key was out when it opened'
+    return `${name} has been open for more than ${formatDuration(seconds(ctx.rules.doorOpenMaxSeconds))}${who}`
   },
 }

@@ -10,13 +10,10 @@ export const equipmentMissing: Rule = {
     const item = ctx.state.items.get(id)
     // Counted items are stock-low's; stale ones cannot be confirmed missing.
     if (!cfg || cfg.min !== undefined || !item || item.present !== false || ctx.state.isStale(`item:${id}`)) return undefined
-    const limit = seconds(ctx.rules.equipmentMissingSeconds)
     const from = judgedFrom(item.since, ctx)
-    return {
-      occurrence: from,
-      due: from + limit,
-      severity: cfg.kind === 'professional' ? 'critical' : 'warning',
-      message: `${cfg.name} has been missing for more than ${formatDuration(limit)}`,
-    }
+    return { occurrence: from, due: from + seconds(ctx.rules.equipmentMissingSeconds), severity: cfg.kind === 'professional' ? 'critical' : 'warning' }
+  },
+  message(ctx, id) {
+    return `${ctx.state.model.items.get(id)?.name ?? id} has been missing for more than ${formatDuration(seconds(ctx.rules.equipmentMissingSeconds))}`
   },
 }

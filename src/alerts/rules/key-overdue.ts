@@ -9,8 +9,11 @@ export const keyOverdue: Rule = {
     const key = ctx.state.keys.get(id)
     // A stale key (key box offline) cannot be confirmed missing: device-offline says so instead.
     if (!key || key.present || ctx.state.isStale(`key:${id}`)) return undefined
-    const limit = seconds(ctx.rules.keyOverdueSeconds)
+    return { occurrence: key.since, due: key.since + seconds(ctx.rules.keyOverdueSeconds), severity: 'warning' }
+  },
+  message(ctx, id) {
+    const takenBy = ctx.state.keys.get(id)?.takenBy
     const name = ctx.state.model.keys.get(id)?.name ?? id
-    return { occurrence: key.since, due: key.since + limit, severity: 'warning', message: `${name} has been out for more than ${formatDuration(limit)}${key.takenBy ? ` (taken by ${key.takenBy})` : ''}` }
+    return `${name} has been out for more than ${formatDuration(seconds(ctx.rules.keyOverdueSeconds))}${takenBy ? ` (taken by ${takenBy})` : ''}`
   },
 }

@@ -20,7 +20,6 @@ export interface Condition {
   occurrence: number
   due: number
   severity: Severity
-  message: string
 }
 
 export interface Rule {
@@ -35,6 +34,11 @@ export interface Rule {
    * `due` is still ahead is clear for now and will be looked at again then.
    */
   evaluate(ctx: RuleContext, id: string): Condition | undefined
+  /**
+   * The alert's text, asked only when an alert opens (with the context `evaluate` just
+   * saw a due condition in): most evaluations find nothing new, and the text is the costly part.
+   */
+  message(ctx: RuleContext, id: string): string
 }
 
 export const seconds = (s: number) => s * 1000

@@ -9,6 +9,10 @@ export const stockLow: Rule = {
     const cfg = state.model.items.get(id)
     const item = state.items.get(id)
     if (cfg?.min === undefined || item?.count === undefined || item.lowSince === undefined) return undefined
-    return { occurrence: item.lowSince, due: item.lowSince, severity: 'warning', message: `${cfg.name} is low: ${item.count} left, minimum ${cfg.min}` }
+    return { occurrence: item.lowSince, due: item.lowSince, severity: 'warning' }
+  },
+  message({ state }, id) {
+    const cfg = state.model.items.get(id)
+    return `${cfg?.name ?? id} is low: ${state.items.get(id)?.count} left, minimum ${cfg?.min}`
   },
 }

@@ -8,6 +8,9 @@ export const tamper: Rule = {
   evaluate({ state }, id) {
     const dev = state.devices.get(id)
     if (!dev?.tamper || dev.tamperSince === undefined) return undefined
-    return { occurrence: dev.tamperSince, due: dev.tamperSince, severity: 'critical', message: `${id} reports tampering` }
+    return { occurrence: dev.tamperSince, due: dev.tamperSince, severity: 'critical' }
+  },
+  message(_ctx, id) {
+    return `${id} reports tampering`
   },
 }
