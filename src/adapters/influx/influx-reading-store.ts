@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
 import { escape, InfluxDB, type IPoolOptions } from 'influx'
 import type { Logger } from 'pino'
 import { AppError } from '../../domain/errors.ts'
@@ -6,9 +7,9 @@ import type { HistoryPoint, HistoryQuery, Point, ReadingStore, StoreHealth } fro
 import { ensureDatabase, RETENTION_POLICY } from './influx-setup.ts'
 import type { InfluxTarget } from './influx-url.ts'
 import { LineEncoder } from './line-protocol.ts'
-import { LineWriter, WriteError } from './line-writer.ts'
+import { batchBody, LineWriter, WriteError } from './line-writer.ts'
 import { MEASUREMENTS, seriesOf } from './schema.ts'
-import { formatBytes, Spool } from './spool.ts'
+import { formatBytes, Spool, type SpoolChunk } from './spool.ts'
 
 export type DropReason = 'spool-full' | 'spool-unwritable' | 'spool-corrupt' | 'rejected' | 'invalid' | 'closed'
 
@@ -45,6 +46,8 @@ export interface InfluxStoreOptions {
   retryMaxMs?: number
   /** how often InfluxDB is pinged while nothing else tells whether it is there */
   pingIntervalMs?: number
+  /** how often InfluxDB is pinged while a retry of the spool waits, so the drain starts as soon as it is back */
+  recoveryPingMs?: number
   queryTimeoutMs?: number
 }
 
@@ -102,6 +105,10 @@ export class InfluxReadingStore implements ReadingStore {
   private lastSuccess = 0
   private failures = 0
   private retryDelay = 0
+  /** the last failure got no answer from InfluxDB at all (refused, reset, timed out), rather than an error status */
+  private unreachable = false
+  /** the spool chunk the last drain attempt failed to write, with its body, for the retry */
+  private retrying: { chunk: SpoolChunk; body: Buffer } | undefined
 
   private wake: (() => void) | undefined
   private loop: Promise<void> | undefined
@@ -109,6 +116,8 @@ export class InfluxReadingStore implements ReadingStore {
   private closing = false
   private closed: Promise<void> | undefined
   private stopped = false
+  /** ends a retry's wait when the store closes */
+  private readonly stopping = new AbortController()
   private dropLog = new Map<string, { count: number; lastLogged: number }>()
 
   private constructor(opts: InfluxStoreOptions) {
@@ -121,6 +130,7 @@ export class InfluxReadingStore implements ReadingStore {
       retryMinMs: 250,
       retryMaxMs: 5000,
       pingIntervalMs: 5000,
+      recoveryPingMs: 250,
       queryTimeoutMs: 10_000,
       ...opts,
       observer: opts.observer,
@@ -283,6 +293,7 @@ export class InfluxReadingStore implements ReadingStore {
     clearTimeout(this.timer)
     this.stopped = true
     this.wake?.()
+    this.stopping.abort()
     this.writer.destroy()
     // The sender stops after its current step; a database set-up hung on a stopped InfluxDB is not waited for.
     await Promise.race([this.loop, new Promise((r) => setTimeout(r, 1000).unref())])
@@ -310,7 +321,7 @@ export class InfluxReadingStore implements ReadingStore {
         this.report()
       } else if (step === 'failed') {
         this.retryDelay = Math.min(this.o.retryMaxMs, Math.max(this.o.retryMinMs, this.retryDelay * 2))
-        await this.sleep(this.retryDelay)
+        await this.backoff(this.retryDelay)
       } else if (step === 'waiting') {
         await this.sleep()
       }
@@ -329,7 +340,7 @@ export class InfluxReadingStore implements ReadingStore {
     try {
       await this.ensureSetup()
       const started = performance.now()
-      await this.writer.write(lines)
+      await this.writer.write(batchBody(lines))
       this.succeeded((performance.now() - started) / 1000, lines.length)
       if (!batch.spilled) this.settle(lastSeq)
     } catch (err) {
@@ -354,30 +365,39 @@ export class InfluxReadingStore implements ReadingStore {
       return 'failed'
     }
     if (this.stopped) return 'progress'
-    const chunk = await this.spool.read(this.o.batchSize, DRAIN_MAX_BYTES)
-    if (this.stopped) return 'progress'
-    if (!chunk) {
-      // Nothing on disk to read: either all drained, or an append is still on its way.
-      return this.spool.isEmpty ? 'drained' : 'waiting'
+    // Only this loop reads and acknowledges the spool, so its head is still the chunk that failed.
+    let next = this.retrying
+    if (!next) {
+      const chunk = await this.spool.read(this.o.batchSize, DRAIN_MAX_BYTES)
+      if (this.stopped) return 'progress'
+      if (!chunk) {
+        // Nothing on disk to read: either all drained, or an append is still on its way.
+        return this.spool.isEmpty ? 'drained' : 'waiting'
+      }
+      if (chunk.lines.length === 0) {
+        await this.spool.ack(chunk)
+        return 'progress'
+      }
+      next = { chunk, body: batchBody(chunk.lines) }
     }
-    if (chunk.lines.length === 0) {
-      await this.spool.ack(chunk)
-      return 'progress'
-    }
+    const { chunk, body } = next
     this.sending = true
     try {
       const started = performance.now()
-      await this.writer.write(chunk.lines)
+      await this.writer.write(body)
+      this.retrying = undefined
       this.succeeded((performance.now() - started) / 1000, chunk.lines.length)
       await this.spool.ack(chunk)
       return 'progress'
     } catch (err) {
       if (err instanceof WriteError && err.kind === 'rejected') {
+        this.retrying = undefined
         this.rejected(err, chunk.lines.length, false)
         await this.spool.ack(chunk)
         return 'progress'
       }
       if (this.stopped) return 'progress'
+      this.retrying = next
       this.failed(err)
       return 'failed'
     } finally {
@@ -440,6 +460,35 @@ export class InfluxReadingStore implements ReadingStore {
     })
   }
 
+  /**
+   * Waits out a retry's delay. New readings reaching the spool do not cut it short (every flush
+   * would be an attempt against a server that is down). An InfluxDB that did not answer at all
+   * and now answers a ping does: the drain then starts at once instead of up to `retryMaxMs`
+   * later. One that answers writes with errors (a 500) waits out the delay; its pings prove nothing.
+   */
+  private async backoff(ms: number): Promise<void> {
+    const until = performance.now() + ms
+    let unreachable = this.unreachable
+    for (;;) {
+      const left = until - performance.now()
+      if (left <= 0 || this.stopped) return
+      await delay(Math.min(left, this.o.recoveryPingMs), undefined, { signal: this.stopping.signal }).catch(() => undefined)
+      if (this.stopped || performance.now() >= until) return
+      const up = await this.answersPing(Math.min(1000, this.o.recoveryPingMs * 4))
+      if (!up) unreachable = true
+      else if (unreachable) return
+    }
+  }
+
+  private async answersPing(timeoutMs: number): Promise<boolean> {
+    try {
+      const [host] = await this.client.ping(timeoutMs)
+      return host?.online === true
+    } catch {
+      return false
+    }
+  }
+
   /** Waiters are added with non-decreasing targets, so they are settled from the front. */
   private waitFor(seq: number): Promise<void> {
     return new Promise<void>((resolve) => this.waiters.push({ seq, resolve }))
@@ -500,6 +549,7 @@ export class InfluxReadingStore implements ReadingStore {
 
   private failed(err: unknown, what = 'write'): void {
     this.failures++
+    this.unreachable = !answered(err)
     const kind = err instanceof WriteError ? err.kind : 'retry'
     if (err instanceof WriteError && err.kind === 'missing-database') this.setupDone = false
     const message = err instanceof Error ? err.message : String(err)
@@ -548,6 +598,13 @@ export class InfluxReadingStore implements ReadingStore {
     if (!this.spool) return
     this.o.observer?.spool(this.spooled(), this.spool.pendingBytes, this.spool.overLimit)
   }
+}
+
+/** Whether InfluxDB answered the request that failed (an error status) rather than not at all. */
+function answered(err: unknown): boolean {
+  if (err instanceof WriteError) return err.status !== undefined
+  // The `influx` client's RequestError carries the response it got.
+  return typeof err === 'object' && err !== null && 'res' in err && err.res !== undefined
 }
 
 function decode(v: unknown, valueType: HistoryQuery['valueType']): boolean | number | null {

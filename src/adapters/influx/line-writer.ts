@@ -20,6 +20,11 @@ export class WriteError extends Error {
   }
 }
 
+/** A batch's request body: its lines, one a line, encoded once (a retry sends the same bytes). */
+export function batchBody(lines: string[]): Buffer {
+  return Buffer.from(lines.join('\n'))
+}
+
 /**
  * POSTs line protocol to `/write` (precision ns). A small dedicated client rather than the
  * `influx` package's `writePoints`: the lines are already encoded (they may come from the spool),
@@ -29,19 +34,22 @@ export class WriteError extends Error {
 export class LineWriter {
   private readonly agent: HttpAgent
   private readonly inflight = new Set<AbortController>()
+  private readonly path: string
+  private readonly authorization: string | undefined
 
   constructor(
     private readonly target: InfluxTarget,
-    private readonly retentionPolicy: string,
+    retentionPolicy: string,
     private readonly timeoutMs: number,
   ) {
     const opts = { keepAlive: true, maxSockets: 4 }
     this.agent = target.protocol === 'https' ? new HttpsAgent(opts) : new HttpAgent(opts)
+    this.path = `/write?${new URLSearchParams({ db: target.database, rp: retentionPolicy, precision: 'n' })}`
+    this.authorization = target.username !== undefined ? `Basic ${Buffer.from(`${target.username}:${target.password ?? ''}`).toString('base64')}` : undefined
   }
 
-  write(lines: string[]): Promise<void> {
-    const body = Buffer.from(lines.join('\n'))
-    const query = new URLSearchParams({ db: this.target.database, rp: this.retentionPolicy, precision: 'n' })
+  /** Sends a body made by `batchBody`. */
+  write(body: Buffer): Promise<void> {
     const request = this.target.protocol === 'https' ? httpsRequest : httpRequest
     const abort = new AbortController()
     this.inflight.add(abort)
@@ -58,13 +66,13 @@ export class LineWriter {
           host: this.target.host,
           port: this.target.port,
           method: 'POST',
-          path: `/write?${query}`,
+          path: this.path,
           agent: this.agent,
           signal: abort.signal,
           headers: {
             'content-type': 'text/plain; charset=utf-8',
             'content-length': body.length,
-            ...(this.target.username !== undefined ? { authorization: `Basic ${Buffer.from(`${this.target.username}:${this.target.password ?? ''}`).toString('base64')}` } : {}),
+            ...(this.authorization !== undefined ? { authorization: this.authorization } : {}),
           },
         },
         (res) => {

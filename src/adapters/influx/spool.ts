@@ -56,7 +56,7 @@ export class Spool {
   private offset = 0
   private appendFh: FileHandle | undefined
   private readFh: { n: number; fh: FileHandle } | undefined
-  private queue: { data: string[]; bytes: number; done: () => void }[] = []
+  private queue: { data: Buffer; lines: number; done: () => void }[] = []
   private queuedLines = 0
   private queuedBytes = 0
   private appending = false
@@ -115,23 +115,22 @@ export class Spool {
       this.droppedTotal += lines.length - room
       data = lines.slice(0, room)
     }
-    const encoded = data.map((l) => JSON.stringify(l) + '\n')
-    let bytes = 0
-    for (const e of encoded) bytes += Buffer.byteLength(e)
+    // Encoded once, as the bytes that go to disk; measured line by line only when the limit cuts the group.
+    let buf = encodeRecords(data)
+    let keep = data.length
     // Enforce the size limit up front, so the caller's depth never counts what will not be kept.
     const room = this.opts.maxBytes - this.pendingBytes
-    let keep = encoded.length
-    if (bytes > room) {
+    if (buf.length > room) {
       let used = 0
       keep = 0
-      for (const e of encoded) {
-        const b = Buffer.byteLength(e)
+      for (const l of data) {
+        const b = Buffer.byteLength(record(l)) + 1
         if (used + b > room) break
         used += b
         keep++
       }
-      bytes = used
-      const dropped = encoded.length - keep
+      buf = buf.subarray(0, used)
+      const dropped = data.length - keep
       this.overLimit = true
       this.droppedTotal += dropped
       this.opts.onDrop?.(dropped, 'spool-full', `the spool would exceed its limit of ${formatBytes(this.opts.maxBytes)}`)
@@ -143,9 +142,9 @@ export class Spool {
       return Promise.resolve()
     }
     return new Promise((resolve) => {
-      this.queue.push({ data: encoded.slice(0, keep), bytes, done: resolve })
+      this.queue.push({ data: buf, lines: keep, done: resolve })
       this.queuedLines += keep
-      this.queuedBytes += bytes
+      this.queuedBytes += buf.length
       this.opts.onChange?.()
       void this.pump()
     })
@@ -170,9 +169,21 @@ export class Spool {
         await this.readFh?.fh.close()
         this.readFh = { n: seg.n, fh: await open(seg.path, 'r') }
       }
-      const want = Math.min(seg.bytes - this.offset, Math.max(maxBytes, 1024 * 1024))
-      const buf = Buffer.allocUnsafe(want)
-      const { bytesRead } = await this.readFh.fh.read(buf, 0, want, this.offset)
+      const left = seg.bytes - this.offset
+      const full = Math.min(left, Math.max(maxBytes, 1024 * 1024))
+      // maxLines lines take far less than maxBytes: read about what they need, judged by this
+      // segment's mean record, rather than megabytes to parse a fraction of. The full amount is
+      // read only when that held no whole line.
+      const perLine = seg.lines > 0 ? left / seg.lines : 1024
+      let want = Math.min(full, Math.max(64 * 1024, Math.ceil(perLine * maxLines * 1.25)))
+      let buf: Buffer
+      let bytesRead: number
+      for (;;) {
+        buf = Buffer.allocUnsafe(want)
+        bytesRead = (await this.readFh.fh.read(buf, 0, want, this.offset)).bytesRead
+        if (want >= full || buf.subarray(0, bytesRead).includes(10)) break
+        want = full
+      }
       const lines: string[] = []
       let pos = 0
       let count = 0
@@ -248,12 +259,12 @@ export class Spool {
     try {
       while (this.queue.length) {
         const groups = this.queue.splice(0)
-        const text = groups.map((g) => g.data.join('')).join('')
-        const lines = groups.reduce((n, g) => n + g.data.length, 0)
-        const bytes = groups.reduce((n, g) => n + g.bytes, 0)
+        const data = groups.length === 1 ? groups[0]!.data : Buffer.concat(groups.map((g) => g.data))
+        const lines = groups.reduce((n, g) => n + g.lines, 0)
+        const bytes = data.length
         for (;;) {
           try {
-            await this.writeGroup(text, lines)
+            await this.writeGroup(data, lines)
             this.retryDelay = 0
             this.lastError = undefined
             break
@@ -274,7 +285,7 @@ export class Spool {
     }
   }
 
-  private async writeGroup(text: string, lines: number): Promise<void> {
+  private async writeGroup(buf: Buffer, lines: number): Promise<void> {
     // Never create a segment while the drained ones (and the folder) are being removed.
     while (this.removing) await this.removing
     let seg = this.segments.at(-1)
@@ -290,7 +301,6 @@ export class Spool {
       await syncDir(this.opts.dir)
       if (this.segments.length === 1) await this.saveCursor()
     }
-    const buf = Buffer.from(text)
     try {
       await this.appendFh.write(buf, 0, buf.length)
       await this.appendFh.datasync()
@@ -397,6 +407,26 @@ export class Spool {
       await rmdir(this.opts.dir).catch(() => undefined)
     }
   }
+}
+
+/** One JSON string a line, so a newline inside a line cannot split a record and a torn last record shows. */
+function encodeRecords(lines: string[]): Buffer {
+  let text = ''
+  for (const l of lines) text += record(l) + '\n'
+  return Buffer.from(text)
+}
+
+/** What JSON.stringify escapes in a string besides `"`: backslashes, control characters, surrogates. */
+const JSON_ESCAPED = /[\\\u0000-\u001f\ud800-\udfff]/
+
+/**
+ * `JSON.stringify(line)`, byte for byte. Lines rarely hold more than quotes (around string
+ * fields), which are escaped here directly: stringify's general path was most of the cost of
+ * spooling a batch.
+ */
+function record(line: string): string {
+  if (JSON_ESCAPED.test(line)) return JSON.stringify(line)
+  return '"' + (line.includes('"') ? line.replaceAll('"', '\\"') : line) + '"'
 }
 
 async function countLines(path: string, from: number, to: number): Promise<{ lines: number; lastNewline: number }> {

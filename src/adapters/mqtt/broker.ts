@@ -5,6 +5,7 @@ import { verifySecret } from '../../auth/secret-hash.ts'
 import type { Fleet } from '../../domain/fleet.ts'
 import type { Ingest } from '../../ingest/ingest.ts'
 import { deviceTopic, parseDeviceTopic } from '../../ingest/topics.ts'
+import { DurableAcks } from './durable-acks.ts'
 import { DeviceRateLimiter } from './rate-limiter.ts'
 
 // AuthErrorCode is a type-only const enum in aedes' types.
@@ -33,6 +34,7 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, durable: ()
   /** the newest authenticated connection of each device */
   const current = new Map<string, Client>()
   const limiter = new DeviceRateLimiter(opts.maxMessagesPerSecond)
+  const acks = new DurableAcks(durable)
   let connected = 0
   let shuttingDown = false
 
@@ -81,7 +83,7 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, durable: ()
             log.warn({ device: deviceId }, 'device kept flooding: disconnected')
             return callback(new Error('flooding'))
           }
-          keepNoRetainedCopy(packet)
+          // Accepted, so the device is not cut off at once; it goes no further (consumeDevicePublishes).
           return callback(null)
         }
       }
@@ -95,14 +97,9 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, durable: ()
       }
       const outcome = ingest.handle(deviceId, topic.kind, packet.topic, packet.payload as Buffer)
       if (!outcome.ok) log.info({ device: deviceId, topic: packet.topic, reason: outcome.reason }, 'reading rejected')
-      // The service keeps each device's last status itself, and no client may subscribe to
-      // another device's topics, so the broker's own copy of a retained status would serve
-      // nobody — while aedes' memory store scans every retained message on every SUBSCRIBE,
-      // which made 10,000 devices connect quadratically slowly.
-      keepNoRetainedCopy(packet)
       // Acknowledged means durable: the PUBACK goes out after the group commit that holds this
       // reading — also for a duplicate, whose original may still be waiting for that commit.
-      if (packet.qos > 0) durable().then(() => callback(null), (err: unknown) => callback(err as Error))
+      if (packet.qos > 0) acks.add(callback)
       else callback(null)
     },
 
@@ -123,6 +120,8 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, durable: ()
       return deviceId && packet.topic.endsWith(`/devices/${deviceId}/cmd`) ? packet : null
     },
   })
+
+  consumeDevicePublishes(aedes, (client) => deviceOf.has(client))
 
   aedes.on('client', () => connected++)
   aedes.on('clientDisconnect', (client) => {
@@ -160,7 +159,27 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, durable: ()
   }
 }
 
-/** Nobody is subscribed to device topics; what matters is that aedes keeps no retained copy. */
-function keepNoRetainedCopy(packet: PublishPacket): void {
-  packet.retain = false
+/**
+ * A device's publish ends with ingest: aedes does not route it on. The only subscriptions a
+ * device may hold are to its own cmd topic, which no device may publish to, so routing a reading
+ * would match nobody — yet it cost aedes a persistence lookup, an emitter match and a copy of the
+ * packet for every message. Nor does aedes keep a retained status: the service keeps each
+ * device's last status itself, and aedes' memory store scans every retained message on every
+ * SUBSCRIBE (10,000 devices connected quadratically slowly). And a message the rate limiter
+ * dropped (accepted without error, before its topic was checked) can never reach another device.
+ * Wills take the same path: ingest has them once authorizePublish has run. Publishes of the
+ * broker itself (`$SYS`) and any without a device client are routed as before.
+ */
+function consumeDevicePublishes(aedes: Aedes, isDevice: (client: Client) => boolean): void {
+  const route = aedes.publish.bind(aedes) as (packet: PublishPacket, client?: unknown, done?: unknown) => void
+  const publish = (packet: PublishPacket, client?: unknown, done?: unknown): void => {
+    if (typeof client === 'object' && client !== null && isDevice(client as Client)) {
+      // Called once the PUBACK is written (QoS 1) or straight from the handler (QoS 0): aedes then
+      // reads the connection's next packets, as it would after routing.
+      if (typeof done === 'function') (done as () => void)()
+      return
+    }
+    route(packet, client, done)
+  }
+  aedes.publish = publish as Aedes['publish']
 }

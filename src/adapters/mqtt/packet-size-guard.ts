@@ -169,12 +169,11 @@ export class GuardedConnection extends Duplex {
   }
 
   override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
-    // mqtt-packet corks while it writes one packet in parts; hand them on as one batch.
-    this.inner.cork()
-    let ok = true
-    for (const c of chunks) ok = this.inner.write(c.chunk)
-    this.inner.uncork()
-    if (ok) cb()
+    // mqtt-packet corks us for the rest of the tick and writes each packet in parts (a PUBACK is
+    // three writes of one or two bytes), so a group commit's PUBACKs to one device arrive here
+    // together. Joined, they go through the socket's stream as one write instead of one per part
+    // (and over /mqtt as one WebSocket frame, which MQTT allows to carry several packets).
+    if (this.inner.write(chunks.length === 1 ? chunks[0]!.chunk : joined(chunks))) cb()
     else this.inner.once('drain', () => cb())
   }
 
@@ -187,6 +186,18 @@ export class GuardedConnection extends Duplex {
     this.inner.destroy()
     cb(err)
   }
+}
+
+function joined(chunks: { chunk: Buffer }[]): Buffer {
+  let size = 0
+  for (const c of chunks) size += c.chunk.length
+  const out = Buffer.allocUnsafe(size)
+  let at = 0
+  for (const c of chunks) {
+    out.set(c.chunk, at)
+    at += c.chunk.length
+  }
+  return out
 }
 
 /** Wraps one connection for aedes. */
