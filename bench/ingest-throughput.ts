@@ -28,7 +28,8 @@ export interface IngestRun {
   /** PUBACKs a second during the measured interval */
   rate: number
   /** share of one core used by the broker/service process, the load generator and the receivers */
-  cpu: { target: number; targetMainThread: number; load: number; observer: number }
+  /** cores: the service (all threads, and its event loop alone), the generator, the receivers, influxd */
+  cpu: { target: number; targetMainThread: number; load: number; observer: number; influxd?: number }
   /** CPU of the broker/service process per message, µs: less sensitive to other load than the rate */
   cpuPerMessageUs: number
   /** the same for the event loop's thread only */
@@ -74,11 +75,13 @@ export async function runIngest(ctx: BenchContext, target: Target, fleet: Fleet,
     const running = load.request('closed', { window, warmupMs: o.warmupMs, durationMs: o.durationMs, drainMs: 30_000 }, o.warmupMs + o.durationMs + 60_000)
     await sleep(o.warmupMs)
     const s0 = [sampleProc(targetPid), sampleProc(load.pid), sampleProc(observer.pid)] as const
+    const i0 = influxd?.pid ? sampleProc(influxd.pid) : undefined
     const m0 = machineTicks()
     await observer.request(svc ? 'wsCounts' : 'subCounts', { reset: true })
     const rx0 = performance.now()
     await sleep(o.durationMs)
     const s1 = [sampleProc(targetPid), sampleProc(load.pid), sampleProc(observer.pid)] as const
+    const i1 = influxd?.pid ? sampleProc(influxd.pid) : undefined
     const m1 = machineTicks()
     const rx = await observer.request(svc ? 'wsCounts' : 'subCounts', { reset: true })
     const rxSeconds = (performance.now() - rx0) / 1000
@@ -89,7 +92,7 @@ export async function runIngest(ctx: BenchContext, target: Target, fleet: Fleet,
       window,
       meanAckMs: round(((window * devices.length) / res.perSecond) * 1000),
       rate: Math.round(res.perSecond),
-      cpu: { target: round(cpuShare(s0[0], s1[0]), 2), targetMainThread: round(cpuShare(s0[0], s1[0], 'main'), 2), load: round(cpuShare(s0[1], s1[1]), 2), observer: round(cpuShare(s0[2], s1[2]), 2) },
+      cpu: { target: round(cpuShare(s0[0], s1[0]), 2), targetMainThread: round(cpuShare(s0[0], s1[0], 'main'), 2), load: round(cpuShare(s0[1], s1[1]), 2), observer: round(cpuShare(s0[2], s1[2]), 2), ...(i0 && i1 ? { influxd: round(cpuShare(i0, i1), 2) } : {}) },
       cpuPerMessageUs: round((cpuShare(s0[0], s1[0]) * 1e6) / res.perSecond, 1),
       mainThreadPerMessageUs: round((cpuShare(s0[0], s1[0], 'main') * 1e6) / res.perSecond, 1),
       machineBusy: round(((m1.busy - m0.busy) / (m1.total - m0.total)) * cpus().length, 2),
@@ -147,7 +150,7 @@ export async function ingestThroughput(ctx: BenchContext): Promise<BenchResult> 
           let top: IngestRun | undefined
           for (const inFlight of levels(target)) {
             const run = await runIngest(ctx, target, fleet, { warmupMs, durationMs, inFlight, ...(ctx.profileDir ? { profileDir: ctx.profileDir } : {}) })
-            ctx.log(`  ${n} devices, ${target}, ${run.window}/device in flight: ${run.rate} msg/s; CPU ${run.cpu.targetMainThread} main thread (${run.mainThreadPerMessageUs} µs/msg), ${run.cpu.target} all threads, ${run.cpu.load} load, ${run.cpu.observer} receivers; machine ${run.machineBusy}/2 busy`)
+            ctx.log(`  ${n} devices, ${target}, ${run.window}/device in flight: ${run.rate} msg/s; CPU ${run.cpu.targetMainThread} main thread (${run.mainThreadPerMessageUs} µs/msg), ${run.cpu.target} all threads, ${run.cpu.load} load, ${run.cpu.observer} receivers${run.cpu.influxd !== undefined ? `, ${run.cpu.influxd} influxd` : ''}; machine ${run.machineBusy}/2 busy`)
             runs.push(run)
             if (!top || run.rate > top.rate) top = run
           }

@@ -45,7 +45,7 @@ export async function latency(ctx: BenchContext): Promise<BenchResult> {
   try {
     for (let r = 0; r < repeats; r++) {
       for (const rate of rates) {
-        const svc = await startServiceChild({ stationsDir: fleet.stationsDir })
+        const svc = await startServiceChild({ stationsDir: fleet.stationsDir, ...(ctx.profileDir ? { profileDir: ctx.profileDir } : {}) })
         const observer = startObserver()
         const load = startLoad()
         try {

@@ -1,6 +1,6 @@
 // The group-commit writer against a real SQLite file and its real writer thread: order, visibility
 // to the reading connection, and what a failed commit does to everything queued after it.
-import { rmSync } from 'node:fs'
+import { rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, test } from 'vitest'
@@ -102,6 +102,22 @@ describe('BatchWriter', () => {
     expect(xs(db)).toEqual([1])
     expect(failures).toHaveLength(1)
     expect(failures[0]!.code).toBe('SQLITE_CONSTRAINT_CHECK')
+  })
+
+  test('the WAL is copied into the database as it grows, so it stays bounded under a long stream of writes', async () => {
+    const { db, writer, dir } = open(5, 500)
+    db.exec('CREATE TABLE blobs (id INTEGER PRIMARY KEY, b BLOB NOT NULL)')
+    const insert = writer.table('blobs', 'INSERT INTO blobs (b) VALUES (?)')
+    const blob = Buffer.alloc(16 * 1024, 7)
+    for (let i = 0; i < 4000; i++) {
+      insert([blob]) // 64 MB in all
+      if (i % 500 === 499) await writer.committed()
+    }
+    await writer.committed()
+    insert([blob]) // a new write transaction starts again from the front of a fully copied WAL
+    await writer.committed()
+    expect(db.prepare('SELECT count(*) AS n FROM blobs').get()).toEqual({ n: 4001 })
+    expect(statSync(join(dir, 'stationwatch.db-wal')).size).toBeLessThan(32 * 1024 * 1024)
   })
 
   test('close() commits what is still queued, and the file is whole for the next writer', async () => {

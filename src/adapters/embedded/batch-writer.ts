@@ -66,7 +66,9 @@ export class BatchWriter {
 
   constructor(
     private readonly db: Db,
-    private readonly intervalMs = 20,
+    // 50 ms: every batch also carries the live snapshot of each station changed in it, serialized
+    // here; at 10,000 msg/s a 20 ms interval spent more on snapshots than the PUBACKs gained.
+    private readonly intervalMs = 50,
     private readonly maxRows = 5000,
   ) {
     // Checkpoints belong to the writer's connection: on this one, one would run on the event loop.

@@ -3,6 +3,7 @@
 // is one transaction; batches are committed in the order they were cut.
 // Plain CommonJS so that it loads the same under tsx, vitest and plain node.
 'use strict'
+const fs = require('node:fs')
 const { parentPort, workerData } = require('node:worker_threads')
 const Database = require(workerData.sqlitePath)
 
@@ -14,6 +15,23 @@ db.pragma('synchronous = NORMAL')
 db.pragma('busy_timeout = 5000')
 // Ingest touches index pages all over (one per subject): keep them in memory.
 db.pragma('cache_size = -32768')
+// SQLite's automatic checkpoint runs inside the COMMIT that crosses its threshold, so the batch's
+// PUBACKs would wait for copying the WAL into the database and fsyncing it (seconds on a busy
+// disk). Checkpoints run here instead, after the batch is reported committed.
+db.pragma('wal_autocheckpoint = 0')
+const WAL_FILE = `${workerData.file}-wal`
+const CHECKPOINT_BYTES = 16 * 1024 * 1024
+
+/** Copies the WAL into the database once it has grown past CHECKPOINT_BYTES (PASSIVE: readers are not waited for). */
+function checkpointIfLong() {
+  let size
+  try {
+    size = fs.statSync(WAL_FILE).size
+  } catch {
+    return
+  }
+  if (size >= CHECKPOINT_BYTES) db.pragma('wal_checkpoint(PASSIVE)')
+}
 
 const statements = new Map()
 const begin = db.prepare('BEGIN IMMEDIATE')
@@ -62,6 +80,7 @@ parentPort.on('message', (m) => {
       Atomics.store(shared, 0, m.seq)
       Atomics.notify(shared, 0)
       parentPort.postMessage({ t: 'committed', seq: m.seq, ms: performance.now() - started, rows: m.rows })
+      checkpointIfLong()
       return
     }
     case 'close':
