@@ -93,7 +93,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   for (const [id, snap] of snapshots) fleet.stations.get(id)?.restore(snap)
 
   const ingest = new Ingest(fleet, readings, records, clock, metrics.ingestObserver)
-  const board = new StatusBoard(fleet)
+  const board = new StatusBoard(fleet, env.STATUS_PUSH_INTERVAL_MS)
   const alertStore = new EmbeddedAlertStore(db, writer)
   const engine = new AlertEngine(fleet, alertStore, clock, opts.timers ?? systemTimers, (device) => ingest.markSilent(device))
   board.useAlerts({
@@ -232,6 +232,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const stop = () =>
     (stopping ??= (async () => {
       log.info('stopping: no new connections, flushing')
+      board.close()
       live.close()
       mqttOverWs.close()
       await closeServer(http)

@@ -12,16 +12,27 @@ export interface AlertView {
 const noAlerts: AlertView = { forcedDoors: () => new Set(), unresolvedCount: () => 0, openIncident: () => null }
 
 /**
- * Computes station status on demand and tells listeners, once per event-loop turn,
- * which stations changed, so a burst of readings costs one status per station.
+ * Computes station status on demand and tells listeners which stations changed: once per
+ * event-loop turn, and a busy station at most once per `minPushIntervalMs` (STATUS_PUSH_INTERVAL_MS).
+ * The first change after a quiet spell is pushed at once (after the current burst); changes that
+ * follow within the interval are pushed together, as the state at its end. A station's status is
+ * a picture, not an event stream (each event is in the audit trail), and at thousands of readings
+ * a second recomputing, serializing and sending it for every change cost more than the rest of
+ * ingest; alerts are pushed on their own, at once.
  */
 export class StatusBoard {
   private alerts: AlertView = noAlerts
   private readonly dirty = new Set<string>()
+  private readonly pushedAt = new Map<string, number>()
   private scheduled = false
+  private timer: NodeJS.Timeout | undefined
+  private timerAt = Infinity
   private readonly listeners: ((status: StationStatus) => void)[] = []
 
-  constructor(private readonly fleet: Fleet) {}
+  constructor(
+    private readonly fleet: Fleet,
+    private readonly minPushIntervalMs = 100,
+  ) {}
 
   useAlerts(view: AlertView): void {
     this.alerts = view
@@ -42,18 +53,44 @@ export class StatusBoard {
 
   /** Marks a station changed; listeners hear about it after the current burst. */
   touch(stationId: string): void {
+    if (this.listeners.length === 0) return
     this.dirty.add(stationId)
-    if (this.scheduled || this.listeners.length === 0) return
+    if (this.scheduled) return
     this.scheduled = true
-    setImmediate(() => {
-      this.scheduled = false
-      const ids = [...this.dirty]
-      this.dirty.clear()
-      for (const id of ids) {
-        const status = this.status(id)
-        if (status) for (const l of this.listeners) l(status)
+    setImmediate(() => this.push())
+  }
+
+  /** Stops the timer of a deferred push. */
+  close(): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    this.timerAt = Infinity
+  }
+
+  private push(): void {
+    this.scheduled = false
+    const now = performance.now()
+    let nextDue = Infinity
+    for (const id of this.dirty) {
+      const last = this.pushedAt.get(id)
+      if (last !== undefined && now - last < this.minPushIntervalMs) {
+        nextDue = Math.min(nextDue, last + this.minPushIntervalMs)
+        continue
       }
-    })
+      this.dirty.delete(id)
+      this.pushedAt.set(id, now)
+      const status = this.status(id)
+      if (status) for (const l of this.listeners) l(status)
+    }
+    if (nextDue === Infinity || nextDue >= this.timerAt) return
+    clearTimeout(this.timer)
+    this.timerAt = nextDue
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.timerAt = Infinity
+      this.push()
+    }, Math.ceil(nextDue - now))
+    this.timer.unref()
   }
 
   private compute(state: StationState): StationStatus {

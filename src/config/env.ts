@@ -24,6 +24,8 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** messages a second one device may send before it is throttled; 0 turns the limit off */
   DEVICE_MAX_MSG_PER_SEC: z.coerce.number().int().min(0).default(50),
+  /** a busy station's status is pushed on /ws at most this often (its alerts at once, always) */
+  STATUS_PUSH_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(100),
   /** the broker closes a connection whose packet declares a Remaining Length over this, before buffering it */
   MQTT_MAX_PACKET_BYTES: z.coerce.number().int().min(8192, 'must be at least 8192 (payloads of 4 KiB plus topic and headers)').max(268_435_455, 'must be at most 268435455 (the MQTT maximum)').default(65536),
   /** how long a login token lives */

@@ -24,7 +24,8 @@ let token: string
 let shelf: MqttClient
 
 beforeAll(async () => {
-  svc = spawnService({ HOST: '127.0.0.1', MQTT_PORT: '0', HTTP_PORT: '0', DATA_DIR: tempDir('sw-slow-ws-'), STATIONS: writeStations([st]), ADMIN_PASSWORD: PASSWORD, LOG_LEVEL: 'info', DEVICE_MAX_MSG_PER_SEC: '0' })
+  // Every change pushed (no 100 ms coalescing), so one station makes the tens of MB this needs.
+  svc = spawnService({ HOST: '127.0.0.1', MQTT_PORT: '0', HTTP_PORT: '0', DATA_DIR: tempDir('sw-slow-ws-'), STATIONS: writeStations([st]), ADMIN_PASSWORD: PASSWORD, LOG_LEVEL: 'info', DEVICE_MAX_MSG_PER_SEC: '0', STATUS_PUSH_INTERVAL_MS: '0' })
   ports = await waitListening(svc, 15_000)
   const r = await fetch(`http://127.0.0.1:${ports.httpPort}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) })
   token = ((await r.json()) as { token: string }).token
