@@ -58,17 +58,6 @@ describe('BatchWriter', () => {
     expect(xs(db)).toEqual([1, 2])
   })
 
-  test('while a batch is being committed the next one grows, past maxRows, instead of queueing many small ones', async () => {
-    const { db, writer } = open(5, 10)
-    const commits: number[] = []
-    writer.onCommit = (_ms, rows) => commits.push(rows)
-    const insert = writer.table('t', 'INSERT INTO t (x) VALUES (?)')
-    for (let i = 0; i < 1000; i++) insert([i])
-    await writer.committed()
-    expect(commits).toEqual([10, 990])
-    expect(xs(db)).toHaveLength(1000)
-  })
-
   test('latest() keeps one row per key, built when the batch is cut', async () => {
     const { db, writer } = open()
     db.exec('CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER NOT NULL)')

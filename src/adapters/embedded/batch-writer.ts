@@ -7,13 +7,12 @@ type Row = unknown[]
 const WORKER_FILE = new URL('./sqlite-writer-worker.cjs', import.meta.url)
 const SQLITE_PATH = createRequire(import.meta.url).resolve('better-sqlite3')
 /**
- * Rows queued behind a commit past which the event loop waits for that commit. Only a backstop
- * against running out of memory when the disk cannot keep up: QoS 1 devices wait for their
- * PUBACKs and the per-device rate limit bounds the rest, so overload normally just makes the next
- * batch bigger (and cheaper a row). The wait also stops reading sockets, which is the backpressure
- * a flood past that needs.
+ * Batches cut but not yet committed past which the event loop waits for the writer. Only a
+ * backstop against running out of memory when the disk cannot keep up (QoS 1 devices wait for
+ * their PUBACKs, so this is rarely reached); the wait also stops reading sockets, which is the
+ * backpressure such a flood needs.
  */
-const MAX_QUEUED_ROWS = 200_000
+const MAX_UNCOMMITTED_BATCHES = 16
 /** the longest a synchronous flush waits before it reports the writer as stuck */
 const SYNC_WAIT_MS = 10_000
 
@@ -29,9 +28,8 @@ export class StoreWriteError extends Error {
 /**
  * Group commit on a thread of its own. Writes are queued here and cut into a batch every
  * `intervalMs` (or once `maxRows` are waiting); the writer thread commits each batch as one
- * transaction on its own connection to the same WAL-mode file, in order. One batch is committed
- * at a time: while it is, the next one fills (past `maxRows` if need be) and is cut as soon as
- * the writer is free, so under load batches grow and cost less a row, and the inserts — the
+ * transaction on its own connection to the same WAL-mode file, in order. While it commits, the
+ * next batch fills, so under load batches grow and cost less a row, and the inserts — the
  * largest single cost of ingest when they ran on the event loop — use the other core.
  *
  * Every write of the service's tables goes through here (readings, audit events, rejects, the
@@ -48,7 +46,7 @@ export class BatchWriter {
   private readonly upserts: { name: string; rows: Map<string, () => Row> }[] = []
   private pending = 0
   private timer: NodeJS.Timeout | undefined
-  /** the interval elapsed, or the batch filled, while one was being committed: cut when that is done */
+  /** the interval elapsed while a batch was being committed: cut the next one when that is done */
   private due = false
   /** batches are numbered from 1; openSeq is the one being filled */
   private openSeq = 1
@@ -172,20 +170,15 @@ export class BatchWriter {
   private bump(): void {
     if (this.closed) throw new Error('store is closed')
     this.pending++
-    if (this.pending >= this.maxRows) this.cutWhenIdle()
-    else this.timer ??= setTimeout(() => this.cutWhenIdle(), this.intervalMs)
+    if (this.pending >= this.maxRows) this.cut()
+    else this.timer ??= setTimeout(() => this.intervalElapsed(), this.intervalMs)
   }
 
-  /** One batch at a time: while the writer is busy, the next one goes on filling. */
-  private cutWhenIdle(): void {
-    if (this.postedSeq === this.committedSeq) return this.cut()
-    clearTimeout(this.timer)
+  private intervalElapsed(): void {
     this.timer = undefined
-    this.due = true
-    if (this.pending >= MAX_QUEUED_ROWS) {
-      this.waitSync(this.postedSeq)
-      this.cut()
-    }
+    // One batch at a time: while the writer is busy, this one goes on filling.
+    if (this.postedSeq > this.committedSeq) this.due = true
+    else this.cut()
   }
 
   /** Hands the batch being filled to the writer thread. */
@@ -194,6 +187,7 @@ export class BatchWriter {
     this.timer = undefined
     this.due = false
     if (this.pending === 0 || this.failure) return
+    if (this.postedSeq - this.committedSeq >= MAX_UNCOMMITTED_BATCHES) this.waitSync(this.postedSeq - MAX_UNCOMMITTED_BATCHES + 1)
     const seq = this.openSeq++
     const rows = this.pending
     this.pending = 0
