@@ -59,12 +59,17 @@ export function parseJsonObject(payload: Uint8Array): ParseResult<Record<string,
   if (payload.byteLength > MAX_PAYLOAD_BYTES) return { ok: false, reason: `payload too large: ${payload.byteLength} bytes (limit ${MAX_PAYLOAD_BYTES})` }
   let value: unknown
   try {
-    value = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'))
+    value = JSON.parse(utf8(payload))
   } catch {
     return { ok: false, reason: 'payload is not valid JSON' }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, reason: 'payload must be a JSON object' }
   return { ok: true, value: value as Record<string, unknown> }
+}
+
+// The broker hands over Buffers: decoding one directly saves wrapping it in another.
+function utf8(payload: Uint8Array): string {
+  return Buffer.isBuffer(payload) ? payload.toString('utf8') : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8')
 }
 
 /**
@@ -76,7 +81,7 @@ export function parseStateReading(
   device: DeviceConfig,
   body: Record<string, unknown>,
   itemsById: ReadonlyMap<string, ItemConfig>,
-  knownKeys: ReadonlySet<string>,
+  knownKeys: { has(key: string): boolean },
 ): ParseResult<StateReading> {
   switch (device.type) {
     case 'door': {
@@ -94,7 +99,8 @@ export function parseStateReading(
         if (!r.success) return { ok: false, reason: describeIssue(r.error) }
         value = { type: 'keybox', ...r.data }
       }
-      for (const [slot, key] of Object.entries(value.slots)) {
+      for (const slot in value.slots) {
+        const key = value.slots[slot] as string | null
         if (!Object.hasOwn(device.slots, slot)) return { ok: false, reason: `slots.${slot}: unknown slot for device ${device.id}` }
         if (key !== null && !knownKeys.has(key)) return { ok: false, reason: `slots.${slot}: unknown key "${key}"` }
       }
@@ -108,7 +114,8 @@ export function parseStateReading(
         if (!r.success) return { ok: false, reason: describeIssue(r.error) }
         value = { type: 'equipment', ...r.data }
       }
-      for (const [id, v] of Object.entries(value.items)) {
+      for (const id in value.items) {
+        const v = value.items[id]!
         const item = itemsById.get(id)
         if (!item || !device.items.includes(id)) return { ok: false, reason: `items.${id}: unknown item for device ${device.id}` }
         const counted = item.min !== undefined

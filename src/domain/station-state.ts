@@ -1,5 +1,6 @@
 import type { AuditEvent } from './audit-event.ts'
 import type { DeviceStatus, StateReading } from './readings.ts'
+import { RecentMessages } from './recent-messages.ts'
 import type { StationModel, Subject } from './station-model.ts'
 
 export interface DoorLive {
@@ -34,17 +35,17 @@ export interface DeviceLive {
   /** newest device `ts` applied to the live state: older readings are history only */
   lastTs?: number
   /** recent accepted `seq:ts` pairs, to drop QoS 1 redeliveries */
-  recent: string[]
+  recent: RecentMessages
 }
+
+/** A device as the snapshot stores it: `recent` as its `seq:ts` strings, oldest first. */
+export type DeviceSnapshot = Omit<DeviceLive, 'recent'> & { recent?: string[] }
 
 export interface ApplyResult {
   events: AuditEvent[]
   /** subjects whose live value changed or was re-confirmed, for the rules of those subjects only */
   touched: Subject[]
 }
-
-// More than any device keeps in flight, so a retry after a crash is still recognised.
-const RECENT_LIMIT = 64
 
 /** The live, mutable picture of one station. Pure: time comes in as arguments. */
 export class StationState {
@@ -58,7 +59,7 @@ export class StationState {
   constructor(readonly model: StationModel) {}
 
   isDuplicate(deviceId: string, seq: number, ts: number): boolean {
-    return this.devices.get(deviceId)?.recent.includes(`${seq}:${ts}`) ?? false
+    return this.devices.get(deviceId)?.recent.has(seq, ts) ?? false
   }
 
   isOutOfOrder(deviceId: string, ts: number): boolean {
@@ -68,15 +69,12 @@ export class StationState {
 
   /** Records that a message was accepted, for duplicate detection (history-only messages included). */
   remember(deviceId: string, seq: number, ts: number, now: number): void {
-    const dev = this.device(deviceId, now)
-    dev.recent.push(`${seq}:${ts}`)
-    if (dev.recent.length > RECENT_LIMIT) dev.recent.shift()
+    this.device(deviceId, now).recent.add(seq, ts)
   }
 
   applyState(deviceId: string, reading: StateReading, now: number): ApplyResult {
     const out: ApplyResult = { events: [], touched: [] }
-    this.markHeard(deviceId, now, out)
-    const dev = this.devices.get(deviceId)!
+    const dev = this.markHeard(deviceId, now, out)
     dev.lastTs = Math.max(dev.lastTs ?? reading.ts, reading.ts)
     switch (reading.type) {
       case 'door':
@@ -94,9 +92,7 @@ export class StationState {
 
   applyStatus(deviceId: string, status: DeviceStatus, now: number): ApplyResult {
     const out: ApplyResult = { events: [], touched: [] }
-    if (status.online) this.markHeard(deviceId, now, out)
-    else this.markOffline(deviceId, now, out, 'device reported offline')
-    const dev = this.devices.get(deviceId)!
+    const dev = status.online ? this.markHeard(deviceId, now, out) : this.markOffline(deviceId, now, out, 'device reported offline')
     if (status.battery !== undefined) {
       dev.battery = status.battery
       // Hysteresis: low below the threshold, recovered only 5 points above it.
@@ -110,7 +106,8 @@ export class StationState {
       if (status.tamper && !dev.tamper) dev.tamperSince = now
       dev.tamper = status.tamper
     }
-    if (!out.touched.includes(`device:${deviceId}`)) out.touched.push(`device:${deviceId}`)
+    const subject = this.model.subject('device', deviceId)
+    if (!out.touched.includes(subject)) out.touched.push(subject)
     return out
   }
 
@@ -122,12 +119,8 @@ export class StationState {
   }
 
   /** The subjects a device reports on, which go stale with it. */
-  subjectsOf(deviceId: string): Subject[] {
-    const d = this.model.devices.get(deviceId)
-    if (!d) return []
-    if (d.type === 'door') return [`door:${d.door}`]
-    if (d.type === 'keybox') return Object.values(d.slots).map((k) => `key:${k}` as const)
-    return d.items.map((i) => `item:${i}` as const)
+  subjectsOf(deviceId: string): readonly Subject[] {
+    return this.model.subjectsOf(deviceId)
   }
 
   isDeviceOnline(deviceId: string | undefined): boolean {
@@ -136,101 +129,109 @@ export class StationState {
 
   /** A subject whose device is offline or has never reported: its value cannot be confirmed. */
   isStale(subject: Subject): boolean {
-    const [type, id] = subject.split(':') as [string, string]
-    switch (type) {
-      case 'door':
-        return !this.doors.has(id) || !this.isDeviceOnline(this.model.deviceOfDoor(id))
-      case 'key':
-        return !this.keys.has(id) || !this.isDeviceOnline(this.model.homeOfKey(id)?.device)
-      case 'item':
-        return !this.items.has(id) || !this.isDeviceOnline(this.model.deviceOfItem(id))
-      default:
-        return false
-    }
+    if (subject.startsWith('door:')) return this.isDoorStale(subject.slice(5))
+    if (subject.startsWith('key:')) return this.isKeyStale(subject.slice(4))
+    if (subject.startsWith('item:')) return this.isItemStale(subject.slice(5))
+    return false
+  }
+
+  // By id, for callers that know the kind: no subject string to build, nor to take apart.
+  isDoorStale(id: string): boolean {
+    return !this.doors.has(id) || !this.isDeviceOnline(this.model.deviceOfDoor(id))
+  }
+
+  isKeyStale(id: string): boolean {
+    return !this.keys.has(id) || !this.isDeviceOnline(this.model.homeOfKey(id)?.device)
+  }
+
+  isItemStale(id: string): boolean {
+    return !this.items.has(id) || !this.isDeviceOnline(this.model.deviceOfItem(id))
   }
 
   /** Keys that open `door` and are out of the box (known, not stale). */
   keysOutFor(door: string): { id: string; takenBy?: string }[] {
-    return this.model
-      .keysOpening(door)
-      .flatMap((k) => {
-        const live = this.keys.get(k.id)
-        return live && !live.present ? [{ id: k.id, ...(live.takenBy !== undefined ? { takenBy: live.takenBy } : {}) }] : []
-      })
+    const out: { id: string; takenBy?: string }[] = []
+    for (const k of this.model.keysOpening(door)) {
+      const live = this.keys.get(k.id)
+      if (live && !live.present) out.push(live.takenBy !== undefined ? { id: k.id, takenBy: live.takenBy } : { id: k.id })
+    }
+    return out
   }
 
   private device(deviceId: string, now: number): DeviceLive {
     let dev = this.devices.get(deviceId)
     if (!dev) {
-      dev = { online: false, since: now, recent: [] }
+      dev = { online: false, since: now, recent: new RecentMessages() }
       this.devices.set(deviceId, dev)
     }
     return dev
   }
 
-  private markHeard(deviceId: string, now: number, out: ApplyResult): void {
+  private markHeard(deviceId: string, now: number, out: ApplyResult): DeviceLive {
     const dev = this.device(deviceId, now)
     dev.lastSeen = now
     if (!dev.online) {
       dev.online = true
       dev.since = now
-      out.events.push({ t: now, station: this.model.id, kind: 'device-online', subject: `device:${deviceId}`, device: deviceId })
-      out.touched.push(`device:${deviceId}`, ...this.subjectsOf(deviceId))
+      const subject = this.model.subject('device', deviceId)
+      out.events.push({ t: now, station: this.model.id, kind: 'device-online', subject, device: deviceId })
+      out.touched.push(subject, ...this.model.subjectsOf(deviceId))
     }
+    return dev
   }
 
-  private markOffline(deviceId: string, now: number, out: ApplyResult, why: string): void {
+  private markOffline(deviceId: string, now: number, out: ApplyResult, why: string): DeviceLive {
     const dev = this.device(deviceId, now)
     if (dev.online) {
       dev.online = false
       dev.since = now
-      out.events.push({ t: now, station: this.model.id, kind: 'device-offline', subject: `device:${deviceId}`, device: deviceId, detail: why })
-      out.touched.push(`device:${deviceId}`, ...this.subjectsOf(deviceId))
+      const subject = this.model.subject('device', deviceId)
+      out.events.push({ t: now, station: this.model.id, kind: 'device-offline', subject, device: deviceId, detail: why })
+      out.touched.push(subject, ...this.model.subjectsOf(deviceId))
     }
+    return dev
   }
 
   private applyDoor(deviceId: string, open: boolean, now: number, out: ApplyResult): void {
     const cfg = this.model.devices.get(deviceId)
     if (cfg?.type !== 'door') return
     const prev = this.doors.get(cfg.door)
-    const subject = `door:${cfg.door}` as const
+    const subject = this.model.subject('door', cfg.door)
     if (!prev || prev.open !== open) {
       const keysOut = open ? this.keysOutFor(cfg.door) : []
       this.doors.set(cfg.door, open ? { open, since: now, forced: keysOut.length === 0, keysOut } : { open, since: now })
       // The first report of a closed door is not an event: nobody did anything.
       if (prev || open) {
-        const users = keysOut.flatMap((k) => (k.takenBy ? [k.takenBy] : []))
-        out.events.push({
-          t: now,
-          station: this.model.id,
-          kind: open ? 'door-opened' : 'door-closed',
-          subject,
-          device: deviceId,
-          ...(users[0] !== undefined ? { user: users[0] } : {}),
-          ...(open ? { detail: keysOut.length ? `keys out: ${keysOut.map((k) => k.id + (k.takenBy ? ` (${k.takenBy})` : '')).join(', ')}` : 'no key out' } : {}),
-        })
+        const event: AuditEvent = { t: now, station: this.model.id, kind: open ? 'door-opened' : 'door-closed', subject, device: deviceId }
+        const user = keysOut.find((k) => k.takenBy)?.takenBy
+        if (user !== undefined) event.user = user
+        if (open) event.detail = keysOut.length ? `keys out: ${keysOut.map((k) => k.id + (k.takenBy ? ` (${k.takenBy})` : '')).join(', ')}` : 'no key out'
+        out.events.push(event)
       }
     }
     if (!out.touched.includes(subject)) out.touched.push(subject)
   }
 
   private applyKeybox(deviceId: string, reported: Record<string, string | null>, user: string | undefined, now: number, out: ApplyResult): void {
+    const cfg = this.model.devices.get(deviceId)
     let slots = this.slots.get(deviceId)
     if (!slots) this.slots.set(deviceId, (slots = new Map()))
-    const affected = new Set<string>()
-    for (const [slot, key] of Object.entries(reported)) {
+    // The keys whose place may have changed, each once, in the order first met.
+    const affected: string[] = []
+    for (const slot in reported) {
+      const key = reported[slot] as string | null
       const before = slots.get(slot)
-      if (before) affected.add(before)
-      if (key) affected.add(key)
+      if (before && !affected.includes(before)) affected.push(before)
+      if (key && !affected.includes(key)) affected.push(key)
       // A slot's own key is affected too: it may be reported for the first time as absent.
-      const home = this.slotKey(deviceId, slot)
-      if (home) affected.add(home)
+      const home = cfg?.type === 'keybox' && Object.hasOwn(cfg.slots, slot) ? cfg.slots[slot] : undefined
+      if (home && !affected.includes(home)) affected.push(home)
       slots.set(slot, key)
     }
     for (const key of affected) {
       const where = this.whereIsKey(key)
       const prev = this.keys.get(key)
-      const subject = `key:${key}` as const
+      const subject = this.model.subject('key', key)
       const known = where !== undefined || this.isHomeSlotReported(key)
       if (!known) continue
       const present = where !== undefined
@@ -243,14 +244,9 @@ export class StationState {
         }
         this.keys.set(key, next)
         if (prev ? prev.present !== present : !present) {
-          out.events.push({
-            t: now,
-            station: this.model.id,
-            kind: present ? 'key-returned' : 'key-taken',
-            subject,
-            device: deviceId,
-            ...(user !== undefined ? { user } : {}),
-          })
+          const event: AuditEvent = { t: now, station: this.model.id, kind: present ? 'key-returned' : 'key-taken', subject, device: deviceId }
+          if (user !== undefined) event.user = user
+          out.events.push(event)
         }
       }
       if (!out.touched.includes(subject)) out.touched.push(subject)
@@ -258,9 +254,10 @@ export class StationState {
   }
 
   private applyItems(deviceId: string, items: Record<string, boolean | number>, now: number, out: ApplyResult): void {
-    for (const [id, value] of Object.entries(items)) {
+    for (const id in items) {
+      const value = items[id]!
       const prev = this.items.get(id)
-      const subject = `item:${id}` as const
+      const subject = this.model.subject('item', id)
       if (typeof value === 'number') {
         if (!prev || prev.count !== value) {
           const min = this.model.items.get(id)?.min ?? 0
@@ -278,11 +275,6 @@ export class StationState {
     }
   }
 
-  private slotKey(deviceId: string, slot: string): string | undefined {
-    const d = this.model.devices.get(deviceId)
-    return d?.type === 'keybox' && Object.hasOwn(d.slots, slot) ? d.slots[slot] : undefined
-  }
-
   private whereIsKey(key: string): string | undefined {
     for (const slots of this.slots.values()) for (const [slot, k] of slots) if (k === key) return slot
     return undefined
@@ -295,11 +287,13 @@ export class StationState {
 
   /** Serialisable snapshot, for restoring the live picture after a restart. */
   toJSON(): StationSnapshot {
+    const devices: Record<string, DeviceSnapshot> = {}
+    for (const [id, d] of this.devices) devices[id] = { ...d, recent: d.recent.toJSON() }
     return {
       doors: Object.fromEntries(this.doors),
       keys: Object.fromEntries(this.keys),
       items: Object.fromEntries(this.items),
-      devices: Object.fromEntries(this.devices),
+      devices,
       slots: Object.fromEntries([...this.slots].map(([d, s]) => [d, Object.fromEntries(s)])),
     }
   }
@@ -310,7 +304,7 @@ export class StationState {
     for (const [id, v] of Object.entries(snap.doors ?? {})) if (m.doors.has(id)) this.doors.set(id, v)
     for (const [id, v] of Object.entries(snap.keys ?? {})) if (m.keys.has(id)) this.keys.set(id, v)
     for (const [id, v] of Object.entries(snap.items ?? {})) if (m.items.has(id)) this.items.set(id, v)
-    for (const [id, v] of Object.entries(snap.devices ?? {})) if (m.devices.has(id)) this.devices.set(id, { ...v, recent: v.recent ?? [] })
+    for (const [id, v] of Object.entries(snap.devices ?? {})) if (m.devices.has(id)) this.devices.set(id, { ...v, recent: RecentMessages.from(v.recent ?? []) })
     for (const [id, s] of Object.entries(snap.slots ?? {})) if (m.devices.get(id)?.type === 'keybox') this.slots.set(id, new Map(Object.entries(s)))
   }
 }
@@ -319,6 +313,6 @@ export interface StationSnapshot {
   doors?: Record<string, DoorLive>
   keys?: Record<string, KeyLive>
   items?: Record<string, ItemLive>
-  devices?: Record<string, DeviceLive>
+  devices?: Record<string, DeviceSnapshot>
   slots?: Record<string, Record<string, string | null>>
 }

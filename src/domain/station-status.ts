@@ -28,6 +28,25 @@ export interface StatusContext {
   activeAlerts: number
 }
 
+/** The checks readiness counts, and why those that failed did. */
+class Tally {
+  total = 0
+  passed = 0
+  notReady = false
+  readonly reasons: string[] = []
+
+  pass(): void {
+    this.total++
+    this.passed++
+  }
+
+  fail(reason: string, critical = false): void {
+    this.total++
+    this.reasons.push(reason)
+    if (critical) this.notReady = true
+  }
+}
+
 /**
  * Readiness is the share of checks that pass among those that can be confirmed: each
  * professional item, key, counted supply and door whose device is online counts once,
@@ -36,42 +55,41 @@ export interface StatusContext {
  */
 export function computeStatus(state: StationState, ctx: StatusContext): StationStatus {
   const { config } = state.model
-  let total = 0
-  let passed = 0
-  let notReady = false
-  const reasons: string[] = []
-  const check = (ok: boolean, reason: string, critical = false) => {
-    total++
-    if (ok) passed++
-    else {
-      reasons.push(reason)
-      if (critical) notReady = true
-    }
-  }
+  // Reasons are written only for checks that fail: most pass, most of the time.
+  const tally = new Tally()
+  // An optional field that does not apply is undefined, which JSON leaves out: the same text as
+  // leaving the field out, but every entry of a kind has one shape. Spreading optional fields in
+  // cost more than the rest of the status, and made its JSON slower to write.
 
   const doors = config.doors.map((d) => {
     const live = state.doors.get(d.id)
-    const stale = state.isStale(`door:${d.id}`)
+    const stale = state.isDoorStale(d.id)
     if (ctx.forcedDoors.has(d.id)) {
-      notReady = true
-      reasons.push(`${d.name} was forced open`)
+      tally.notReady = true
+      tally.reasons.push(`${d.name} was forced open`)
     }
-    if (!stale) check(!live!.open, `${d.name} is open`)
+    if (!stale) {
+      if (live!.open) tally.fail(`${d.name} is open`)
+      else tally.pass()
+    }
     return { id: d.id, name: d.name, open: live?.open ?? null, since: live?.since ?? null, stale }
   })
 
   const keys = config.keys.map((k) => {
     const live = state.keys.get(k.id)
-    const stale = state.isStale(`key:${k.id}`)
-    if (!stale) check(live!.present, `${k.name} is out of the key box${live!.takenBy ? ` (taken by ${live!.takenBy})` : ''}`)
+    const stale = state.isKeyStale(k.id)
+    if (!stale) {
+      if (live!.present) tally.pass()
+      else tally.fail(`${k.name} is out of the key box${live!.takenBy ? ` (taken by ${live!.takenBy})` : ''}`)
+    }
     return {
       id: k.id,
       name: k.name,
-      ...(k.holder !== undefined ? { holder: k.holder } : {}),
+      holder: k.holder,
       opens: k.opens,
       present: live?.present ?? null,
       slot: live?.slot ?? null,
-      ...(live?.takenBy !== undefined && !live.present ? { takenBy: live.takenBy } : {}),
+      takenBy: live && !live.present ? live.takenBy : undefined,
       since: live?.since ?? null,
       stale,
     }
@@ -79,18 +97,25 @@ export function computeStatus(state: StationState, ctx: StatusContext): StationS
 
   const equipment = config.equipment.map((e) => {
     const live = state.items.get(e.id)
-    const stale = state.isStale(`item:${e.id}`)
+    const stale = state.isItemStale(e.id)
     const counted = e.min !== undefined
     if (!stale) {
-      if (counted) check(live!.count! >= e.min!, `${e.name} is low: ${live!.count} of ${e.min}`)
-      else if (e.kind === 'professional') check(live!.present === true, `${e.name} is missing`, true)
+      if (counted) {
+        if (live!.count! >= e.min!) tally.pass()
+        else tally.fail(`${e.name} is low: ${live!.count} of ${e.min}`)
+      } else if (e.kind === 'professional') {
+        if (live!.present === true) tally.pass()
+        else tally.fail(`${e.name} is missing`, true)
+      }
     }
     return {
       id: e.id,
       name: e.name,
       category: e.category,
       kind: e.kind,
-      ...(counted ? { count: live?.count ?? null, min: e.min! } : { present: live?.present ?? null }),
+      present: counted ? undefined : (live?.present ?? null),
+      count: counted ? (live?.count ?? null) : undefined,
+      min: e.min,
       since: live?.since ?? null,
       stale,
     }
@@ -99,28 +124,21 @@ export function computeStatus(state: StationState, ctx: StatusContext): StationS
   const devices = config.devices.map((d) => {
     const live = state.devices.get(d.id)
     const online = live?.online ?? false
-    check(online, live?.lastSeen === undefined ? `${d.id} has not reported yet` : `${d.id} is offline`)
-    return {
-      id: d.id,
-      type: d.type,
-      online,
-      ...(live?.battery !== undefined ? { battery: live.battery } : {}),
-      ...(live?.rssi !== undefined ? { rssi: live.rssi } : {}),
-      ...(live?.fw !== undefined ? { fw: live.fw } : {}),
-      ...(live?.tamper !== undefined ? { tamper: live.tamper } : {}),
-      lastSeen: live?.lastSeen ?? null,
-    }
+    if (online) tally.pass()
+    else tally.fail(live?.lastSeen === undefined ? `${d.id} has not reported yet` : `${d.id} is offline`)
+    return { id: d.id, type: d.type, online, battery: live?.battery, rssi: live?.rssi, fw: live?.fw, tamper: live?.tamper, lastSeen: live?.lastSeen ?? null }
   })
 
+  const { total, passed } = tally
   const readiness = total === 0 ? 0 : Math.floor((passed * 100) / total)
-  const level: ReadinessLevel = notReady ? 'not-ready' : passed < total ? 'degraded' : 'ready'
+  const level: ReadinessLevel = tally.notReady ? 'not-ready' : passed < total ? 'degraded' : 'ready'
   return {
     id: config.id,
     name: config.name,
     timezone: config.timezone,
     readiness,
     level,
-    reasons,
+    reasons: tally.reasons,
     doors,
     keys,
     equipment,

@@ -23,7 +23,6 @@ export class Ingest {
   private readonly listeners: ChangeListener[] = []
   /** lets the alert engine tag events (e.g. with the open incident) before they are recorded */
   annotate: ((station: StationState, events: ApplyResult['events']) => void) | undefined
-  private readonly knownKeys = new Map<string, Set<string>>()
 
   constructor(
     private readonly fleet: Fleet,
@@ -56,7 +55,7 @@ export class Ingest {
       return { ok: true }
     }
 
-    const reading = parseStateReading(device, json.value, station.model.items, this.keysOf(station))
+    const reading = parseStateReading(device, json.value, station.model.items, station.model.keys)
     if (!reading.ok) return this.refuse(deviceId, topic, 'invalid', reading.reason)
     const { seq, ts } = reading.value
     if (station.isDuplicate(deviceId, seq, ts)) return this.refuse(deviceId, topic, 'duplicate', `duplicate: seq ${seq} with ts ${ts} was already accepted`)
@@ -110,11 +109,5 @@ export class Ingest {
 
   private saveSnapshot(station: StationState): void {
     this.records.saveSnapshot(station.model.id, () => station.toJSON())
-  }
-
-  private keysOf(station: StationState): Set<string> {
-    let keys = this.knownKeys.get(station.model.id)
-    if (!keys) this.knownKeys.set(station.model.id, (keys = new Set(station.model.keys.keys())))
-    return keys
   }
 }
