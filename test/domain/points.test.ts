@@ -5,6 +5,7 @@ import { StationModel } from '../../src/domain/station-model.ts'
 import { pointsFromReading } from '../../src/ingest/points.ts'
 import type { Point } from '../../src/ports.ts'
 import { fixtureStation } from '../helpers/station-fixture.ts'
+import { Rng } from '../../simulator/prng.ts'
 
 /** The points as they were made before series were kept per device: new maps, sets and tags each time. */
 function referencePoints(model: StationModel, device: DeviceConfig, r: StateReading, t: number): Point[] {
@@ -49,13 +50,8 @@ const model = new StationModel(cfg)
 const device = (id: string) => cfg.devices.find((d) => d.id === id)!
 
 function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = Math.imul(a ^ (a >>> 15), a | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const r = new Rng(seed)
+  return () => r.next()
 }
 
 describe('points of a reading', () => {

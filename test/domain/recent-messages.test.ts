@@ -4,6 +4,7 @@ import { stationSchema } from '../../src/domain/station.ts'
 import { StationModel } from '../../src/domain/station-model.ts'
 import { StationState } from '../../src/domain/station-state.ts'
 import { fixtureStation } from '../helpers/station-fixture.ts'
+import { Rng } from '../../simulator/prng.ts'
 
 const TS = 1_764_130_000_000
 
@@ -20,13 +21,8 @@ class StringWindow {
 }
 
 function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = Math.imul(a ^ (a >>> 15), a | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const r = new Rng(seed)
+  return () => r.next()
 }
 
 describe('the duplicate window', () => {
