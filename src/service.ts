@@ -111,8 +111,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   })
 
   // A PUBACK waits for the reading's store and for the records written with it (the snapshot that
-  // holds the duplicate window, the audit event): with the embedded store they are one commit.
-  const durable = readings.kind === 'embedded' ? () => writer.committed() : () => Promise.all([readings.durable(), writer.committed()]).then(() => undefined)
+  // holds the duplicate window, the audit event); with the embedded store both are one commit.
+  const durable = () => Promise.all([readings.durable(), writer.committed()]).then(() => undefined)
   const broker = await createMqttBroker(fleet, ingest, durable, log, { maxMessagesPerSecond: env.DEVICE_MAX_MSG_PER_SEC })
   // aedes buffers a packet whole before looking at it: refuse oversized ones at their header.
   const packetGuard = {

@@ -4,7 +4,7 @@
  */
 import { Aedes } from 'aedes'
 import { createServer, type AddressInfo } from 'node:net'
-import { serve } from './child.ts'
+import { processProbes, serve } from './child.ts'
 
 const broker = await Aedes.createBroker()
 const server = createServer(broker.handle)
@@ -14,18 +14,7 @@ serve({
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     return { mqttPort: (server.address() as AddressInfo).port }
   },
-  gc() {
-    const g = (globalThis as { gc?: () => void }).gc
-    if (g) (g(), g())
-    return Boolean(g)
-  },
-  heap() {
-    return process.memoryUsage()
-  },
-  cpu() {
-    const c = process.cpuUsage()
-    return c.user + c.system
-  },
+  ...processProbes,
   async stop() {
     server.close()
     await new Promise<void>((r) => broker.close(() => r()))

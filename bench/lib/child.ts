@@ -93,6 +93,22 @@ export function startChild(file: string, opts: { env?: Record<string, string>; e
 }
 
 /** The child's side: answers requests with `handlers[cmd](args)`; exits when the parent goes away. */
+/** What every measured child answers about its own process: `gc` (with --expose-gc), `heap`, `cpu` (µs, all threads). */
+export const processProbes = {
+  gc() {
+    const g = (globalThis as { gc?: () => void }).gc
+    if (g) (g(), g())
+    return Boolean(g)
+  },
+  heap() {
+    return process.memoryUsage()
+  },
+  cpu() {
+    const c = process.cpuUsage()
+    return c.user + c.system
+  },
+}
+
 export function serve(handlers: Record<string, (args: any) => unknown>): void {
   process.on('disconnect', () => process.exit(0))
   process.on('message', async (m: any) => {

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs'
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
 import pino from 'pino'
 import { startService, type RunningService } from '../../src/service.ts'
-import { serve } from './child.ts'
+import { processProbes, serve } from './child.ts'
 
 let svc: RunningService | undefined
 let inspector: Session | undefined
@@ -21,14 +21,7 @@ serve({
     svc = await startService({ env: a.env, logger: pino({ level: a.env.LOG_LEVEL ?? 'info' }) })
     return { mqttPort: svc.mqttPort, httpPort: svc.httpPort, startupMs: performance.now() - t0, sinceProcessStartMs: performance.now() }
   },
-  gc() {
-    const g = (globalThis as { gc?: () => void }).gc
-    if (g) (g(), g())
-    return Boolean(g)
-  },
-  heap() {
-    return process.memoryUsage()
-  },
+  ...processProbes,
   /** Event-loop delay: `start` resets it; the answer is in ms. */
   eld(a: { start?: boolean }) {
     if (a.start || !eld) {
@@ -38,11 +31,6 @@ serve({
       return true
     }
     return { p50: eld.percentile(50) / 1e6, p99: eld.percentile(99) / 1e6, max: eld.max / 1e6 }
-  },
-  /** CPU time of the whole process (all threads), µs */
-  cpu() {
-    const c = process.cpuUsage()
-    return c.user + c.system
   },
   /** Starts V8's sampling heap profiler, counting garbage too (where allocations come from). */
   async allocStart() {

@@ -57,7 +57,7 @@ export class BatchWriter {
   private closed = false
   private readonly worker: Worker
   private readonly exited: Promise<void>
-  /** [0] = the newest committed batch; [1] = 1 once closed, -1 after a failed commit */
+  /** [0] = the newest committed batch; [1] = -1 after a failed commit */
   private readonly shared = new Int32Array(new SharedArrayBuffer(8))
   /** ms the last commit took and its rows, for the store write metrics */
   onCommit: ((ms: number, rows: number) => void) | undefined
@@ -176,7 +176,7 @@ export class BatchWriter {
 
   private intervalElapsed(): void {
     this.timer = undefined
-    // One batch at a time: while the writer is busy, this one goes on filling.
+    // While the writer is busy this batch goes on filling (until maxRows), and is cut when it is done.
     if (this.postedSeq > this.committedSeq) this.due = true
     else this.cut()
   }

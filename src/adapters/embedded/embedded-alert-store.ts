@@ -31,7 +31,8 @@ export class EmbeddedAlertStore implements AlertStore {
   }
 
   durable(): Promise<void> {
-    return this.writer.committed()
+    // Cut the batch now: an API answer waits for it, not for the next interval.
+    return this.writer.flush()
   }
 
   getAlert(id: string): AlertRecord | undefined {

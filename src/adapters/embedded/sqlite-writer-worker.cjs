@@ -7,7 +7,7 @@ const fs = require('node:fs')
 const { parentPort, workerData } = require('node:worker_threads')
 const Database = require(workerData.sqlitePath)
 
-/** [0] = the newest committed batch, [1] = 1 once closed, -1 after a failed commit (see batch-writer.ts) */
+/** [0] = the newest committed batch, [1] = -1 after a failed commit (see batch-writer.ts) */
 const shared = new Int32Array(workerData.shared)
 const db = new Database(workerData.file)
 // journal_mode = WAL is a property of the file (database.ts set it); the rest is per connection.
@@ -85,7 +85,6 @@ parentPort.on('message', (m) => {
     }
     case 'close':
       db.close()
-      if (Atomics.load(shared, 1) === 0) Atomics.store(shared, 1, 1)
       parentPort.close()
       return
   }
