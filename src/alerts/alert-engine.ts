@@ -7,9 +7,10 @@ import type { Clock, Timers } from '../ports.ts'
 import { publicAlert, type Alert, type AlertChange, type AlertRecord, type Incident } from './alert.ts'
 import type { AlertStore } from './alert-store.ts'
 import { DeadlineQueue } from './deadline-queue.ts'
+import { FLAP_OPENS, FLAP_QUIET_MS, FLAP_WINDOW_MS, FlapDamping } from './flap-damping.ts'
 import { RuleSlots, type RuleSlot } from './rule-slots.ts'
 import type { RuleContext } from './rules/rule.ts'
-import { UnresolvedAlerts } from './unresolved-alerts.ts'
+import { UnresolvedAlerts, alertKey } from './unresolved-alerts.ts'
 
 export type AlertListener = (alert: Alert, change: AlertChange, by?: string) => void
 export type IncidentListener = (incident: Incident, change: 'opened' | 'closed') => void
@@ -29,6 +30,7 @@ export class AlertEngine {
   private readonly incidents = new Map<string, Incident>()
   private readonly lastClose = new Map<string, number>()
   private readonly queue = new DeadlineQueue()
+  private readonly flaps = new FlapDamping()
   private readonly listeners: AlertListener[] = []
   private readonly incidentListeners: IncidentListener[] = []
   private timer: unknown
@@ -201,14 +203,26 @@ export class AlertEngine {
       // Clear now: whatever fires next is a new occurrence, even at the same timestamp.
       this.latestOccurrence.delete(key)
       const open = rule.autoResolve ? this.unresolved.get(key) : undefined
-      if (open) this.close(open, 'system', 'condition cleared')
+      if (open?.flapping) {
+        // Damped: it stays open until the condition has stayed clear for the quiet period.
+        const quietEnd = this.flaps.clear(key, ctx.now)
+        if (ctx.now < quietEnd) {
+          this.queue.schedule(key, cond ? Math.min(cond.due, quietEnd) : quietEnd)
+          return
+        }
+        this.close(open, 'system', `condition cleared and stayed clear for ${FLAP_QUIET_MS / 60_000} min: no longer flapping`)
+      } else if (open) this.close(open, 'system', 'condition cleared')
       if (cond) this.queue.schedule(key, cond.due)
       else this.queue.cancel(key)
       return
     }
     this.queue.cancel(key)
+    this.flaps.firing(key)
     if (this.unresolved.get(key) || this.latestOccurrence.get(key) === cond.occurrence) return
     const incident = this.incidents.get(station)
+    // Only alerts the service resolves itself can flap; the others stay open anyway.
+    const flapping = rule.autoResolve && this.flaps.opened(key, ctx.now)
+    const message = rule.message(ctx, id)
     const alert: AlertRecord = {
       id: randomUUID(),
       station,
@@ -216,9 +230,10 @@ export class AlertEngine {
       subject,
       severity: cond.severity,
       state: 'active',
-      message: rule.message(ctx, id),
+      message: flapping ? `${message} (flapping: opened ${FLAP_OPENS} times within ${FLAP_WINDOW_MS / 60_000} min; stays open until clear for ${FLAP_QUIET_MS / 60_000} min)` : message,
       openedAt: ctx.now,
       escalated: false,
+      ...(flapping ? { flapping: true as const } : {}),
       occurrence: cond.occurrence,
       ...(incident ? { incident: incident.id } : {}),
     }
@@ -236,6 +251,7 @@ export class AlertEngine {
     a.resolvedBy = user
     if (note) a.resolveNote = note
     this.unresolved.remove(a)
+    if (a.flapping) this.flaps.closed(alertKey(a.station, a.rule, a.subject))
     this.queue.cancel(escalationKey(a.id))
     this.commit(a, 'resolved', user)
   }

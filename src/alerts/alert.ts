@@ -24,6 +24,11 @@ export interface Alert {
   escalatedAt?: number
   /** the open incident, if it was raised during one */
   incident?: string
+  /**
+   * present when the alert opened again and again within a short window: it then stays open
+   * while the condition comes and goes, and resolves itself once it has stayed clear a while
+   */
+  flapping?: true
 }
 
 /** What the engine keeps beside the public alert. */
