@@ -129,7 +129,16 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   }, log)
   board.onStatus((s) => live.pushStation(s))
 
-  const webhook = new WebhookSender(env.WEBHOOK_URL, log, (ok) => metrics.webhookAttempts.inc({ result: ok ? 'ok' : 'failed' }))
+  const webhook = new WebhookSender(
+    env.WEBHOOK_URL,
+    log,
+    {
+      attempt: (ok) => metrics.webhookAttempts.inc({ result: ok ? 'ok' : 'failed' }),
+      dropped: (severity) => metrics.webhookDropped.inc({ severity }),
+      coalesced: () => metrics.webhookCoalesced.inc(),
+    },
+    env.WEBHOOK_QUEUE_MAX,
+  )
   engine.onAlert((alert, change, by) => {
     const t = clock.now()
     readings.write([alertPoint(alert, t)])

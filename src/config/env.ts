@@ -21,6 +21,8 @@ export const envSchema = z.object({
   ADMIN_USER: z.string().min(1).max(64).default('admin'),
   ADMIN_PASSWORD: z.string().min(1).optional(),
   WEBHOOK_URL: optionalUrl,
+  /** alert changes kept for a webhook receiver that is down; past it info, then warning ones are dropped, never critical */
+  WEBHOOK_QUEUE_MAX: z.coerce.number().int().min(10, 'must be at least 10').default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** messages a second one device may send before it is throttled; 0 turns the limit off */
   DEVICE_MAX_MSG_PER_SEC: z.coerce.number().int().min(0).default(50),

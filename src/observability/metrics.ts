@@ -25,6 +25,10 @@ export function createMetrics() {
 
   const webhookAttempts = new Counter({ name: 'stationwatch_webhook_attempts_total', help: 'Webhook deliveries attempted, by result', labelNames: ['result'] as const, registers: [registry] })
   const webhookPending = new Gauge({ name: 'stationwatch_webhook_pending', help: 'Alert changes waiting for the webhook', registers: [registry] })
+  const webhookDropped = new Counter({ name: 'stationwatch_webhook_dropped_total', help: 'Alert changes the full webhook queue dropped, by severity (info first, then warning; never critical)', labelNames: ['severity'] as const, registers: [registry] })
+  const webhookCoalesced = new Counter({ name: 'stationwatch_webhook_coalesced_total', help: 'Waiting alert changes the full webhook queue replaced by a later change of the same alert', registers: [registry] })
+  for (const severity of ['info', 'warning']) webhookDropped.inc({ severity }, 0)
+  webhookCoalesced.inc(0)
   const scrapeHooks: (() => void)[] = []
   // Gauges that mirror live numbers are refreshed when scraped.
   new Gauge({ name: 'stationwatch_up', help: '1 while the service runs', registers: [registry], collect() { for (const h of scrapeHooks) h(); this.set(1) } })
@@ -40,7 +44,7 @@ export function createMetrics() {
   }
   for (const r of ['ok', 'failed']) webhookAttempts.inc({ result: r }, 0)
   const onScrape = (hook: () => void) => scrapeHooks.push(hook)
-  return { registry, ingestObserver, webhookAttempts, webhookPending, onScrape, accepted, rejected, connected, alerts, storeWrite, storeBatch, spool, wsClients, wsDropped, mqttPacketsRefused }
+  return { registry, ingestObserver, webhookAttempts, webhookPending, webhookDropped, webhookCoalesced, onScrape, accepted, rejected, connected, alerts, storeWrite, storeBatch, spool, wsClients, wsDropped, mqttPacketsRefused }
 }
 
 export type Metrics = ReturnType<typeof createMetrics>

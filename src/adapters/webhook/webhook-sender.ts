@@ -1,8 +1,24 @@
 import type { Logger } from 'pino'
+import type { Severity } from '../../alerts/alert.ts'
+import { NoticeQueue, type AlertNotice } from './notice-queue.ts'
 
-export interface WebhookState { configured: boolean; pending: number; delivered: number; failedAttempts: number; dropped: number; failing: boolean; lastError?: string }
+export type { AlertNotice } from './notice-queue.ts'
 
-const MAX_QUEUE = 10_000
+export interface WebhookState { configured: boolean; pending: number; delivered: number; failedAttempts: number; dropped: number; coalesced: number; failing: boolean; lastError?: string }
+
+export interface WebhookObserver {
+  attempt?(ok: boolean): void
+  /** a change that will never be sent, by its alert's severity (never critical) */
+  dropped?(severity: Severity): void
+  /** a waiting change replaced by a later change of the same alert */
+  coalesced?(): void
+}
+
+/**
+ * Alert changes kept in memory while the receiver is down: some 10,000 × ~1 KB = 10 MB at most
+ * for info and warning ones, hours of a busy fleet's changes with flapping damped.
+ */
+export const DEFAULT_MAX_QUEUE = 10_000
 const TIMEOUT_MS = 5_000
 const MIN_BACKOFF_MS = 250
 const MAX_BACKOFF_MS = 30_000
@@ -10,10 +26,14 @@ const MAX_BACKOFF_MS = 30_000
 /**
  * POSTs every alert change to WEBHOOK_URL, one at a time and in order, retrying
  * with exponential backoff. It runs beside ingest and never blocks it: a receiver
- * that is down only grows this bounded queue.
+ * that is down only grows this bounded queue, which drops the least important
+ * changes first and never a critical one (see NoticeQueue).
  */
 export class WebhookSender {
-  private readonly queue: string[] = []
+  private readonly queue: NoticeQueue
+  private readonly maxQueue: number
+  /** set while the queue is at its bound: the log says so once, and once more when it is over */
+  private overflow: { dropped: Record<Severity, number>; coalesced: number; overBound: number } | undefined
   private sending = false
   private backoff = MIN_BACKOFF_MS
   private timer: NodeJS.Timeout | undefined
@@ -23,19 +43,32 @@ export class WebhookSender {
   constructor(
     private readonly url: string | undefined,
     private readonly log: Logger,
-    private readonly onAttempt: (ok: boolean) => void = () => undefined,
+    private readonly observer: WebhookObserver = {},
+    maxQueue = DEFAULT_MAX_QUEUE,
   ) {
-    this.state = { configured: url !== undefined, pending: 0, delivered: 0, failedAttempts: 0, dropped: 0, failing: false }
+    this.maxQueue = maxQueue
+    this.queue = new NoticeQueue(maxQueue)
+    this.state = { configured: url !== undefined, pending: 0, delivered: 0, failedAttempts: 0, dropped: 0, coalesced: 0, failing: false }
   }
 
-  send(body: unknown): void {
+  send(notice: AlertNotice): void {
     if (!this.url || this.stopped) return
-    if (this.queue.length >= MAX_QUEUE) {
-      this.queue.shift()
-      this.state.dropped++
-      this.log.error({ dropped: this.state.dropped }, 'webhook queue full: dropped the oldest alert change')
+    const r = this.queue.offer(notice)
+    if (r.kind !== 'queued') {
+      if (!this.overflow) {
+        this.overflow = { dropped: { info: 0, warning: 0, critical: 0 }, coalesced: 0, overBound: 0 }
+        this.log.error({ limit: this.maxQueue }, 'webhook queue full: dropping the least important alert changes (info, then warning) and merging waiting changes of one alert; critical changes are all kept')
+      }
+      if (r.kind === 'dropped') {
+        this.state.dropped++
+        this.overflow.dropped[r.severity]++
+        this.observer.dropped?.(r.severity)
+      } else if (r.kind === 'coalesced') {
+        this.state.coalesced++
+        this.overflow.coalesced++
+        this.observer.coalesced?.()
+      } else this.overflow.overBound++
     }
-    this.queue.push(JSON.stringify(body))
     this.state.pending = this.queue.length
     this.pump()
   }
@@ -51,7 +84,7 @@ export class WebhookSender {
 
   private pump(): void {
     if (this.sending || this.timer || this.stopped || !this.url) return
-    const body = this.queue[0]
+    const body = this.queue.next()
     if (body === undefined) return
     this.sending = true
     fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(TIMEOUT_MS) })
@@ -61,19 +94,21 @@ export class WebhookSender {
       })
       .then(
         () => {
-          this.queue.shift()
+          this.queue.delivered()
           this.state.delivered++
           this.state.failing = false
           delete this.state.lastError
           this.backoff = MIN_BACKOFF_MS
-          this.onAttempt(true)
+          this.observer.attempt?.(true)
+          this.endOverflow()
         },
         (err: unknown) => {
+          this.queue.failed()
           this.state.failedAttempts++
           this.state.lastError = err instanceof Error ? err.message : String(err)
           if (!this.state.failing) this.log.warn({ err: this.state.lastError }, 'webhook delivery failed; retrying with backoff')
           this.state.failing = true
-          this.onAttempt(false)
+          this.observer.attempt?.(false)
           this.timer = setTimeout(() => {
             this.timer = undefined
             this.pump()
@@ -87,5 +122,13 @@ export class WebhookSender {
         this.state.pending = this.queue.length
         if (!this.timer) this.pump()
       })
+  }
+
+  /** Once the queue is back to half its bound, the log says what the episode cost, once. */
+  private endOverflow(): void {
+    if (!this.overflow || this.queue.length > this.maxQueue / 2) return
+    const { dropped, coalesced, overBound } = this.overflow
+    this.overflow = undefined
+    this.log.warn({ droppedInfo: dropped.info, droppedWarning: dropped.warning, coalesced, criticalPastLimit: overBound }, 'webhook queue below its limit again')
   }
 }
