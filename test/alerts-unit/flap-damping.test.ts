@@ -43,6 +43,8 @@ describe('flap damping', () => {
     expect(rig.store.saves - savesBefore).toBe(1)
     expect(rig.engine.openAlerts().filter((a) => a.subject === WATER)).toHaveLength(1)
     expect(rig.engine.openAlerts().find((a) => a.subject === WATER)!.state).toBe('active')
+    // What the engine keeps did not grow with the readings: the quiet-period deadline and an escalation or two.
+    expect(rig.engine.pendingDeadlines).toBeLessThanOrEqual(3)
   })
 
   test('a flapping alert resolves itself once the condition has stayed clear for the quiet period', () => {
