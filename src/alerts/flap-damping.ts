@@ -46,7 +46,8 @@ export class FlapDamping {
 
   /** The condition holds (again): the quiet period starts over. */
   firing(key: string): void {
-    this.clearSince.delete(key)
+    // On the hot path of every due condition: most of the time nothing is flapping.
+    if (this.clearSince.size) this.clearSince.delete(key)
   }
 
   /** The condition is clear at `now`: when the flapping alert may resolve. */
