@@ -1,5 +1,6 @@
 // The status board's pushes: one per station per burst, and for a busy station at most one per
 // 100 ms, always ending with the latest state.
+import { sleep } from '../helpers/wait.ts'
 import { describe, expect, test } from 'vitest'
 import { StatusBoard } from '../../src/app/status-board.ts'
 import { Fleet } from '../../src/domain/fleet.ts'
@@ -7,7 +8,6 @@ import { stationSchema } from '../../src/domain/station.ts'
 import type { StationStatus } from '../../src/domain/station-status.ts'
 import { fixtureStation } from '../helpers/station-fixture.ts'
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 function board() {
   const fleet = new Fleet(['a', 'b'].map((id) => stationSchema.parse(fixtureStation(id).json)))

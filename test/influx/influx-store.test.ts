@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pino from 'pino'
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import type { DropReason, InfluxStoreObserver } from '../../src/adapters/influx/influx-reading-store.ts'
 import { createReadingStore } from '../../src/adapters/reading-store-factory.ts'
 import { parseEnv } from '../../src/config/env.ts'
 import { createMetrics } from '../../src/observability/metrics.ts'
 import type { ReadingStore } from '../../src/ports.ts'
-import { freePorts, influxdAvailable, startInfluxd, testDatabase, type Influxd } from '../helpers/influxd.ts'
+import { describeWithInfluxd, freePorts, startInfluxd, testDatabase, useInfluxd } from '../helpers/influxd.ts'
 import { eventually } from '../helpers/service.ts'
 import { tempDir } from '../helpers/station-fixture.ts'
 import { alertPoint, devicePoint, doorPoint, itemPoint, keyPoint, openInflux, type InfluxTestOptions } from '../store/stores.ts'
@@ -49,29 +49,18 @@ function doors(n: number, from = T0, o: { station?: string } = {}) {
 
 const spoolDir = (dataDir: string) => join(dataDir, 'influx-spool')
 
-const hasInfluxd = influxdAvailable()
-describe.skipIf(!hasInfluxd)('InfluxDB store', () => {
-  let influxd: Influxd
-  const cleanup: (() => Promise<unknown>)[] = []
-  beforeAll(async () => {
-    influxd = await startInfluxd()
-  })
-  afterEach(async () => {
-    for (const c of cleanup.splice(0).reverse()) await c().catch(() => undefined)
-  })
-  afterAll(async () => {
-    await influxd?.destroy()
-  })
+describeWithInfluxd('InfluxDB store', () => {
+  const fx = useInfluxd()
 
   /** `device_ts` of every door point, in time order: tells both count and order. */
   async function doorSequence(db: string): Promise<number[]> {
-    const rows = await influxd.rows('SELECT "device_ts" FROM "door" ORDER BY time ASC', db, { epoch: 'ms' })
+    const rows = await fx.influxd.rows('SELECT "device_ts" FROM "door" ORDER BY time ASC', db, { epoch: 'ms' })
     return rows.map((r) => r.device_ts as number)
   }
 
   async function open(db: string, opts: InfluxTestOptions & { via?: string } = {}) {
-    const h = await openInflux({ url: opts.via ?? influxd.url }, db, { ...FAST, ...opts })
-    cleanup.push(() => h.close(), () => influxd.query(`DROP DATABASE ${db}`))
+    const h = await openInflux({ url: opts.via ?? fx.influxd.url }, db, { ...FAST, ...opts })
+    fx.cleanup(() => h.close(), () => fx.influxd.query(`DROP DATABASE ${db}`))
     return h
   }
 
@@ -79,28 +68,28 @@ describe.skipIf(!hasInfluxd)('InfluxDB store', () => {
     test('creates the database and its retention policy, as the default', async () => {
       const db = testDatabase()
       await open(db, { retention: '30d' })
-      const rps = await influxd.rows(`SHOW RETENTION POLICIES ON ${db}`, db)
+      const rps = await fx.influxd.rows(`SHOW RETENTION POLICIES ON ${db}`, db)
       expect(rps.find((r) => r.name === 'stationwatch')).toMatchObject({ duration: '720h0m0s', default: true })
     })
 
     test('alters an existing retention policy rather than re-creating it, so its data stays', async () => {
       const db = testDatabase()
-      await influxd.query(`CREATE DATABASE ${db}`)
-      await influxd.query(`CREATE RETENTION POLICY stationwatch ON ${db} DURATION 2h REPLICATION 1`)
+      await fx.influxd.query(`CREATE DATABASE ${db}`)
+      await fx.influxd.query(`CREATE RETENTION POLICY stationwatch ON ${db} DURATION 2h REPLICATION 1`)
       const now = Date.now()
-      expect((await influxd.writeLines(db, [`door,station=s1,door=main,device=d open=true,device_ts=1i ${now}000000`], 'stationwatch')).status).toBe(204)
+      expect((await fx.influxd.writeLines(db, [`door,station=s1,door=main,device=d open=true,device_ts=1i ${now}000000`], 'stationwatch')).status).toBe(204)
 
       let h = await open(db, { retention: '365d' })
-      let rp = (await influxd.rows(`SHOW RETENTION POLICIES ON ${db}`, db)).find((r) => r.name === 'stationwatch')
+      let rp = (await fx.influxd.rows(`SHOW RETENTION POLICIES ON ${db}`, db)).find((r) => r.name === 'stationwatch')
       expect(rp).toMatchObject({ duration: '8760h0m0s', default: true })
-      expect(await influxd.rows(`SELECT * FROM stationwatch.door`, db)).toHaveLength(1)
+      expect(await fx.influxd.rows(`SELECT * FROM stationwatch.door`, db)).toHaveLength(1)
       await h.close()
 
       // Shorter than the shard groups of a 365d policy (7 days): those are shortened along with it.
       h = await open(db, { retention: '1d' })
-      rp = (await influxd.rows(`SHOW RETENTION POLICIES ON ${db}`, db)).find((r) => r.name === 'stationwatch')
+      rp = (await fx.influxd.rows(`SHOW RETENTION POLICIES ON ${db}`, db)).find((r) => r.name === 'stationwatch')
       expect(rp).toMatchObject({ duration: '24h0m0s', default: true })
-      expect(await influxd.rows(`SELECT * FROM stationwatch.door`, db)).toHaveLength(1)
+      expect(await fx.influxd.rows(`SELECT * FROM stationwatch.door`, db)).toHaveLength(1)
     })
   })
 
@@ -113,12 +102,12 @@ describe.skipIf(!hasInfluxd)('InfluxDB store', () => {
     await store.flush()
 
     // 1000 readings of one series in one millisecond: 1000 distinct nanosecond timestamps.
-    const times = await influxd.rows('SELECT "open" FROM "door"', db, { epoch: undefined as never })
+    const times = await fx.influxd.rows('SELECT "open" FROM "door"', db, { epoch: undefined as never })
     expect(times).toHaveLength(1000)
     expect(await doorSequence(db)).toEqual(Array.from({ length: 1000 }, (_, i) => i))
 
-    const fieldTypes = async (m: string) => Object.fromEntries((await influxd.rows(`SHOW FIELD KEYS FROM "${m}"`, db)).map((r) => [r.fieldKey, r.fieldType]))
-    const tagKeys = async (m: string) => (await influxd.rows(`SHOW TAG KEYS FROM "${m}"`, db)).map((r) => r.tagKey).sort()
+    const fieldTypes = async (m: string) => Object.fromEntries((await fx.influxd.rows(`SHOW FIELD KEYS FROM "${m}"`, db)).map((r) => [r.fieldKey, r.fieldType]))
+    const tagKeys = async (m: string) => (await fx.influxd.rows(`SHOW TAG KEYS FROM "${m}"`, db)).map((r) => r.tagKey).sort()
     expect(await fieldTypes('door')).toEqual({ open: 'boolean', device_ts: 'integer' })
     expect(await tagKeys('door')).toEqual(['device', 'door', 'station'])
     expect(await fieldTypes('key')).toEqual({ present: 'boolean', slot: 'string', user: 'string', device_ts: 'integer' })
@@ -130,7 +119,7 @@ describe.skipIf(!hasInfluxd)('InfluxDB store', () => {
     expect(await fieldTypes('alert')).toEqual({ id: 'string', state: 'string', subject: 'string', escalated: 'boolean' })
     expect(await tagKeys('alert')).toEqual(['rule', 'severity', 'station'])
 
-    const keys = await influxd.rows('SELECT * FROM "key" ORDER BY time ASC', db, { epoch: 'ms' })
+    const keys = await fx.influxd.rows('SELECT * FROM "key" ORDER BY time ASC', db, { epoch: 'ms' })
     expect(keys[0]).toMatchObject({ time: T0, present: false, slot: null, user: 'badge "0042"\nnext line', station: 's1', key: 'key-main-1' })
     expect(keys[1]).toMatchObject({ time: T0 + 1, present: true, slot: '1' })
   })
@@ -147,7 +136,7 @@ describe.skipIf(!hasInfluxd)('InfluxDB store', () => {
     await store.flush()
     await eventually(() => store.health().spooled === 0, 10_000, 'nothing spooled')
     await store.flush()
-    expect(await influxd.rows('SELECT count("open") FROM "door"', db)).toMatchObject([{ count: 40_000 }])
+    expect(await fx.influxd.rows('SELECT count("open") FROM "door"', db)).toMatchObject([{ count: 40_000 }])
     expect(rec.batches.reduce((a, b) => a + b, 0)).toBe(40_000)
     expect(rec.batches.slice(0, -1).every((n) => n >= 1000)).toBe(true)
     expect(Math.max(...rec.batches)).toBe(5000)
@@ -170,8 +159,8 @@ describe.skipIf(!hasInfluxd)('InfluxDB store', () => {
 
   test('a hung InfluxDB: the write is spooled after spillAfterMs, ingest goes on; when it answers the spool drains in order and is removed', async () => {
     const db = testDatabase()
-    const proxy = await startFaultProxy(influxd.url)
-    cleanup.push(() => proxy.close())
+    const proxy = await startFaultProxy(fx.influxd.url)
+    fx.cleanup(() => proxy.close())
     const rec = recorder()
     const { store, dataDir } = await open(db, { via: proxy.url, observer: rec.observer })
     store.write(doors(10))
@@ -203,8 +192,8 @@ describe.skipIf(!hasInfluxd)('InfluxDB store', () => {
 
   test('500 answers and dropped connections: spooled, retried, nothing lost or doubled', async () => {
     const db = testDatabase()
-    const proxy = await startFaultProxy(influxd.url)
-    cleanup.push(() => proxy.close())
+    const proxy = await startFaultProxy(fx.influxd.url)
+    fx.cleanup(() => proxy.close())
     const { store } = await open(db, { via: proxy.url })
     proxy.mode = 'error-500'
     store.write(doors(300))
@@ -221,12 +210,12 @@ describe.skipIf(!hasInfluxd)('InfluxDB store', () => {
 
   test('InfluxDB down at start: the store starts at once and spools; when InfluxDB starts, everything arrives', async () => {
     const own = await startInfluxd()
-    cleanup.push(() => own.destroy())
+    fx.cleanup(() => own.destroy())
     await own.stop()
     const db = testDatabase()
     const started = performance.now()
     const h = await openInflux(own, db, { ...FAST, waitForInfluxMs: 300 })
-    cleanup.push(() => h.close())
+    fx.cleanup(() => h.close())
     expect(performance.now() - started).toBeLessThan(2000)
     expect(h.store.health()).toMatchObject({ ok: false })
     h.store.write(doors(300))
@@ -241,11 +230,11 @@ describe.skipIf(!hasInfluxd)('InfluxDB store', () => {
 
   test('a restart with a non-empty spool loses nothing: the old spool drains, then newer readings follow', async () => {
     const own = await startInfluxd()
-    cleanup.push(() => own.destroy())
+    fx.cleanup(() => own.destroy())
     await own.stop()
     const db = testDatabase()
     const first = await openInflux(own, db, { ...FAST, waitForInfluxMs: 0 })
-    cleanup.push(() => first.close())
+    fx.cleanup(() => first.close())
     first.store.write(doors(400))
     await first.store.flush()
     expect(first.store.health().spooled).toBe(400)
@@ -254,7 +243,7 @@ describe.skipIf(!hasInfluxd)('InfluxDB store', () => {
 
     await own.restart()
     const second = await openInflux(own, db, { ...FAST, dataDir: first.dataDir })
-    cleanup.push(() => second.close())
+    fx.cleanup(() => second.close())
     expect(second.store.health().spooled).toBeGreaterThan(0)
     second.store.write(doors(100, T0 + 400).map((p, i) => ({ ...p, fields: { ...p.fields, device_ts: 400 + i } })))
     await eventually(() => second.store.health().ok && second.store.health().spooled === 0, 10_000, 'the spool to drain')
@@ -267,12 +256,12 @@ describe.skipIf(!hasInfluxd)('InfluxDB store', () => {
   test('a spool left by a crash: a torn last line is cut off, lines already sent are not doubled', async () => {
     const db = testDatabase()
     const dataDir = tempDir('sw-influx-data-')
-    cleanup.push(async () => rmSync(dataDir, { recursive: true, force: true }))
+    fx.cleanup(async () => rmSync(dataDir, { recursive: true, force: true }))
     const line = (i: number) => `door,device=d,door=main,station=s1 device_ts=${i}i,open=true ${T0 + i}000000`
     // The crash came after lines 0-1 reached InfluxDB but before the cursor moved past them.
-    await influxd.query(`CREATE DATABASE ${db}`)
+    await fx.influxd.query(`CREATE DATABASE ${db}`)
     await open(db).then((h) => h.close())
-    expect((await influxd.writeLines(db, [line(0), line(1)], 'stationwatch')).status).toBe(204)
+    expect((await fx.influxd.writeLines(db, [line(0), line(1)], 'stationwatch')).status).toBe(204)
     mkdirSync(spoolDir(dataDir), { recursive: true })
     writeFileSync(join(spoolDir(dataDir), 'seg-000000000007.jsonl'), [0, 1, 2, 3].map((i) => JSON.stringify(line(i)) + '\n').join('') + '"door,device=d,door=ma')
     const h = await open(db, { dataDir })
@@ -289,14 +278,14 @@ describe.skipIf(!hasInfluxd)('InfluxDB store', () => {
     const log = pino({ level: 'warn' }, { write: (s: string) => logs.push(JSON.parse(s)) })
     const { store } = await open(db, { observer: rec.observer, log })
     // Someone else wrote `open` as an integer into this shard first.
-    expect((await influxd.writeLines(db, [`door,station=other,door=x open=1i ${T0}000000`], 'stationwatch')).status).toBe(204)
+    expect((await fx.influxd.writeLines(db, [`door,station=other,door=x open=1i ${T0}000000`], 'stationwatch')).status).toBe(204)
     store.write([...doors(3), keyPoint(T0 + 5, true)])
     await store.flush()
     store.write([keyPoint(T0 + 6, false)])
     await store.flush()
     expect(rec.dropped.get('rejected')).toBe(3)
     expect(store.health()).toMatchObject({ ok: true, spooled: 0 })
-    expect(await influxd.rows('SELECT "present" FROM "key"', db)).toHaveLength(2)
+    expect(await fx.influxd.rows('SELECT "present" FROM "key"', db)).toHaveLength(2)
     expect(logs.some((l) => l.level >= 50 && /rejected/.test(l.msg))).toBe(true)
   })
 
@@ -305,7 +294,7 @@ describe.skipIf(!hasInfluxd)('InfluxDB store', () => {
     const { store } = await open(db)
     store.write(doors(5))
     await store.flush()
-    await influxd.query(`DROP DATABASE ${db}`)
+    await fx.influxd.query(`DROP DATABASE ${db}`)
     store.write(doors(5, T0 + 5).map((p, i) => ({ ...p, fields: { ...p.fields, device_ts: 5 + i } })))
     await store.flush()
     await eventually(() => store.health().ok && store.health().spooled === 0, 10_000, 'the spool to drain')
@@ -316,7 +305,7 @@ describe.skipIf(!hasInfluxd)('InfluxDB store', () => {
   test('a spool over its limit: readings are dropped, loudly, in health, metrics and logs', async () => {
     const [closedPort] = await freePorts(1)
     const dataDir = tempDir('sw-influx-data-')
-    cleanup.push(async () => rmSync(dataDir, { recursive: true, force: true }))
+    fx.cleanup(async () => rmSync(dataDir, { recursive: true, force: true }))
     const metrics = createMetrics()
     const logs: { level: number; msg: string }[] = []
     const log = pino({ level: 'warn' }, { write: (s: string) => logs.push(JSON.parse(s)) })
@@ -325,7 +314,7 @@ describe.skipIf(!hasInfluxd)('InfluxDB store', () => {
       parseEnv({ INFLUX_URL: `http://127.0.0.1:${closedPort}/${testDatabase()}`, DATA_DIR: dataDir, INFLUX_SPOOL_MAX_MB: '0.02' }),
       { db: undefined as never, writer: undefined as never, metrics, log },
     )
-    cleanup.push(() => store.close())
+    fx.cleanup(() => store.close())
     expect(store.kind).toBe('influx')
     store.write(doors(1000))
     await store.flush()

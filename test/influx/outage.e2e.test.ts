@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { MqttClient } from 'mqtt'
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { influxdAvailable, startInfluxd, testDatabase, type Influxd } from '../helpers/influxd.ts'
+import { expect, test } from 'vitest'
+import { describeWithInfluxd, testDatabase, useInfluxd } from '../helpers/influxd.ts'
 import { eventually, openLive, publishState, startTestService, type TestService } from '../helpers/service.ts'
 
 /**
@@ -11,31 +11,19 @@ import { eventually, openLive, publishState, startTestService, type TestService 
  * the live status and its push carry on; and a restart of the service with a full spool loses nothing.
  */
 
-const hasInfluxd = influxdAvailable()
-describe.skipIf(!hasInfluxd)('InfluxDB outage, end to end', () => {
-  let influxd: Influxd
-  const cleanup: (() => Promise<unknown>)[] = []
-  beforeAll(async () => {
-    influxd = await startInfluxd()
-  })
-  afterEach(async () => {
-    influxd.resume()
-    for (const c of cleanup.splice(0).reverse()) await c().catch(() => undefined)
-  })
-  afterAll(async () => {
-    await influxd?.destroy()
-  })
+describeWithInfluxd('InfluxDB outage, end to end', () => {
+  const fx = useInfluxd()
 
   async function service(db: string): Promise<TestService> {
     // One device sends thousands of readings a second here: no per-device rate limit.
-    const t = await startTestService({ env: { INFLUX_URL: `${influxd.url}/${db}`, DEVICE_MAX_MSG_PER_SEC: '0' } })
-    cleanup.push(() => t.stop(), () => influxd.query(`DROP DATABASE ${db}`))
+    const t = await startTestService({ env: { INFLUX_URL: `${fx.influxd.url}/${db}`, DEVICE_MAX_MSG_PER_SEC: '0' } })
+    fx.cleanup(() => t.stop(), () => fx.influxd.query(`DROP DATABASE ${db}`))
     return t
   }
 
   /** The device's `seq` of every stored door reading, in time order (the seq is also in device_ts). */
   async function storedSeqs(db: string, base: number): Promise<number[]> {
-    const rows = await influxd.rows(`SELECT "device_ts", "open" FROM "door" WHERE "door" = 'main' ORDER BY time ASC`, db, { epoch: 'ms' })
+    const rows = await fx.influxd.rows(`SELECT "device_ts", "open" FROM "door" WHERE "door" = 'main' ORDER BY time ASC`, db, { epoch: 'ms' })
     return rows.map((r) => (r.device_ts as number) - base)
   }
 
@@ -73,7 +61,7 @@ describe.skipIf(!hasInfluxd)('InfluxDB outage, end to end', () => {
     }, 5000, 'door-forced before the outage')
     expect((await t.api(`/api/alerts/${forced.id}/resolve`, { method: 'POST', body: { note: 'test' } })).status).toBe(200)
 
-    influxd.pause() // SIGSTOP: connections hang, nothing answers
+    fx.influxd.pause() // SIGSTOP: connections hang, nothing answers
     let sawDegraded = false
     await publishDoors(door, t, doorId, base, 11, 5010, async (seq) => {
       if (seq === 2510) {
@@ -109,8 +97,8 @@ describe.skipIf(!hasInfluxd)('InfluxDB outage, end to end', () => {
     expect(Number(/^stationwatch_spool_depth (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(5000)
 
     // Killed while hung, then started again on the same data directory and ports.
-    await influxd.kill()
-    await influxd.restart()
+    await fx.influxd.kill()
+    await fx.influxd.restart()
     await eventually(async () => {
       const h = (await t.api('/api/health')).body
       return h.status === 'ok' && h.store.spooled === 0
@@ -121,7 +109,7 @@ describe.skipIf(!hasInfluxd)('InfluxDB outage, end to end', () => {
     expect(seqs).toHaveLength(5010)
     expect(seqs).toEqual(Array.from({ length: 5010 }, (_, i) => i + 1))
     // The alert changes made it too: raised, resolved, raised again during the outage.
-    const alerts = await influxd.rows(`SELECT "id", "state", "subject" FROM "alert" WHERE "rule" = 'door-forced' ORDER BY time ASC`, db)
+    const alerts = await fx.influxd.rows(`SELECT "id", "state", "subject" FROM "alert" WHERE "rule" = 'door-forced' ORDER BY time ASC`, db)
     expect(alerts.map((a) => [a.id === forced.id ? 'first' : 'second', a.state, a.subject])).toEqual([
       ['first', 'active', 'door:main'],
       ['first', 'resolved', 'door:main'],
@@ -149,7 +137,7 @@ describe.skipIf(!hasInfluxd)('InfluxDB outage, end to end', () => {
     await publishDoors(door, t, doorId, base, 1, 5)
     await eventually(async () => (await storedSeqs(db, base)).length === 5, 5000, 'the first readings in InfluxDB')
 
-    await influxd.stop() // refusing connections
+    await fx.influxd.stop() // refusing connections
     await publishDoors(door, t, doorId, base, 6, 1005)
     // (Alert changes are spooled too: hence at least.)
     const before = await eventually(async () => {
@@ -163,7 +151,7 @@ describe.skipIf(!hasInfluxd)('InfluxDB outage, end to end', () => {
     await publishDoors(door, t, doorId, base, 1006, 1505)
     await eventually(async () => (await t.api('/api/health')).body.store.spooled >= before.store.spooled + 500, 10_000, '500 more readings spooled')
 
-    await influxd.restart()
+    await fx.influxd.restart()
     await eventually(async () => {
       const h = (await t.api('/api/health')).body
       return h.status === 'ok' && h.store.spooled === 0

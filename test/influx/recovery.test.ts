@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { expect, test } from 'vitest'
 import type { InfluxStoreObserver } from '../../src/adapters/influx/influx-reading-store.ts'
-import { influxdAvailable, startInfluxd, testDatabase, type Influxd } from '../helpers/influxd.ts'
+import { describeWithInfluxd, testDatabase, useInfluxd } from '../helpers/influxd.ts'
 import { eventually } from '../helpers/service.ts'
 import { doorPoint, openInflux, type InfluxTestOptions } from '../store/stores.ts'
 import { startFaultProxy } from './fault-proxy.ts'
@@ -23,19 +23,8 @@ const SLOW_RETRY: InfluxTestOptions = {
   waitForInfluxMs: 500,
 }
 
-const hasInfluxd = influxdAvailable()
-describe.skipIf(!hasInfluxd)('InfluxDB store: recovery from an outage', () => {
-  let influxd: Influxd
-  const cleanup: (() => Promise<unknown>)[] = []
-  beforeAll(async () => {
-    influxd = await startInfluxd()
-  })
-  afterEach(async () => {
-    for (const c of cleanup.splice(0).reverse()) await c().catch(() => undefined)
-  })
-  afterAll(async () => {
-    await influxd?.destroy()
-  })
+describeWithInfluxd('InfluxDB store: recovery from an outage', () => {
+  const fx = useInfluxd()
 
   function doors(n: number, from: number) {
     return Array.from({ length: n }, (_, i) => doorPoint(T0 + from + i, i % 2 === 0, { deviceTs: from + i }))
@@ -43,14 +32,14 @@ describe.skipIf(!hasInfluxd)('InfluxDB store: recovery from an outage', () => {
 
   async function setUp() {
     const db = testDatabase()
-    const proxy = await startFaultProxy(influxd.url)
+    const proxy = await startFaultProxy(fx.influxd.url)
     let writeFailures = 0
     const observer: InfluxStoreObserver = { written: () => undefined, spool: () => undefined, dropped: () => undefined, writeFailed: () => void writeFailures++ }
     const h = await openInflux({ url: proxy.url }, db, { ...SLOW_RETRY, observer })
-    cleanup.push(() => proxy.close(), () => h.close(), () => influxd.query(`DROP DATABASE ${db}`))
+    fx.cleanup(() => proxy.close(), () => h.close(), () => fx.influxd.query(`DROP DATABASE ${db}`))
     h.store.write(doors(10, 0))
     await h.store.flush()
-    const stored = async () => (await influxd.rows('SELECT "device_ts" FROM "door" ORDER BY time ASC', db, { epoch: 'ms' })).map((r) => r.device_ts as number)
+    const stored = async () => (await fx.influxd.rows('SELECT "device_ts" FROM "door" ORDER BY time ASC', db, { epoch: 'ms' })).map((r) => r.device_ts as number)
     expect(await stored()).toHaveLength(10)
     return { h, proxy, stored, failures: () => writeFailures }
   }

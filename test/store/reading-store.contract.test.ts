@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest'
+import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import type { ReadingStore } from '../../src/ports.ts'
-import { influxdAvailable, startInfluxd, testDatabase, type Influxd } from '../helpers/influxd.ts'
+import { describeWithInfluxd, testDatabase, useInfluxd } from '../helpers/influxd.ts'
 import { alertPoint, devicePoint, doorPoint, itemPoint, keyPoint, openEmbedded, openInflux, type StoreHandle } from './stores.ts'
 
 /**
@@ -197,18 +197,11 @@ function readingStoreContract(name: string, open: () => Promise<StoreHandle>) {
 
 readingStoreContract('embedded (SQLite)', async () => openEmbedded())
 
-const hasInfluxd = influxdAvailable()
-describe.skipIf(!hasInfluxd)('with a real influxd', () => {
-  let influxd: Influxd
-  beforeAll(async () => {
-    influxd = await startInfluxd()
-  })
-  afterAll(async () => {
-    await influxd?.destroy()
-  })
+describeWithInfluxd('with a real influxd', () => {
+  const fx = useInfluxd()
   readingStoreContract('InfluxDB 1.x', async () => {
     const db = testDatabase()
-    const h = await openInflux(influxd, db)
+    const h = await openInflux(fx.influxd, db)
     return {
       get store() {
         return h.store
@@ -216,7 +209,7 @@ describe.skipIf(!hasInfluxd)('with a real influxd', () => {
       reopen: () => h.reopen(),
       async close() {
         await h.close()
-        await influxd.query(`DROP DATABASE ${db}`)
+        await fx.influxd.query(`DROP DATABASE ${db}`)
       },
     }
   })
