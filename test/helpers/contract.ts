@@ -1,4 +1,4 @@
-// Helpers for the contract suites in test/contract/: they talk to the service only
+// Helpers for the black-box suites (test/service/, test/hostile/, test/reliability/): they talk to the service only
 // through its public surfaces (MQTT, HTTP, /ws) and build station files by contract §2.
 import { createHash, randomBytes } from 'node:crypto'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
