@@ -3,9 +3,15 @@
  * QoS 0/1, PUBACK, SUBSCRIBE, PINGREQ, DISCONNECT out; CONNACK, PUBLISH, PUBACK, SUBACK,
  * PINGRESP in. A benchmark's generator shares two cores with the service, so it must cost
  * little per message: packets are encoded straight into Buffers, with no per-message objects
- * beyond the payload. mqtt.js is the reference client elsewhere (tests, simulator).
+ * beyond the payload. mqtt.js is the reference client elsewhere (tests, simulator); the hostile
+ * tests build their hand-made packets from this codec too (test/hostile/mqtt-bytes.ts).
  */
 import { connect, type Socket } from 'node:net'
+
+/** The variable-length Remaining Length [MQTT-2.2.3]. */
+export function encodeLength(n: number): Buffer {
+  return Buffer.from(remainingLength(n))
+}
 
 function remainingLength(n: number): number[] {
   const out: number[] = []

@@ -1,8 +1,9 @@
-// Helpers for the contract suites in test/contract/: they talk to the service only
+// Helpers for the black-box suites (test/service/, test/hostile/, test/reliability/): they talk to the service only
 // through its public surfaces (MQTT, HTTP, /ws) and build station files by contract §2.
 import { createHash, randomBytes } from 'node:crypto'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import type { FixtureStation } from './station-fixture.ts'
+import { metricValue } from './metrics.ts'
 import { eventually, type TestService } from './service.ts'
 
 /** `sha256:<salt>:<hex sha256(salt + secret)>`, computed here from the contract text, not by the service's code. */
@@ -107,29 +108,11 @@ export function toMs(v: unknown): number {
   return NaN
 }
 
-/** Parses Prometheus text: `name{labels}` → value. */
-export function parseMetrics(text: string): Map<string, number> {
-  const out = new Map<string, number>()
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?)\s+(\S+)/.exec(line)
-    if (m) out.set(m[1]!, Number(m[2]))
-  }
-  return out
-}
-
 /** Sum of every series of `name` whose labels include all of `labels`. */
 export async function metricSum(t: TestService, name: string, labels: Record<string, string> = {}): Promise<number> {
   const r = await t.api('/metrics', { token: null })
   if (r.status !== 200) throw new Error(`GET /metrics: ${r.status}`)
-  let sum = 0
-  for (const [series, v] of parseMetrics(r.text)) {
-    const m = /^([^{]+)(?:\{(.*)\})?$/.exec(series)!
-    if (m[1] !== name) continue
-    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1]!, x[2]!]))
-    if (Object.entries(labels).every(([k, v2]) => have[k] === v2)) sum += v
-  }
-  return sum
+  return metricValue(r.text, name, labels)
 }
 
 /** `GET /api/stations/:id/history`, asserting 200; returns the points. */
@@ -152,4 +135,5 @@ export class DeviceClock {
   }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+export { sleep } from './wait.ts'
+export { parseMetrics } from './metrics.ts'

@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll, describe } from 'vitest'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { accessSync, constants, mkdtempSync, openSync, closeSync, rmSync } from 'node:fs'
@@ -226,4 +227,40 @@ export async function freePorts(n: number): Promise<number[]> {
   const ports = servers.map((s) => (s.address() as { port: number }).port)
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))
   return ports
+}
+
+/**
+ * `describe` for tests that need a real influxd: skipped with a hint where none is installed,
+ * an error in CI (see influxdAvailable).
+ */
+export const describeWithInfluxd = (name: string, body: () => void) => describe.skipIf(!influxdAvailable())(name, body)
+
+export interface InfluxFixture {
+  /** the enclosing describe's influxd, started before its first test */
+  readonly influxd: Influxd
+  /** runs after the current test, newest first (close a store, drop its database) */
+  cleanup(...fns: (() => unknown)[]): void
+}
+
+/** One influxd for the enclosing describe; each test's cleanups run after it, and a paused influxd is resumed first. */
+export function useInfluxd(): InfluxFixture {
+  let influxd: Influxd | undefined
+  const cleanups: (() => unknown)[] = []
+  beforeAll(async () => {
+    influxd = await startInfluxd()
+  })
+  afterEach(async () => {
+    influxd?.resume()
+    for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch(() => undefined)
+  })
+  afterAll(async () => {
+    await influxd?.destroy()
+  })
+  return {
+    get influxd() {
+      if (!influxd) throw new Error('influxd is started in beforeAll: use it inside a test or hook')
+      return influxd
+    },
+    cleanup: (...fns) => void cleanups.push(...fns),
+  }
 }

@@ -113,22 +113,7 @@ export async function publishStatus(client: MqttClient, station: string, device:
   await client.publishAsync(`stations/${station}/devices/${device}/status`, JSON.stringify(body), { qos: 1, retain: true })
 }
 
-/** Polls until `check` returns a truthy value (the service applies messages asynchronously to the test). */
-export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5000, what = 'condition'): Promise<T> {
-  const end = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const v = await check()
-      if (v) return v
-      last = v
-    } catch (err) {
-      last = err
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
+export { eventually } from './wait.ts'
 
 /** A /ws client that records every message. */
 export async function openLive(t: TestService, token: string = t.token): Promise<{ ws: WebSocket; messages: any[]; next(pred: (m: any) => boolean, timeoutMs?: number): Promise<any>; close(): void }> {

@@ -80,28 +80,5 @@ export function sampleRss(pid: number, everyMs = 20): { stop(): number; peak(): 
   }
 }
 
-/** Parses Prometheus text into `name{labels}` → value, and sums a metric over matching labels. */
-export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
-  let sum = 0
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})?\s+(\S+)/.exec(line)
-    if (!m || m[1] !== name) continue
-    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1]!, x[2]!]))
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) sum += Number(m[3])
-  }
-  return sum
-}
-
-export async function fetchMetric(httpPort: number, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const r = await fetch(`http://127.0.0.1:${httpPort}/metrics`)
-  return metricValue(await r.text(), name, labels)
-}
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
-
-/** Resolves with `promise`, or rejects after `ms` naming `what`. */
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)))]).finally(() => clearTimeout(timer))
-}
+export { fetchMetric, metricValue } from '../helpers/metrics.ts'
+export { sleep, within } from '../helpers/wait.ts'

@@ -1,54 +1,24 @@
-// MQTT 3.1.1 packets as raw bytes, written from the specification (§2.2 fixed header, §3.1
-// CONNECT, §3.3 PUBLISH), so the hostile tests can send what no well-behaved client library would.
+// MQTT 3.1.1 packets as raw bytes, so the hostile tests can send what no well-behaved client
+// library would. The codec is the benchmarks' (bench/lib/mqtt-wire.ts, written from the
+// specification: §2.2 fixed header, §3.1 CONNECT, §3.3 PUBLISH, §3.8 SUBSCRIBE); this file adds
+// the raw connection that records what comes back.
 import { connect, type Socket } from 'node:net'
+import { encodeConnect, encodeLength, encodePublish, encodeSubscribe } from '../../bench/lib/mqtt-wire.ts'
 
-/** The variable-length Remaining Length [MQTT-2.2.3]. */
-export function encodeLength(n: number): Buffer {
-  const out: number[] = []
-  do {
-    let byte = n % 128
-    n = Math.floor(n / 128)
-    if (n > 0) byte |= 0x80
-    out.push(byte)
-  } while (n > 0)
-  return Buffer.from(out)
-}
-
-function str(s: string | Buffer): Buffer {
-  const b = typeof s === 'string' ? Buffer.from(s, 'utf8') : s
-  const len = Buffer.alloc(2)
-  len.writeUInt16BE(b.length)
-  return Buffer.concat([len, b])
-}
+export { encodeLength, PINGREQ } from '../../bench/lib/mqtt-wire.ts'
 
 export function packet(typeAndFlags: number, body: Buffer): Buffer {
   return Buffer.concat([Buffer.from([typeAndFlags]), encodeLength(body.length), body])
 }
 
-export function connectPacket(o: { clientId: string; username?: string; password?: string; will?: { topic: string; payload: Buffer }; keepalive?: number }): Buffer {
-  let flags = 0x02 // clean session
-  if (o.will) flags |= 0x04 | 0x08 | 0x20 // will, QoS 1, retained
-  if (o.username !== undefined) flags |= 0x80
-  if (o.password !== undefined) flags |= 0x40
-  const keepalive = Buffer.alloc(2)
-  keepalive.writeUInt16BE(o.keepalive ?? 60)
-  const parts = [str('MQTT'), Buffer.from([4, flags]), keepalive, str(o.clientId)]
-  if (o.will) parts.push(str(o.will.topic), str(o.will.payload))
-  if (o.username !== undefined) parts.push(str(o.username))
-  if (o.password !== undefined) parts.push(str(o.password))
-  return packet(0x10, Buffer.concat(parts))
+/** A clean-session CONNECT; a will is sent with QoS 1, retained, as devices send theirs. */
+export function connectPacket(o: { clientId: string; username?: string; password?: string; will?: { topic: string; payload: Buffer }; keepalive?: number; cleanSession?: boolean }): Buffer {
+  const { will, ...rest } = o
+  return encodeConnect(will ? { ...rest, will: { ...will, qos: 1, retain: true } } : rest)
 }
 
 export function publishPacket(o: { topic: string; payload: Buffer; qos?: 0 | 1; id?: number }): Buffer {
-  const qos = o.qos ?? 0
-  const parts = [str(o.topic)]
-  if (qos > 0) {
-    const id = Buffer.alloc(2)
-    id.writeUInt16BE(o.id ?? 1)
-    parts.push(id)
-  }
-  parts.push(o.payload)
-  return packet(0x30 | (qos << 1), Buffer.concat(parts))
+  return encodePublish(Buffer.from(o.topic, 'utf8'), o.payload, o.qos ?? 0, o.id ?? 1)
 }
 
 /** Just the fixed header of a PUBLISH that declares `remainingLength` bytes to follow. */
@@ -57,12 +27,8 @@ export function publishHeader(remainingLength: number, qos: 0 | 1 = 1): Buffer {
 }
 
 export function subscribePacket(topic: string, qos: 0 | 1 = 0, id = 1): Buffer {
-  const pid = Buffer.alloc(2)
-  pid.writeUInt16BE(id)
-  return packet(0x82, Buffer.concat([pid, str(topic), Buffer.from([qos])]))
+  return encodeSubscribe(id, topic, qos)
 }
-
-export const PINGREQ = Buffer.from([0xc0, 0x00])
 
 /** A raw TCP connection that records what it receives and when it closed. */
 export interface RawClient {

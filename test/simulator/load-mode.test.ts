@@ -6,7 +6,8 @@ import { scaledRules } from '../../simulator/scenario.ts'
 import { startSimulation } from '../../simulator/simulation.ts'
 import { prepareSyntheticStations } from '../../simulator/synthetic-stations.ts'
 import { demoFleet } from './helpers/demo-fleet.ts'
-import { eventually, startTestBroker, type TestBroker } from './helpers/test-broker.ts'
+import { startTestBroker, type TestBroker } from './helpers/test-broker.ts'
+import { eventually } from '../helpers/wait.ts'
 
 let broker: TestBroker | undefined
 let dir: string | undefined
@@ -38,7 +39,7 @@ describe('load mode', () => {
     expect(summary.counters).toMatchObject({ connects: 2100, connectRefused: 0, connectFailed: 0, publishTimeouts: 0, skippedOffline: 0 })
     expect(summary.counters.stateSent).toBeGreaterThan(300 * 20)
     await sim.stop()
-    await eventually(() => stillConnected(broker!) === 0, 'every device to disconnect')
+    await eventually(() => stillConnected(broker!) === 0, 5000, 'every device to disconnect')
     expect(broker.received.filter((r) => r.will)).toEqual([])
     expect(new Set(broker.connects.keys()).size).toBe(2100)
   }, 60_000)
@@ -48,11 +49,11 @@ describe('load mode', () => {
     broker = await startTestBroker({ secrets })
     // Few connect slots: initial connects and the storm's reconnects queue up behind each other.
     const sim = startSimulation({ url: broker.url, stations, secrets, scenario: 'reconnect-storm', seed: 4, speed: 36_000, connectConcurrency: 5 })
-    await eventually(() => [...broker!.connects.values()].some((n) => n === 2), 'the first device to reconnect')
+    await eventually(() => [...broker!.connects.values()].some((n) => n === 2), 5000, 'the first device to reconnect')
     await sim.stop()
     expect((await sim.done).stoppedEarly).toBe('stopped')
     await new Promise((r) => setTimeout(r, 500)) // a connect that was waiting for a slot must not come back to life
-    await eventually(() => stillConnected(broker!) === 0, 'every device to disconnect')
+    await eventually(() => stillConnected(broker!) === 0, 5000, 'every device to disconnect')
     expect(sim.counters.connected).toBe(0)
   }, 30_000)
 })

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { startSimulation } from '../../simulator/simulation.ts'
 import { demoFleet } from './helpers/demo-fleet.ts'
-import { eventually, json, startTestBroker, type TestBroker } from './helpers/test-broker.ts'
+import { json, startTestBroker, type TestBroker } from './helpers/test-broker.ts'
+import { eventually } from '../helpers/wait.ts'
 
 let broker: TestBroker | undefined
 afterEach(async () => broker?.close())
@@ -25,7 +26,7 @@ describe('devices that drop without DISCONNECT', () => {
     // The others leave cleanly when the run stops: DISCONNECT, so still no other will.
     await sim.stop()
     const others = station.devices.filter((d) => d.id !== victim)
-    await eventually(() => others.every((d) => broker!.disconnects.get(d.id) === 1), 'the broker to see every other device leave')
+    await eventually(() => others.every((d) => broker!.disconnects.get(d.id) === 1), 5000, 'the broker to see every other device leave')
     expect(wills(broker)).toHaveLength(1)
   }, 30_000)
 

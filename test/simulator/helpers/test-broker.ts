@@ -83,12 +83,3 @@ export function json(r: Received): unknown {
     return undefined
   }
 }
-
-/** Waits until `predicate` holds, polling; fails with `what` after `ms`. */
-export async function eventually(predicate: () => boolean, what: string, ms = 5000): Promise<void> {
-  const until = Date.now() + ms
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}

@@ -1,0 +1,69 @@
+import type { Logger } from 'pino'
+import type { Alert, AlertChange, Incident } from '../alerts/alert.ts'
+import type { AuditEvent } from '../domain/audit-event.ts'
+import type { Clock, Point, ReadingStore, RecordStore } from '../ports.ts'
+import type { ServiceHub } from './events.ts'
+
+export interface AlertEffectsOptions {
+  hub: ServiceHub
+  readings: ReadingStore
+  records: RecordStore
+  clock: Clock
+  log: Logger
+}
+
+/**
+ * What an alert or incident change leaves behind in the service's own records: the `alert`
+ * time series point (contract §7), the audit-trail event and a log line. Pushing it to `/ws`,
+ * the webhook and the notifier subscribe to the same hub events on their own.
+ */
+export function recordAlertChanges({ hub, readings, records, clock, log }: AlertEffectsOptions): void {
+  hub.on('alertChanged', (alert, change, by) => {
+    const t = clock.now()
+    readings.write([alertPoint(alert, t)])
+    records.appendEvents([alertEvent(alert, change, t, by)])
+    log.info({ alert: alert.id, station: alert.station, rule: alert.rule, subject: alert.subject, change, by }, `alert ${change}`)
+  })
+  hub.on('incidentChanged', (incident, change) => records.appendEvents([incidentEvent(incident, change)]))
+}
+
+export function alertPoint(a: Alert, t: number): Point {
+  return {
+    measurement: 'alert',
+    t,
+    station: a.station,
+    subject: `alert:${a.subject}`,
+    tags: { station: a.station, rule: a.rule, severity: a.severity },
+    fields: { id: a.id, state: a.state, subject: a.subject, escalated: a.escalated },
+  }
+}
+
+export function alertEvent(a: Alert, change: AlertChange, t: number, by: string | undefined): AuditEvent {
+  const note = change === 'acknowledged' ? a.ackNote : change === 'resolved' ? a.resolveNote : undefined
+  return {
+    t,
+    station: a.station,
+    kind: `alert-${change}`,
+    subject: a.subject,
+    device: a.subject.startsWith('device:') ? a.subject.slice(7) : '',
+    ...(by ? { user: by } : {}),
+    value: a.id,
+    detail: `${a.rule}: ${a.message}${note ? ` — ${note}` : ''}`,
+    ...(a.incident ? { incident: a.incident } : {}),
+  }
+}
+
+function incidentEvent(incident: Incident, change: 'opened' | 'closed'): AuditEvent {
+  const closed = change === 'closed'
+  return {
+    t: closed ? incident.closedAt! : incident.openedAt,
+    station: incident.station,
+    kind: closed ? 'incident-closed' : 'incident-opened',
+    subject: `incident:${incident.id}`,
+    device: '',
+    user: closed ? incident.closedBy! : incident.openedBy,
+    value: incident.id,
+    ...(incident.note && !closed ? { detail: incident.note } : {}),
+    incident: incident.id,
+  }
+}
