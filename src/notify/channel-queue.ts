@@ -102,6 +102,10 @@ export class ChannelQueue {
     return res
   }
 
+  get busy(): boolean {
+    return this.inFlight !== undefined
+  }
+
   async drain(): Promise<void> {
     await this.inFlight
   }

@@ -51,7 +51,7 @@ const fileSchema = z.strictObject({
   channels: z.record(z.string().min(1), channelSchema),
   people: z.array(z.strictObject({ id: z.string().min(1), name: z.string().min(1), phone: z.string().regex(/^\+?\d{5,20}$/, { error: 'must be a phone number' }).optional() })).default([]),
   onCall: z
-    .array(z.strictObject({ stations, days: z.string().default('mon-sun'), from: time, to: time, people: z.array(z.string().min(1)).min(1) }))
+    .array(z.strictObject({ stations, days: z.string().default('mon-sun').refine((d) => parseDays(d) !== undefined, { error: 'must be day names like "mon-fri" or "sat,sun"' }), from: time, to: time, people: z.array(z.string().min(1)).min(1) }))
     .default([]),
   routes: z
     .array(
@@ -156,9 +156,7 @@ export function parseNotifyConfig(data: unknown, env: Record<string, string | un
   const onCall: OnCallWindow[] = file.onCall.map((w, i) => {
     checkStations(`onCall[${i}].stations`, w.stations)
     checkPeople(`onCall[${i}].people`, w.people)
-    const weekdays = parseDays(w.days)
-    if (!weekdays) problems.push(`onCall[${i}].days: must be day names like "mon-fri" or "sat,sun" (${JSON.stringify(w.days)})`)
-    return { ...w, weekdays: weekdays ?? new Set() }
+    return { ...w, weekdays: parseDays(w.days)! }
   })
 
   file.routes.forEach((r, i) => {

@@ -109,6 +109,15 @@ export class Notifier {
     await Promise.all([...this.queues.values()].map((q) => q.drain()))
   }
 
+  /** Resolves once no request is in flight on any channel (tests; a graceful stop). */
+  async idle(): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      const busy = [...this.queues.values()].filter((q) => q.busy)
+      if (!busy.length) return
+      await Promise.all(busy.map((q) => q.drain()))
+    }
+  }
+
   /** Called on every alert change. Returns at once; sending happens later. */
   handleAlertChange(alert: NotifyAlert, change: AlertChange, by?: string): void {
     if (!this.started) return
