@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net'
 export interface SeenRequest {
   method: string
   path: string
+  /** the request target as sent (query still encoded) */
+  rawUrl: string
   query: URLSearchParams
   headers: IncomingMessage['headers']
   raw: string
@@ -41,7 +43,7 @@ export class StandIn {
         } catch {
           body = raw
         }
-        const seen: SeenRequest = { method: req.method ?? '', path: u.pathname, query: u.searchParams, headers: req.headers, raw, body, at: Date.now() }
+        const seen: SeenRequest = { method: req.method ?? '', path: u.pathname, rawUrl: req.url ?? '', query: u.searchParams, headers: req.headers, raw, body, at: Date.now() }
         this.requests.push(seen)
         const a = this.answer(seen, this.requests.length)
         const reply = () => {
