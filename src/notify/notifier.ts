@@ -66,6 +66,8 @@ export class Notifier {
   /** `firing|channel|to` already sent or merged, per alert */
   private readonly delivered = new Map<string, Set<string>>()
   private readonly openings = new Map<string, number[]>()
+  /** alerts something was sent (or merged) for: only those get a resolve announcement */
+  private readonly notified = new Set<string>()
   private readonly limits: NotifierLimits
   private started = false
 
@@ -94,7 +96,11 @@ export class Notifier {
       this.plans.set(plan.alert.id, plan)
       this.live.add(plan.alert.id)
       const done = new Set<string>()
-      for (const d of this.o.deliveries.forAlert(plan.alert.id)) if (d.status === 'sent' || d.status === 'merged') done.add(`${d.firing}|${d.channel}|${d.to ?? ''}`)
+      for (const d of this.o.deliveries.forAlert(plan.alert.id)) {
+        if (d.status !== 'sent' && d.status !== 'merged') continue
+        done.add(`${d.firing}|${d.channel}|${d.to ?? ''}`)
+        this.notified.add(plan.alert.id)
+      }
       this.delivered.set(plan.alert.id, done)
       // Messages of the last firing that were queued but not sent when the earlier run stopped.
       if (plan.next > 0 && !plan.heldUntil) this.dispatch(plan, route, plan.next - 1, false)
@@ -242,8 +248,9 @@ export class Notifier {
     if (this.plans.delete(alert.id) || wasLive) this.o.deliveries.dropPlan(alert.id)
     this.delivered.delete(alert.id)
     for (const q of this.queues.values()) q.cancel(alert.id)
-    // Announced also after an acknowledgement: the group learns the matter is closed.
-    if (change !== 'resolved') return
+    // Announced also after an acknowledgement (the group learns the matter is closed), but not
+    // for an alert nobody was told of (held by quiet hours, say).
+    if (change !== 'resolved' || !this.notified.delete(alert.id)) return
     const found = routeFor(this.o.config, alert.station, alert.severity)
     if (!found) return
     const station = this.stationOf(alert.station)
@@ -260,7 +267,10 @@ export class Notifier {
   }
 
   private record(d: Delivery): void {
-    if (d.status === 'sent' || d.status === 'merged') this.delivered.get(d.alertId)?.add(`${d.firing}|${d.channel}|${d.to ?? ''}`)
+    if ((d.status === 'sent' || d.status === 'merged') && d.firing >= 0) {
+      this.delivered.get(d.alertId)?.add(`${d.firing}|${d.channel}|${d.to ?? ''}`)
+      this.notified.add(d.alertId)
+    }
     this.o.deliveries.record(d)
     this.o.onDelivery?.(d)
   }
