@@ -24,6 +24,11 @@ export interface NotifierOptions {
   log: NotifierLog
   /** who took the key of the door an alert is about, when known */
   keyHolder?(alert: NotifyAlert): string | undefined
+  /**
+   * The alert as the alert store has it now; at start, a restored plan whose alert is no longer
+   * active (changed while the notifier was not running) is dropped instead of sent.
+   */
+  currentAlert?(id: string): { state: NotifyAlert['state'] } | undefined
   /** called for every row added to the delivery log (metrics, live push) */
   onDelivery?(d: Delivery): void
   limits?: Partial<NotifierLimits>
@@ -91,8 +96,15 @@ export class Notifier {
     if (this.started) return
     this.started = true
     for (const plan of this.o.deliveries.pendingPlans()) {
-      const route = this.o.config.routes[plan.route]
-      if (!route) continue
+      // The config may have changed meanwhile: the alert follows the route that matches it now.
+      const found = routeFor(this.o.config, plan.alert.station, plan.alert.severity)
+      const current = this.o.currentAlert?.(plan.alert.id)
+      if (!found || (this.o.currentAlert && current?.state !== 'active')) {
+        this.o.deliveries.dropPlan(plan.alert.id)
+        continue
+      }
+      const route = found.route
+      plan.route = found.index
       this.plans.set(plan.alert.id, plan)
       this.live.add(plan.alert.id)
       const done = new Set<string>()

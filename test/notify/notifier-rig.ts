@@ -1,6 +1,6 @@
 import { createChannels } from '../../src/adapters/notify/create-channels.ts'
 import { parseNotifyConfig } from '../../src/notify/config.ts'
-import { Notifier, type NotifierLimits } from '../../src/notify/notifier.ts'
+import { Notifier, type NotifierLimits, type NotifierOptions } from '../../src/notify/notifier.ts'
 import { MemoryDeliveryLog, type Delivery, type DeliveryLog } from '../../src/notify/ports.ts'
 import type { NotifyAlert } from '../../src/notify/render.ts'
 import type { Severity } from '../../src/alerts/alert.ts'
@@ -43,7 +43,7 @@ export class NotifierRig {
     return this
   }
 
-  build(log: DeliveryLog, limits?: Partial<NotifierLimits>): Notifier {
+  build(log: DeliveryLog, limits?: Partial<NotifierLimits>, extra: Partial<NotifierOptions> = {}): Notifier {
     const config = parseNotifyConfig(this.file({ wecom: this.wecom.url, sms: this.sms.url }), {}, ['xinhua', 's1', 's2', 's3'])
     return new Notifier({
       config,
@@ -55,6 +55,7 @@ export class NotifierRig {
       log: { info: () => undefined, warn: () => undefined },
       onDelivery: (d) => this.deliveries.push(d),
       ...(limits ? { limits } : {}),
+      ...extra,
     })
   }
 

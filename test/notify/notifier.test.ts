@@ -215,3 +215,20 @@ describe('bounds', () => {
     expect(performance.now() - t0).toBeLessThan(500)
   })
 })
+
+describe('admin surfaces', () => {
+  it('sendTest sends a test message now and answers with its delivery; status shows each channel', async () => {
+    rig = await new NotifierRig(file([escalation])).start()
+    expect(await rig.notifier.sendTest('group')).toEqual({ at: rig.time.now(), channel: 'group', status: 'sent' })
+    expect(rig.wecom.requests[0]!.body.markdown.content).toContain('测试消息')
+    expect(await rig.notifier.sendTest('sms')).toEqual({ at: rig.time.now(), channel: 'sms', status: 'sent' })
+    expect(rig.sms.requests[0]!.query.get('PhoneNumbers')).toBe('+8613800000001')
+    expect(await rig.notifier.sendTest('nope')).toBeUndefined()
+    rig.wecom.answer = () => ({ json: { errcode: 45009, errmsg: 'api freq out of limit' } })
+    expect(await rig.notifier.sendTest('group')).toMatchObject({ status: 'failed', error: 'errcode 45009: api freq out of limit' })
+    expect(rig.notifier.status()).toEqual({
+      group: { type: 'wecom', lastSuccessAt: rig.time.now(), lastError: { at: rig.time.now(), message: 'errcode 45009: api freq out of limit' }, queued: 0 },
+      sms: { type: 'sms-aliyun', lastSuccessAt: rig.time.now(), queued: 0 },
+    })
+  })
+})
