@@ -50,6 +50,7 @@ export class ChannelQueue {
   private lastSummaryAt = -Infinity
   private readonly sentAt: number[] = []
   private inFlight: Promise<void> | undefined
+  private closed = false
   lastSuccessAt: number | undefined
   lastError: { at: number; message: string } | undefined
 
@@ -135,8 +136,13 @@ export class ChannelQueue {
     return this.sentAt.length < this.limits.perMinute ? now : this.sentAt[0]! + MINUTE
   }
 
+  /** Sends nothing more; what is queued stays unsent (a restart restores it from the log). */
+  close(): void {
+    this.closed = true
+  }
+
   pump(): void {
-    if (this.inFlight) return
+    if (this.inFlight || this.closed) return
     const now = this.clock.now()
     this.jobs.splice(0, this.jobs.length, ...this.jobs.filter((j) => this.hooks.isLive(j)))
     this.bucket = this.bucket.filter((j) => this.hooks.isLive(j))

@@ -124,6 +124,7 @@ export class Notifier {
   async stop(): Promise<void> {
     this.started = false
     this.timerQueue.stop()
+    for (const q of this.queues.values()) q.close()
     await Promise.all([...this.queues.values()].map((q) => q.drain()))
   }
 
