@@ -1,0 +1,311 @@
+import type { AlertChange } from '../alerts/alert.ts'
+import type { Clock, Timers } from '../ports.ts'
+import { ChannelQueue, type Job, type QueueLimits } from './channel-queue.ts'
+import type { ChannelType, NotifyConfig, Route } from './config.ts'
+import type { Delivery, DeliveryLog, DeliveryStatus, NotifierChannel, PlanState } from './ports.ts'
+import { renderAlert, renderResolved, renderTest, type NotifyAlert, type NotifyMessage, type StationInfo } from './render.ts'
+import { firing, quietUntil, recipients, routeFor } from './schedule.ts'
+import { TimerQueue } from './timer-queue.ts'
+
+export interface NotifierLog {
+  info(obj: object, msg: string): void
+  warn(obj: object, msg: string): void
+}
+
+export interface NotifierOptions {
+  config: NotifyConfig
+  /** one adapter per configured channel name */
+  channels: Map<string, NotifierChannel>
+  clock: Clock
+  timers: Timers
+  deliveries: DeliveryLog
+  /** name and time zone of a station; unknown stations are named by id, in UTC */
+  station(id: string): StationInfo | undefined
+  log: NotifierLog
+  /** who took the key of the door an alert is about, when known */
+  keyHolder?(alert: NotifyAlert): string | undefined
+  /**
+   * The alert as the alert store has it now; at start, a restored plan whose alert is no longer
+   * active (changed while the notifier was not running) is dropped instead of sent.
+   */
+  currentAlert?(id: string): { state: NotifyAlert['state'] } | undefined
+  /** called for every row added to the delivery log (metrics, live push) */
+  onDelivery?(d: Delivery): void
+  limits?: Partial<NotifierLimits>
+}
+
+export interface NotifierLimits extends QueueLimits {
+  /** a station that opens more than this many alerts within stormWindowMs is in a storm */
+  stormAlerts: number
+  stormWindowMs: number
+}
+
+export const DEFAULT_LIMITS: NotifierLimits = {
+  perMinute: 20,
+  gatherMs: 5_000,
+  retryBaseMs: 1_000,
+  retryMaxMs: 60_000,
+  attempts: 6,
+  maxJobs: 1_000,
+  stormAlerts: 5,
+  stormWindowMs: 60_000,
+}
+
+/** A row of GET /api/alerts/:id/notifications. */
+export interface NotificationRow { at: number; step: number; channel: string; to?: string; status: DeliveryStatus; error?: string }
+/** GET /api/notify/status: per channel. */
+export interface ChannelStatus { type: ChannelType; lastSuccessAt?: number; lastError?: { at: number; message: string }; queued: number }
+
+/**
+ * Turns alert changes into messages on the configured channels (contract v2 §B): the route's steps
+ * at their times while the alert stays active, repeats, quiet hours, storm merging, retries. Never
+ * blocks the caller: handleAlertChange only queues. The plan of every active alert and every
+ * delivery are written to the delivery log, so a restart keeps the schedule and sends nothing twice.
+ */
+export class Notifier {
+  private readonly timerQueue: TimerQueue
+  private readonly queues = new Map<string, ChannelQueue>()
+  private readonly plans = new Map<string, PlanState>()
+  /** alerts still active: their messages go out, also retries */
+  private readonly live = new Set<string>()
+  /** `firing|channel|to` already sent or merged, per alert */
+  private readonly delivered = new Map<string, Set<string>>()
+  private readonly openings = new Map<string, number[]>()
+  /** alerts something was sent (or merged) for: only those get a resolve announcement */
+  private readonly notified = new Set<string>()
+  private readonly limits: NotifierLimits
+  private started = false
+
+  constructor(private readonly o: NotifierOptions) {
+    this.limits = { ...DEFAULT_LIMITS, ...o.limits }
+    this.timerQueue = new TimerQueue(o.clock, o.timers)
+    for (const [name, cfg] of o.config.channels) {
+      const channel = o.channels.get(name)
+      if (!channel) throw new Error(`notifier: no adapter for channel ${name}`)
+      const hooks = {
+        isLive: (j: Job) => j.message.kind !== 'alert' || this.live.has(j.alert.id),
+        record: (d: Delivery) => this.record(d),
+        warn: (obj: object, msg: string) => o.log.warn(obj, msg),
+      }
+      this.queues.set(name, new ChannelQueue(name, channel, cfg.language ?? o.config.language, o.config.publicUrl, o.clock, this.timerQueue, this.limits, hooks))
+    }
+  }
+
+  /** Restores the plans left by an earlier run; a step that fell due meanwhile fires now. */
+  start(): void {
+    if (this.started) return
+    this.started = true
+    for (const plan of this.o.deliveries.pendingPlans()) {
+      // The config may have changed meanwhile: the alert follows the route that matches it now.
+      const found = routeFor(this.o.config, plan.alert.station, plan.alert.severity)
+      const current = this.o.currentAlert?.(plan.alert.id)
+      if (!found || (this.o.currentAlert && current?.state !== 'active')) {
+        this.o.deliveries.dropPlan(plan.alert.id)
+        continue
+      }
+      const route = found.route
+      plan.route = found.index
+      this.plans.set(plan.alert.id, plan)
+      this.live.add(plan.alert.id)
+      const done = new Set<string>()
+      for (const d of this.o.deliveries.forAlert(plan.alert.id)) {
+        if (d.status !== 'sent' && d.status !== 'merged') continue
+        done.add(`${d.firing}|${d.channel}|${d.to ?? ''}`)
+        this.notified.add(plan.alert.id)
+      }
+      this.delivered.set(plan.alert.id, done)
+      // Messages of the last firing that were queued but not sent when the earlier run stopped.
+      if (plan.next > 0 && !plan.heldUntil) this.dispatch(plan, route, plan.next - 1, false)
+      this.schedule(plan)
+    }
+  }
+
+  /** Stops every timer; waits for requests in flight (they are recorded), sends nothing more. */
+  async stop(): Promise<void> {
+    this.started = false
+    this.timerQueue.stop()
+    for (const q of this.queues.values()) q.close()
+    await Promise.all([...this.queues.values()].map((q) => q.drain()))
+  }
+
+  /** Resolves once no request is in flight on any channel (tests; a graceful stop). */
+  async idle(): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      const busy = [...this.queues.values()].filter((q) => q.busy)
+      if (!busy.length) return
+      await Promise.all(busy.map((q) => q.drain()))
+    }
+  }
+
+  /** Called on every alert change. Returns at once; sending happens later. */
+  handleAlertChange(alert: NotifyAlert, change: AlertChange, by?: string): void {
+    if (!this.started) return
+    try {
+      if (change === 'opened' && alert.state === 'active') return this.open(alert)
+      if (change === 'acknowledged' || change === 'resolved' || alert.state !== 'active') this.stopAlert(alert, change, by)
+    } catch (err) {
+      // A bug here must not reach the alert engine that called us.
+      this.o.log.warn({ err: err instanceof Error ? err.message : String(err), alert: alert.id }, 'notifier: alert change not handled')
+    }
+  }
+
+  /** GET /api/alerts/:id/notifications */
+  notificationsFor(alertId: string): NotificationRow[] {
+    return this.o.deliveries
+      .forAlert(alertId)
+      .sort((a, b) => a.at - b.at)
+      .map((d) => ({ at: d.at, step: d.step, channel: d.channel, ...(d.to ? { to: d.to } : {}), status: d.status, ...(d.error ? { error: d.error } : {}) }))
+  }
+
+  /** GET /api/notify/status */
+  status(): Record<string, ChannelStatus> {
+    const out: Record<string, ChannelStatus> = {}
+    for (const [name, q] of this.queues) {
+      const type = this.o.config.channels.get(name)!.type
+      out[name] = { type, ...(q.lastSuccessAt !== undefined ? { lastSuccessAt: q.lastSuccessAt } : {}), ...(q.lastError ? { lastError: { ...q.lastError } } : {}), queued: q.queued }
+    }
+    return out
+  }
+
+  /** POST /api/notify/test: sends a test message now and answers with its delivery. */
+  async sendTest(channel: string): Promise<{ at: number; channel: string; status: 'sent' | 'failed'; error?: string } | undefined> {
+    const q = this.queues.get(channel)
+    if (!q) return undefined
+    const cfg = this.o.config.channels.get(channel)!
+    const message: NotifyMessage = renderTest(channel, cfg.language ?? this.o.config.language, this.o.config.publicUrl)
+    if (cfg.type === 'sms-aliyun') message.to = [...this.o.config.people.values()].filter((p) => p.phone).slice(0, 1)
+    const res = await q.sendNow(message)
+    return { at: this.o.clock.now(), channel, status: res.ok ? 'sent' : 'failed', ...(res.error ? { error: res.error } : {}) }
+  }
+
+  private open(alert: NotifyAlert): void {
+    if (this.plans.has(alert.id) || this.live.has(alert.id)) return
+    const found = routeFor(this.o.config, alert.station, alert.severity)
+    if (!found) return
+    this.noteOpening(alert.station)
+    this.live.add(alert.id)
+    this.delivered.set(alert.id, new Set())
+    const first = firing(found.route, alert.openedAt, 0)!
+    const plan: PlanState = { alert, route: found.index, next: 0, dueAt: first.dueAt }
+    this.plans.set(alert.id, plan)
+    this.o.deliveries.savePlan(plan)
+    this.schedule(plan)
+  }
+
+  private schedule(plan: PlanState): void {
+    const at = plan.heldUntil ?? plan.dueAt
+    this.timerQueue.set(`plan:${plan.alert.id}`, at, () => this.fire(plan.alert.id))
+  }
+
+  private fire(alertId: string): void {
+    const plan = this.plans.get(alertId)
+    const route = plan && this.o.config.routes[plan.route]
+    if (!plan || !route || !this.live.has(alertId)) return
+    const now = this.o.clock.now()
+    const tz = this.stationOf(plan.alert.station).timezone
+    const held = quietUntil(route, plan.alert.severity, now, tz)
+    if (held !== undefined) {
+      if (plan.heldUntil === undefined) {
+        const f = firing(route, plan.alert.openedAt, plan.next)!
+        for (const channel of route.steps[f.step]!.channels) this.record({ alertId, at: now, step: f.step, firing: plan.next, channel, status: 'held' })
+      }
+      plan.heldUntil = held
+      this.o.deliveries.savePlan(plan)
+      return this.schedule(plan)
+    }
+    delete plan.heldUntil
+    this.dispatch(plan, route, plan.next, this.inStorm(plan.alert.station) && plan.next === 0)
+    const next = firing(route, plan.alert.openedAt, plan.next + 1)
+    if (!next) {
+      this.plans.delete(alertId)
+      this.o.deliveries.dropPlan(alertId)
+      return
+    }
+    plan.next++
+    // After a hold, steps that fell due during it follow one by one, not in one burst.
+    plan.dueAt = Math.max(next.dueAt, now)
+    this.o.deliveries.savePlan(plan)
+    this.schedule(plan)
+  }
+
+  /** Queues firing `k`'s messages, skipping any already sent (after a restart). */
+  private dispatch(plan: PlanState, route: Route, k: number, merged: boolean): void {
+    const f = firing(route, plan.alert.openedAt, k)
+    if (!f) return
+    const step = route.steps[f.step]!
+    const station = this.stationOf(plan.alert.station)
+    const now = this.o.clock.now()
+    const done = this.delivered.get(plan.alert.id) ?? new Set<string>()
+    for (const channel of step.channels) {
+      const q = this.queues.get(channel)
+      const cfg = this.o.config.channels.get(channel)
+      if (!q || !cfg) continue
+      const language = cfg.language ?? this.o.config.language
+      const rendered = renderAlert(plan.alert, { language, publicUrl: this.o.config.publicUrl, station, ...this.keyHolderOf(plan.alert) })
+      // SMS addresses people one by one; group robots get one message (naming nobody).
+      const people = cfg.type === 'sms-aliyun' ? recipients(this.o.config, step, plan.alert.station, now, station.timezone) : [undefined]
+      if (!people.length) this.record({ alertId: plan.alert.id, at: now, step: f.step, firing: k, channel, status: 'failed', error: 'nobody on call' })
+      for (const person of people) {
+        if (done.has(`${k}|${channel}|${person?.id ?? ''}`)) continue
+        const message: NotifyMessage = { ...rendered, change: 'opened', ...(person ? { to: [person] } : {}) }
+        const job: Job = { alert: plan.alert, station, firing: k, step: f.step, ...(person ? { to: person.id } : {}), message, attempt: 0, notBefore: now }
+        if (merged) q.merge(job)
+        else q.enqueue(job)
+      }
+    }
+  }
+
+  private stopAlert(alert: NotifyAlert, change: AlertChange, by: string | undefined): void {
+    const wasLive = this.live.delete(alert.id)
+    this.timerQueue.delete(`plan:${alert.id}`)
+    if (this.plans.delete(alert.id) || wasLive) this.o.deliveries.dropPlan(alert.id)
+    this.delivered.delete(alert.id)
+    for (const q of this.queues.values()) q.cancel(alert.id)
+    // Announced also after an acknowledgement (the group learns the matter is closed), but not
+    // for an alert nobody was told of (held by quiet hours, say).
+    if (change !== 'resolved' || !this.notified.delete(alert.id)) return
+    const found = routeFor(this.o.config, alert.station, alert.severity)
+    if (!found) return
+    const station = this.stationOf(alert.station)
+    const now = this.o.clock.now()
+    for (const channel of found.route.steps[0]!.channels) {
+      const q = this.queues.get(channel)
+      const cfg = this.o.config.channels.get(channel)
+      if (!q || !cfg || cfg.type === 'sms-aliyun') continue
+      const rendered = renderResolved(alert, by, { language: cfg.language ?? this.o.config.language, publicUrl: this.o.config.publicUrl, station })
+      const message: NotifyMessage = { ...rendered, change: 'resolved', ...(by ? { by } : {}) }
+      q.enqueue({ alert, station, firing: -1, step: -1, message, attempt: 0, notBefore: now })
+    }
+    for (const q of this.queues.values()) q.pump()
+  }
+
+  private record(d: Delivery): void {
+    if ((d.status === 'sent' || d.status === 'merged') && d.firing >= 0) {
+      this.delivered.get(d.alertId)?.add(`${d.firing}|${d.channel}|${d.to ?? ''}`)
+      this.notified.add(d.alertId)
+    }
+    this.o.deliveries.record(d)
+    this.o.onDelivery?.(d)
+  }
+
+  private noteOpening(station: string): void {
+    const now = this.o.clock.now()
+    const list = (this.openings.get(station) ?? []).filter((t) => t > now - this.limits.stormWindowMs)
+    list.push(now)
+    this.openings.set(station, list)
+  }
+
+  private inStorm(station: string): boolean {
+    const now = this.o.clock.now()
+    return (this.openings.get(station) ?? []).filter((t) => t > now - this.limits.stormWindowMs).length > this.limits.stormAlerts
+  }
+
+  private stationOf(id: string): StationInfo {
+    return this.o.station(id) ?? { name: id, timezone: 'UTC' }
+  }
+
+  private keyHolderOf(alert: NotifyAlert): { keyHolder?: string } {
+    const k = this.o.keyHolder?.(alert)
+    return k ? { keyHolder: k } : {}
+  }
+}
