@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { NotifyConfigError, parseNotifyConfig, parseDays } from '../../src/notify/config.ts'
+import { NotifyConfigError, parseNotifyConfig, parseDays } from '../../../src/notify/config.ts'
 
-const example = () => JSON.parse(readFileSync(new URL('../../config/notify.example.json', import.meta.url), 'utf8'))
+const example = () => JSON.parse(readFileSync(new URL('../../../config/notify.example.json', import.meta.url), 'utf8'))
 const env = {
   WECOM_WEBHOOK_URL: 'http://127.0.0.1:1/cgi-bin/webhook/send?key=K',
   DINGTALK_WEBHOOK_URL: 'http://127.0.0.1:1/robot/send?access_token=T',

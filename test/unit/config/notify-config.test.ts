@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { loadNotifyConfig } from '../../src/config/notify-config.ts'
+import { loadNotifyConfig } from '../../../src/config/notify-config.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'notify-config-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { parseNotifyConfig } from '../../src/notify/config.ts'
-import { firing, onCallAt, quietUntil, routeFor } from '../../src/notify/schedule.ts'
+import { parseNotifyConfig } from '../../../src/notify/config.ts'
+import { firing, onCallAt, quietUntil, routeFor } from '../../../src/notify/schedule.ts'
 
 const TZ = 'Asia/Shanghai'
 /** an instant given as Shanghai wall time (UTC+8, no DST) */

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { WebhookChannel } from '../../src/adapters/notify/webhook-channel.ts'
-import { parseNotifyConfig } from '../../src/notify/config.ts'
-import { Notifier } from '../../src/notify/notifier.ts'
-import { MemoryDeliveryLog } from '../../src/notify/ports.ts'
-import type { NotifyAlert } from '../../src/notify/render.ts'
-import type { Severity } from '../../src/alerts/alert.ts'
-import { FakeTime } from '../helpers/fake-time.ts'
-import { StandIn, waitFor } from './stand-in.ts'
+import { WebhookChannel } from '../../../../src/adapters/notify/webhook-channel.ts'
+import { parseNotifyConfig } from '../../../../src/notify/config.ts'
+import { Notifier } from '../../../../src/notify/notifier.ts'
+import { MemoryDeliveryLog } from '../../../../src/notify/ports.ts'
+import type { NotifyAlert } from '../../../../src/notify/render.ts'
+import type { Severity } from '../../../../src/alerts/alert.ts'
+import { FakeTime } from '../../../helpers/fake-time.ts'
+import { StandIn, waitFor } from '../../../helpers/vendor-stand-in.ts'
 
 let hook: StandIn | undefined
 afterEach(async () => {

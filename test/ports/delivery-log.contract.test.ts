@@ -6,7 +6,7 @@ import { BatchWriter } from '../../src/adapters/embedded/batch-writer.ts'
 import { openDatabase, type Db } from '../../src/adapters/embedded/database.ts'
 import { SqliteNotificationLog } from '../../src/adapters/embedded/notification-log.ts'
 import { MemoryDeliveryLog, type DeliveryLog, type PlanState } from '../../src/notify/ports.ts'
-import { NotifierRig } from './notifier-rig.ts'
+import { NotifierRig } from '../unit/notify/notifier-rig.ts'
 
 /** An SQLite log in a temp dir that can be closed and opened again on the same file. */
 class SqliteHandle {

@@ -1,12 +1,12 @@
 import { createHmac } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { DingtalkChannel } from '../../src/adapters/notify/dingtalk-channel.ts'
-import { FeishuChannel } from '../../src/adapters/notify/feishu-channel.ts'
-import { AliyunSmsChannel } from '../../src/adapters/notify/sms-aliyun-channel.ts'
-import { WebhookChannel } from '../../src/adapters/notify/webhook-channel.ts'
-import { WecomChannel } from '../../src/adapters/notify/wecom-channel.ts'
-import { renderAlert, type NotifyAlert, type NotifyMessage } from '../../src/notify/render.ts'
-import { StandIn } from './stand-in.ts'
+import { DingtalkChannel } from '../../../../src/adapters/notify/dingtalk-channel.ts'
+import { FeishuChannel } from '../../../../src/adapters/notify/feishu-channel.ts'
+import { AliyunSmsChannel } from '../../../../src/adapters/notify/sms-aliyun-channel.ts'
+import { WebhookChannel } from '../../../../src/adapters/notify/webhook-channel.ts'
+import { WecomChannel } from '../../../../src/adapters/notify/wecom-channel.ts'
+import { renderAlert, type NotifyAlert, type NotifyMessage } from '../../../../src/notify/render.ts'
+import { StandIn } from '../../../helpers/vendor-stand-in.ts'
 
 const alert: NotifyAlert = {
   id: 'a-1',

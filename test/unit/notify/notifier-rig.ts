@@ -1,11 +1,11 @@
-import { createChannels } from '../../src/adapters/notify/create-channels.ts'
-import { parseNotifyConfig } from '../../src/notify/config.ts'
-import { Notifier, type NotifierLimits, type NotifierOptions } from '../../src/notify/notifier.ts'
-import { MemoryDeliveryLog, type Delivery, type DeliveryLog } from '../../src/notify/ports.ts'
-import type { NotifyAlert } from '../../src/notify/render.ts'
-import type { Severity } from '../../src/alerts/alert.ts'
-import { FakeTime } from '../helpers/fake-time.ts'
-import { StandIn, type Answer, type SeenRequest } from './stand-in.ts'
+import { createChannels } from '../../../src/adapters/notify/create-channels.ts'
+import { parseNotifyConfig } from '../../../src/notify/config.ts'
+import { Notifier, type NotifierLimits, type NotifierOptions } from '../../../src/notify/notifier.ts'
+import { MemoryDeliveryLog, type Delivery, type DeliveryLog } from '../../../src/notify/ports.ts'
+import type { NotifyAlert } from '../../../src/notify/render.ts'
+import type { Severity } from '../../../src/alerts/alert.ts'
+import { FakeTime } from '../../helpers/fake-time.ts'
+import { StandIn, type Answer, type SeenRequest } from '../../helpers/vendor-stand-in.ts'
 
 /** Friday 10:00 in Shanghai: the day shift is on call */
 export const FRIDAY_10 = Date.parse('2026-12-04T10:00:00+08:00')

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 
-const dir = new URL('../../src/notify/', import.meta.url)
+const dir = new URL('../../../src/notify/', import.meta.url)
 
 describe('src/notify', () => {
   it('imports no I/O (no node: modules, adapters, express, ws, aedes, better-sqlite3): clock and timers are injected', () => {
