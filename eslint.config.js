@@ -3,10 +3,11 @@
 // cannot afford. Plain JavaScript (the dashboard's browser modules, the writer worker, bin/) gets
 // ESLint's recommended rules. `npm run lint` runs this and the architecture rules (.dependency-cruiser.cjs).
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-export default tseslint.config(
+export default defineConfig(
   {
     ignores: ['node_modules/', 'data/', 'dist/', 'test/artifacts/', 'bench/results/', 'bench/.scratch/'],
   },
