@@ -6,7 +6,7 @@
  */
 import type { Child } from './lib/child.ts'
 import type { BenchContext, BenchResult, Figure } from './lib/context.ts'
-import { cpuShare, loadAverage, sampleProc } from './lib/proc.ts'
+import { loadAverage, sampleProc } from './lib/proc.ts'
 import { BIG_FLEET, bigFleet } from './lib/shared-fleet.ts'
 import { range, round, sleep } from './lib/stats.ts'
 import { startBareBroker, startLoad, startServiceChild } from './lib/targets.ts'

@@ -59,7 +59,7 @@ async function main(): Promise<number> {
     createInterface({ input: service.stdout }).on('line', (line) => {
       console.error(`[service] ${compactLog(line)}`)
       const entry = parseJsonLine(line)
-      if (entry && String(entry.msg ?? '').includes('listening') && typeof entry.mqttPort === 'number' && typeof entry.httpPort === 'number') {
+      if (entry && typeof entry.msg === 'string' && entry.msg.includes('listening') && typeof entry.mqttPort === 'number' && typeof entry.httpPort === 'number') {
         clearTimeout(timer)
         resolve({ mqttPort: entry.mqttPort, httpPort: entry.httpPort, host: typeof entry.host === 'string' ? entry.host : '127.0.0.1' })
       }
@@ -136,7 +136,7 @@ function compactLog(line: string): string {
   if (!e) return line
   const { level, time: _time, msg, service: _service, pid: _pid, hostname: _hostname, ...rest } = e
   const name = ({ 10: 'trace', 20: 'debug', 30: 'info', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' } as Record<string, string>)[String(level)] ?? String(level)
-  return `${name} ${String(msg ?? '')}${Object.keys(rest).length ? ' ' + JSON.stringify(rest) : ''}`
+  return `${name} ${typeof msg === 'string' ? msg : JSON.stringify(msg ?? '')}${Object.keys(rest).length ? ' ' + JSON.stringify(rest) : ''}`
 }
 
 process.exitCode = await main()

@@ -235,12 +235,14 @@ export class SimDevice {
     // Jittered exponential back-off, so a broker restart is not met by all devices in the same millisecond.
     const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(this.failedAttempts - 1, 5)) * (0.5 + Math.random())
     clearTimeout(this.reconnectTimer)
-    this.reconnectTimer = setTimeout(async () => {
-      if (this.stopped || this.held) return
-      const result = await this.connect()
-      if (result === 'up') await this.announce()
-      else if (result === 'failed') this.scheduleReconnect()
-    }, backoff)
+    this.reconnectTimer = setTimeout(() => void this.retryConnect(), backoff)
+  }
+
+  private async retryConnect(): Promise<void> {
+    if (this.stopped || this.held) return
+    const result = await this.connect()
+    if (result === 'up') await this.announce()
+    else if (result === 'failed') this.scheduleReconnect()
   }
 
   private send(topic: string, payload: string, retain: boolean, as: SentAs): Promise<PublishOutcome> {

@@ -111,14 +111,17 @@ export const processProbes = {
 
 export function serve(handlers: Record<string, (args: any) => unknown>): void {
   process.on('disconnect', () => process.exit(0))
-  process.on('message', async (m: any) => {
-    const h = handlers[m?.cmd]
-    try {
-      if (!h) throw new Error(`unknown command ${m?.cmd}`)
-      const result = await h(m)
-      process.send?.({ id: m.id, ok: true, result })
-    } catch (err) {
-      process.send?.({ id: m.id, ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) })
-    }
-  })
+  // The handler answers every command, failures included, so nothing is left to reject.
+  process.on('message', (m: any) => void answer(handlers, m))
+}
+
+async function answer(handlers: Record<string, (args: any) => unknown>, m: any): Promise<void> {
+  const h = handlers[m?.cmd]
+  try {
+    if (!h) throw new Error(`unknown command ${m?.cmd}`)
+    const result = await h(m)
+    process.send?.({ id: m.id, ok: true, result })
+  } catch (err) {
+    process.send?.({ id: m.id, ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) })
+  }
 }

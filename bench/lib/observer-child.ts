@@ -69,8 +69,7 @@ function wsCounts(a: { reset?: boolean }) {
 }
 
 async function subscribe(a: { port: number; topic: string; qos: 0 | 1 }) {
-  let socket: Socket
-  socket = await openConnection('127.0.0.1', a.port, { clientId: 'bench-subscriber', keepalive: 0 }, {
+  const socket: Socket = await openConnection('127.0.0.1', a.port, { clientId: 'bench-subscriber', keepalive: 0 }, {
     publish: (_topic, payload, qos, id) => {
       sub.messages++
       sub.bytes += payload.length

@@ -60,6 +60,5 @@ export function parseStationFile(file: string): StationConfig {
 
 /** A file's bytes can end up in an error message: keep terminal control characters out of it. */
 function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')
 }

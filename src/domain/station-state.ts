@@ -215,7 +215,7 @@ export class StationState {
   private applyKeybox(deviceId: string, reported: Record<string, string | null>, user: string | undefined, now: number, out: ApplyResult): void {
     const cfg = this.model.devices.get(deviceId)
     let slots = this.slots.get(deviceId)
-    if (!slots) this.slots.set(deviceId, (slots = new Map()))
+    if (!slots) this.slots.set(deviceId, (slots = new Map<string, string | null>()))
     // The keys whose place may have changed, each once, in the order first met.
     const affected: string[] = []
     for (const slot in reported) {

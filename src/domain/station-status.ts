@@ -1,3 +1,4 @@
+import { reasonText, type Reason } from './reasons.ts'
 import type { StationState } from './station-state.ts'
 
 export type ReadinessLevel = 'ready' | 'degraded' | 'not-ready'
@@ -8,7 +9,9 @@ export interface StationStatus {
   timezone: string
   readiness: number
   level: ReadinessLevel
+  /** English sentences, one per entry of `reasonCodes` */
   reasons: string[]
+  reasonCodes: Reason[]
   doors: { id: string; name: string; open: boolean | null; since: number | null; stale: boolean }[]
   keys: { id: string; name: string; holder?: string; opens: string[]; present: boolean | null; slot: string | null; takenBy?: string; since: number | null; stale: boolean }[]
   equipment: { id: string; name: string; category: string; kind: 'professional' | 'supply'; present?: boolean | null; count?: number | null; min?: number; since: number | null; stale: boolean }[]
@@ -33,14 +36,14 @@ class Tally {
   total = 0
   passed = 0
   notReady = false
-  readonly reasons: string[] = []
+  readonly reasons: Reason[] = []
 
   pass(): void {
     this.total++
     this.passed++
   }
 
-  fail(reason: string, critical = false): void {
+  fail(reason: Reason, critical = false): void {
     this.total++
     this.reasons.push(reason)
     if (critical) this.notReady = true
@@ -66,10 +69,10 @@ export function computeStatus(state: StationState, ctx: StatusContext): StationS
     const stale = state.isDoorStale(d.id)
     if (ctx.forcedDoors.has(d.id)) {
       tally.notReady = true
-      tally.reasons.push(`${d.name} was forced open`)
+      tally.reasons.push({ code: 'door-forced', door: d.id, name: d.name })
     }
     if (!stale) {
-      if (live!.open) tally.fail(`${d.name} is open`)
+      if (live!.open) tally.fail({ code: 'door-open', door: d.id, name: d.name })
       else tally.pass()
     }
     return { id: d.id, name: d.name, open: live?.open ?? null, since: live?.since ?? null, stale }
@@ -80,7 +83,7 @@ export function computeStatus(state: StationState, ctx: StatusContext): StationS
     const stale = state.isKeyStale(k.id)
     if (!stale) {
       if (live!.present) tally.pass()
-      else tally.fail(`${k.name} is out of the key box${live!.takenBy ? ` (taken by ${live!.takenBy})` : ''}`)
+      else tally.fail(live!.takenBy ? { code: 'key-taken', key: k.id, name: k.name, by: live!.takenBy } : { code: 'key-out', key: k.id, name: k.name })
     }
     return {
       id: k.id,
@@ -102,10 +105,10 @@ export function computeStatus(state: StationState, ctx: StatusContext): StationS
     if (!stale) {
       if (counted) {
         if (live!.count! >= e.min!) tally.pass()
-        else tally.fail(`${e.name} is low: ${live!.count} of ${e.min}`)
+        else tally.fail({ code: 'supply-low', item: e.id, name: e.name, count: live!.count ?? null, min: e.min! })
       } else if (e.kind === 'professional') {
         if (live!.present === true) tally.pass()
-        else tally.fail(`${e.name} is missing`, true)
+        else tally.fail({ code: 'item-missing', item: e.id, name: e.name }, true)
       }
     }
     return {
@@ -125,7 +128,7 @@ export function computeStatus(state: StationState, ctx: StatusContext): StationS
     const live = state.devices.get(d.id)
     const online = live?.online ?? false
     if (online) tally.pass()
-    else tally.fail(live?.lastSeen === undefined ? `${d.id} has not reported yet` : `${d.id} is offline`)
+    else tally.fail({ code: live?.lastSeen === undefined ? 'device-not-reported' : 'device-offline', device: d.id })
     return { id: d.id, type: d.type, online, battery: live?.battery, rssi: live?.rssi, fw: live?.fw, tamper: live?.tamper, lastSeen: live?.lastSeen ?? null }
   })
 
@@ -138,7 +141,8 @@ export function computeStatus(state: StationState, ctx: StatusContext): StationS
     timezone: config.timezone,
     readiness,
     level,
-    reasons: tally.reasons,
+    reasons: tally.reasons.map(reasonText),
+    reasonCodes: tally.reasons,
     doors,
     keys,
     equipment,

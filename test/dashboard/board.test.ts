@@ -111,6 +111,10 @@ describe.skipIf(skipWithoutChromium)('dashboard: station board', () => {
     const d = await openDashboard(browser, t.base, { viewport: DESKTOP })
     const { page } = d
     await logIn(page, 'admin', ADMIN_PASSWORD)
+    // Readiness reasons come as codes and are rendered in the page's language (key taken, supply low).
+    const reasons = page.locator('ul.reasons')
+    await expect.poll(() => reasons.textContent()).toContain('不在钥匙箱（取用人：badge-0042）')
+    expect(await reasons.textContent()).toContain('不足：10 / 24')
     await screenshot(page, 'board-zh-CN')
 
     await page.click('#app .lang-toggle')
@@ -118,6 +122,8 @@ describe.skipIf(skipWithoutChromium)('dashboard: station board', () => {
     expect(await page.textContent('.readiness-label')).toBe('Readiness')
     expect(await page.textContent('[data-view-link=board]')).toBe('Board')
     expect(await page.locator('[data-subject="key:key-main-1"]').textContent()).toContain('taken by badge-0042')
+    expect(await reasons.textContent()).toContain('is out of the key box (taken by badge-0042)')
+    expect(await reasons.textContent()).toContain('is low: 10 of 24')
     await page.reload()
     await waitForLive(page)
     expect(await page.textContent('.readiness-label')).toBe('Readiness')

@@ -37,8 +37,8 @@ describe.skipIf(skipWithoutChromium)('dashboard: connection', () => {
     // refused, as it would be by a server not yet back, so the test decides when the page reconnects.
     let hold = false
     await page.routeWebSocket(/\/ws$/, (ws) => {
-      if (hold) ws.close({ code: 1006 })
-      else ws.connectToServer()
+      if (hold) void ws.close({ code: 1006 })
+      else void ws.connectToServer()
     })
     await logIn(page, 'admin', ADMIN_PASSWORD)
     const door = await t.device(`${S}-door-main`)

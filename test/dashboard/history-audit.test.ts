@@ -95,7 +95,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: history and audit trail', () =>
     // The CSV is the same filter, from the same session.
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-action=csv]')])
     expect(download.suggestedFilename()).toBe(`${S}-events.csv`)
-    const csv = readFileSync((await download.path())!, 'utf8')
+    const csv = readFileSync(await download.path(), 'utf8')
     const lines = csv.replace(/^\uFEFF/, '').trim().split(/\r\n/)
     expect(lines[0]).toMatch(/^t,time,kind,subject/)
     expect(lines.slice(1).map((l) => l.split(',')[2]).sort()).toEqual(['door-closed', 'door-opened'])

@@ -164,7 +164,7 @@ async function launch(bin: string, dir: string, httpPort: number, rpcPort: numbe
   const query = async (q: string, db?: string, opts: { epoch?: 'ns' | 'ms'; params?: Record<string, unknown> } = {}) => {
     const body = new URLSearchParams({ q, epoch: opts.epoch ?? 'ns', ...(db ? { db } : {}), ...(opts.params ? { params: JSON.stringify(opts.params) } : {}) })
     const r = await fetch(`${url}/query`, { method: 'POST', body, signal: AbortSignal.timeout(10_000) })
-    const json = (await r.json()) as any
+    const json = await r.json()
     const err = json.error ?? json.results?.find((x: any) => x.error)?.error
     if (err) throw new Error(`InfluxQL "${q}": ${err}`)
     return json

@@ -39,8 +39,8 @@ export function spawnNode(args: string[], env: Record<string, string>): ServiceP
       for (const l of listeners) l()
     }
   }
-  child.stdout!.on('data', lines(stdout))
-  child.stderr!.on('data', lines(stderr))
+  child.stdout.on('data', lines(stdout))
+  child.stderr.on('data', lines(stderr))
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => {
       for (const l of listeners) l()

@@ -36,7 +36,7 @@ afterAll(async () => {
   killAllSpawned()
 })
 
-const api = async (path: string) => (await fetch(`http://127.0.0.1:${ports.httpPort}${path}`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<any>
+const api = async (path: string) => (await fetch(`http://127.0.0.1:${ports.httpPort}${path}`, { headers: { authorization: `Bearer ${token}` } })).json()
 
 /** The well-behaved door reports a change and we wait until the status shows it. */
 async function goodDoorReport(): Promise<void> {

@@ -4,7 +4,7 @@
 import { api, can } from './api.js'
 import { ask, toast } from './dialog.js'
 import { h, patch } from './dom.js'
-import { has, t, translateReason } from './i18n.js'
+import { has, reasonText, t } from './i18n.js'
 import { formatDuration, formatTime } from './format.js'
 import { openAlerts, selectedStation, store, zoneOf } from './store.js'
 
@@ -68,7 +68,7 @@ function readinessCard(s) {
     'section',
     { class: `card readiness level-${s.level}`, 'aria-live': 'polite' },
     h('div', { class: 'readiness-figure' }, h('span', { class: 'readiness-label' }, t('board.readiness')), h('span', { class: 'readiness-value', 'data-testid': 'readiness' }, String(s.readiness)), h('span', { class: 'readiness-pct' }, '%')),
-    h('div', { class: 'readiness-detail' }, h('span', { class: 'level-badge', 'data-testid': 'level', dataset: { level: s.level } }, t(`level.${s.level}`)), s.reasons.length ? h('ul', { class: 'reasons' }, s.reasons.map((r) => h('li', null, translateReason(r)))) : h('p', { class: 'reasons-none' }, t('board.allGood'))),
+    h('div', { class: 'readiness-detail' }, h('span', { class: 'level-badge', 'data-testid': 'level', dataset: { level: s.level } }, t(`level.${s.level}`)), s.reasonCodes.length ? h('ul', { class: 'reasons' }, s.reasonCodes.map((r, i) => h('li', null, reasonText(r, s.reasons[i] ?? r.code)))) : h('p', { class: 'reasons-none' }, t('board.allGood'))),
   )
 }
 

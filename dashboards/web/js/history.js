@@ -83,7 +83,7 @@ async function loadCharts(station, body) {
  */
 function withKnownStart(points, live, value, from) {
   if (live.stale || live.since === null || live.since > from || value === null || value === undefined) return points
-  if (points.length && points[0].t <= from) return points
+  if ((points[0]?.t ?? Infinity) <= from) return points
   return [{ t: from, v: value }, ...points]
 }
 
@@ -135,8 +135,8 @@ function drawChart(uPlot, el, from, to, tz) {
   /** @type {(number | null)[]} */
   const ys = s.points.map((p) => (p.v === null ? null : counted ? Number(p.v) : s.kind === 'key' ? (p.v ? 0 : 1) : p.v ? 1 : 0))
   // Before the first reading the value is unknown (a gap); the last one holds until the end of the range.
-  if (xs.length && xs[0] > from) (xs.unshift(from), ys.unshift(null))
-  if (xs.length && xs[xs.length - 1] < to) (xs.push(to), ys.push(ys[ys.length - 1] ?? null))
+  if ((xs[0] ?? from) > from) (xs.unshift(from), ys.unshift(null))
+  if ((xs[xs.length - 1] ?? to) < to) (xs.push(to), ys.push(ys[ys.length - 1] ?? null))
   const stepped = uPlot.paths.stepped({ align: 1 })
   const colour = counted ? '#1f6feb' : s.kind === 'door' ? '#d97706' : '#7c3aed'
   const labels = s.kind === 'door' ? [t('door.closed'), t('door.open')] : [t('key.in'), t('key.out')]

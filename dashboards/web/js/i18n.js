@@ -48,7 +48,7 @@ export function onLangChange(fn) {
 
 /**
  * @param {string} key
- * @param {Record<string, string | number>} [params]
+ * @param {Record<string, string | number | null>} [params]
  */
 export function t(key, params = {}) {
   const pair = STRINGS[key]
@@ -73,26 +73,13 @@ export function applyStatic(root = document) {
   for (const el of root.querySelectorAll('[data-i18n-title]')) el.setAttribute('title', t(/** @type {HTMLElement} */ (el).dataset.i18nTitle ?? ''))
 }
 
-// The service writes readiness reasons as short English sentences around the configured
-// (Chinese) names. These patterns put them into the chosen language; a reason we do not
-// recognise is shown as the service wrote it.
-/** @type {[RegExp, string, string[]][]} */
-const REASONS = [
-  [/^(.+) was forced open$/, 'reason.forced', ['name']],
-  [/^(.+) is out of the key box \(taken by (.+)\)$/, 'reason.keyOutBy', ['name', 'who']],
-  [/^(.+) is out of the key box$/, 'reason.keyOut', ['name']],
-  [/^(.+) is low: (-?\d+|null) of (\d+)$/, 'reason.low', ['name', 'count', 'min']],
-  [/^(.+) has not reported yet$/, 'reason.notReported', ['name']],
-  [/^(.+) is offline$/, 'reason.offline', ['name']],
-  [/^(.+) is missing$/, 'reason.missing', ['name']],
-  [/^(.+) is open$/, 'reason.open', ['name']],
-]
-
-/** @param {string} reason */
-export function translateReason(reason) {
-  for (const [re, key, names] of REASONS) {
-    const m = re.exec(reason)
-    if (m) return t(key, Object.fromEntries(names.map((n, i) => [n, m[i + 1] ?? ''])))
-  }
-  return reason
+/**
+ * A readiness reason in the chosen language, from its code and values (`reason.<code>` in strings.js).
+ * A code this page does not know yet is shown as the service's English sentence for it.
+ * @param {import('./api.js').Reason} reason
+ * @param {string} sentence the status's `reasons` entry at the same place
+ */
+export function reasonText(reason, sentence) {
+  const key = `reason.${reason.code}`
+  return has(key) ? t(key, reason) : sentence
 }

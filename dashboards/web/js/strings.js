@@ -140,14 +140,16 @@ export const STRINGS = {
   'rule.battery-low': ['设备 {name} 电量低', 'Device {name} battery is low'],
   'rule.tamper': ['设备 {name} 被拆动', 'Device {name} was tampered with'],
 
-  'reason.forced': ['{name} 被强行打开', '{name} was forced open'],
-  'reason.open': ['{name} 未关闭', '{name} is open'],
-  'reason.keyOutBy': ['{name} 不在钥匙箱（取用人：{who}）', '{name} is out of the key box (taken by {who})'],
-  'reason.keyOut': ['{name} 不在钥匙箱', '{name} is out of the key box'],
-  'reason.low': ['{name} 不足：{count} / {min}', '{name} is low: {count} of {min}'],
-  'reason.missing': ['{name} 缺失', '{name} is missing'],
-  'reason.notReported': ['{name} 尚未上报', '{name} has not reported yet'],
-  'reason.offline': ['{name} 离线', '{name} is offline'],
+  // One per code of the station status's `reasonCodes` (src/domain/reasons.ts), filled from its values;
+  // test/dashboard/reason-strings.test.ts checks that every code the service can give has one.
+  'reason.door-forced': ['{name} 被强行打开', '{name} was forced open'],
+  'reason.door-open': ['{name} 未关闭', '{name} is open'],
+  'reason.key-out': ['{name} 不在钥匙箱', '{name} is out of the key box'],
+  'reason.key-taken': ['{name} 不在钥匙箱（取用人：{by}）', '{name} is out of the key box (taken by {by})'],
+  'reason.item-missing': ['{name} 缺失', '{name} is missing'],
+  'reason.supply-low': ['{name} 不足：{count} / {min}', '{name} is low: {count} of {min}'],
+  'reason.device-not-reported': ['{device} 尚未上报', '{device} has not reported yet'],
+  'reason.device-offline': ['{device} 离线', '{device} is offline'],
 
   'dialog.cancel': ['取消', 'Cancel'],
   'dialog.confirm': ['确定', 'Confirm'],

@@ -41,8 +41,8 @@ export function vendorError(body: unknown, fields: string[]): string | undefined
   for (const f of fields) {
     if (!(f in b)) continue
     if (b[f] === 0 || b[f] === '0') return undefined
-    const msg = b.errmsg ?? b.msg ?? b.StatusMessage ?? ''
-    return `${f} ${String(b[f])}: ${String(msg).slice(0, 200)}`
+    const msg = [b.errmsg, b.msg, b.StatusMessage].find((m) => typeof m === 'string' || typeof m === 'number') ?? ''
+    return `${f} ${typeof b[f] === 'string' || typeof b[f] === 'number' ? String(b[f]) : JSON.stringify(b[f])}: ${String(msg).slice(0, 200)}`
   }
   return `answer has no ${fields.join('/')}`
 }

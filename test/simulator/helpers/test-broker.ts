@@ -40,7 +40,7 @@ export async function startTestBroker(opts: { secrets?: Readonly<Record<string, 
       if (!opts.secrets) return done(null, true)
       const ok = username !== undefined && password !== undefined && opts.secrets[username] === password.toString('utf8')
       if (ok) return done(null, true)
-      done(Object.assign(new Error('bad username or password'), { returnCode: 4 }) as Parameters<typeof done>[0], false)
+      done(Object.assign(new Error('bad username or password'), { returnCode: 4 }), false)
     },
     authorizePublish(client, packet, callback) {
       const own = client && new RegExp(`^stations/[^/]+/devices/${client.id}/(state|status)$`).test(packet.topic)

@@ -96,7 +96,7 @@ export class EngineRig {
 
   state(station: string, device: string, body: ReadingBody): void {
     const st = this.fleet.stations.get(station)!
-    const reading = { ...body, ts: this.time.now(), seq: ++this.seq } as StateReading
+    const reading = { ...body, ts: this.time.now(), seq: ++this.seq }
     this.engine.handleChange(st, st.applyState(`${station}-${device}`, reading, this.time.now()))
   }
 

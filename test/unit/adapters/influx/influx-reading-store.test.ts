@@ -149,7 +149,7 @@ describeWithInfluxd('InfluxDB store', () => {
     const acks: Promise<void>[] = []
     for (let i = 0; i < 500; i++) {
       store.write([doorPoint(T0 + i, i % 2 === 0, { deviceTs: i })])
-      acks.push(store.durable!())
+      acks.push(store.durable())
     }
     await Promise.all(acks)
     // Every acknowledged point is in InfluxDB, and it took one or two writes, not 500.

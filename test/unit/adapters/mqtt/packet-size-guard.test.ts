@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { FixedHeaderReader, guardMqttServer, MQTT_MAX_REMAINING_LENGTH, readConnectIdentity, type RefusedPacket } from '../../../../src/adapters/mqtt/packet-size-guard.ts'
 import { watchUnhandled } from '../../../hostile/hostile-helpers.ts'
-import { connectPacket, encodeLength, publishHeader, publishPacket, rawConnect, subscribePacket } from '../../../hostile/mqtt-bytes.ts'
+import { connectPacket, encodeLength, publishHeader, rawConnect } from '../../../hostile/mqtt-bytes.ts'
 
 const LIMIT = 65_536
 const unhandled = watchUnhandled()
