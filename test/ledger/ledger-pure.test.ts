@@ -20,6 +20,23 @@ describe('local days', () => {
   })
 })
 
+describe('station files: item codes and warn days', () => {
+  it('takes a 7-digit GB/T 38565 code and warn days per item, and a station default of 30 days', () => {
+    const json = ledgerStation().json as any
+    const parsed = stationSchema.parse(json)
+    expect(parsed.rules.expiryWarnDays).toBe(30)
+    expect(parsed.equipment.find((e) => e.id === 'bandages')).toMatchObject({ code: '1010101', expiryWarnDays: 10 })
+    const bad = structuredClone(json)
+    bad.equipment[3].code = '10101'
+    const r = stationSchema.safeParse(bad)
+    expect(r.success).toBe(false)
+    expect(r.error!.issues[0]!.path).toEqual(['equipment', 3, 'code'])
+    bad.equipment[3].code = '1010101'
+    bad.rules = { expiryWarnDays: -1 }
+    expect(stationSchema.safeParse(bad).error!.issues[0]!.path).toEqual(['rules', 'expiryWarnDays'])
+  })
+})
+
 describe('ledger operations (pure)', () => {
   const station = stationSchema.parse(ledgerStation().json)
   let n = 0
