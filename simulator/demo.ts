@@ -45,7 +45,8 @@ async function main(): Promise<number> {
     return 2
   }
 
-  const env: NodeJS.ProcessEnv = { ...process.env, HTTP_PORT: process.env.HTTP_PORT ?? '8080', MQTT_PORT: process.env.MQTT_PORT ?? '1883' }
+  // LEDGER_SEED: the demo station's opening stock (台账), applied once, to a ledger with no history.
+  const env: NodeJS.ProcessEnv = { ...process.env, HTTP_PORT: process.env.HTTP_PORT ?? '8080', MQTT_PORT: process.env.MQTT_PORT ?? '1883', LEDGER_SEED: process.env.LEDGER_SEED ?? 'config/ledger' }
   // Its own process group: Ctrl-C reaches the demo only, which first disconnects the
   // devices cleanly and then stops the service (otherwise every will fires on the way out).
   const service = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })

@@ -21,6 +21,7 @@ import { guardMqttConnection, guardMqttServer, type RefusedPacket } from './adap
 import { createReadingStore } from './adapters/reading-store-factory.ts'
 import { LivePush } from './adapters/ws/live-push.ts'
 import { StatusBoard } from './app/status-board.ts'
+import { startLedger } from './app/ledger-wiring.ts'
 import { Accounts } from './auth/accounts.ts'
 import { LoginThrottle } from './auth/login-throttle.ts'
 import { verifySecret } from './auth/secret-hash.ts'
@@ -167,6 +168,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   })
   engine.start()
 
+  // ---- the station ledger (issue 16, contract v2 §C): store, expiry alerts, status, routes ----
+  const ledgerWiring = startLedger({ db, stations, engine, board, accounts, clock, timers: opts.timers ?? systemTimers, seedDir: opts.env.LEDGER_SEED, log })
+  // ---- end of the ledger block ----
+
   const health = () => {
     const store = readings.health()
     metrics.connected.set(broker.connectedDevices())
@@ -189,7 +194,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     () => clock.now(),
   )
   const app = createHttpApp({
-    accounts, fleet, board, readings, records, registry: metrics.registry, health, log, extra: [alertRoutes(accounts, engine, alertStore)],
+    accounts, fleet, board, readings, records, registry: metrics.registry, health, log, extra: [alertRoutes(accounts, engine, alertStore), ledgerWiring.router],
     https: httpTls !== undefined, loginThrottle, onLogout: (token) => live.revoke(token),
   })
   const http: HttpServer | HttpsServer = httpTls ? createHttpsServer({ ...httpTls, handshakeTimeout: 10_000 }, app) : createServer(app)
@@ -224,6 +229,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     mqtts?.close()
     http.close()
     await broker.close()
+    ledgerWiring.stop()
     await writer.close()
     db.close()
     throw err
@@ -248,6 +254,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       mqtts?.close()
       await broker.close()
       engine.stop()
+      ledgerWiring.stop()
       await webhook.stop()
       await readings.close()
       await writer.close()

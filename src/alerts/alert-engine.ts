@@ -4,13 +4,16 @@ import type { Subject } from '../domain/station-model.ts'
 import type { ApplyResult, StationState } from '../domain/station-state.ts'
 import { AppError } from '../domain/errors.ts'
 import type { Clock, Timers } from '../ports.ts'
-import { publicAlert, type Alert, type AlertChange, type AlertRecord, type Incident } from './alert.ts'
+import { publicAlert, type Alert, type AlertChange, type AlertRecord, type Incident, type RuleName, type Severity } from './alert.ts'
 import type { AlertStore } from './alert-store.ts'
 import { DeadlineQueue } from './deadline-queue.ts'
 import { FLAP_OPENS, FLAP_QUIET_MS, FLAP_WINDOW_MS, FlapDamping } from './flap-damping.ts'
 import { RuleSlots, type RuleSlot } from './rule-slots.ts'
 import type { RuleContext } from './rules/rule.ts'
-import { UnresolvedAlerts, alertKey } from './unresolved-alerts.ts'
+import { alertKey, UnresolvedAlerts } from './unresolved-alerts.ts'
+
+/** A condition judged outside the engine, on a subject of its own (e.g. `batch:ID`). */
+export interface ExternalCondition { rule: RuleName; subject: string; severity: Severity; occurrence: number; message: string }
 
 export type AlertListener = (alert: Alert, change: AlertChange, by?: string) => void
 export type IncidentListener = (incident: Incident, change: 'opened' | 'closed') => void
@@ -111,6 +114,35 @@ export class AlertEngine {
 
   get pendingDeadlines(): number {
     return this.queue.size
+  }
+
+  // ---- conditions judged outside the engine (the ledger's expiry) --------------------
+
+  /**
+   * Takes the whole current set of conditions of `rules` at `station`, judged elsewhere: opens an
+   * alert for each new occurrence and resolves (as `system`) the unresolved ones whose condition
+   * is gone. An occurrence already alerted is not alerted again, even after a manual resolve.
+   */
+  reconcile(station: string, rules: readonly RuleName[], conditions: readonly ExternalCondition[]): void {
+    const wanted = new Map(conditions.map((c) => [alertKey(station, c.rule, c.subject), c]))
+    for (const a of [...this.unresolved.values()]) {
+      if (a.station !== station || !rules.includes(a.rule)) continue
+      const key = alertKey(station, a.rule, a.subject)
+      if (!wanted.has(key)) (this.latestOccurrence.delete(key), this.close(a, 'system', 'condition cleared'))
+    }
+    for (const [key, c] of wanted) {
+      if (this.unresolved.get(key) || this.latestOccurrence.get(key) === c.occurrence) continue
+      const incident = this.incidents.get(station)
+      const alert: AlertRecord = {
+        id: randomUUID(), station, rule: c.rule, subject: c.subject, severity: c.severity, state: 'active', message: c.message,
+        openedAt: this.clock.now(), escalated: false, occurrence: c.occurrence, ...(incident ? { incident: incident.id } : {}),
+      }
+      this.unresolved.add(alert)
+      this.latestOccurrence.set(key, c.occurrence)
+      if (alert.severity === 'critical') this.scheduleEscalation(alert)
+      this.commit(alert, 'opened')
+    }
+    this.arm()
   }
 
   // ---- responder actions -----------------------------------------------------------

@@ -1,5 +1,5 @@
 /** Alert rules of contract §6, by name. */
-export type RuleName = 'door-forced' | 'door-open-too-long' | 'key-overdue' | 'equipment-missing' | 'stock-low' | 'device-offline' | 'battery-low' | 'tamper'
+export type RuleName = 'door-forced' | 'door-open-too-long' | 'key-overdue' | 'equipment-missing' | 'stock-low' | 'device-offline' | 'battery-low' | 'tamper' | 'expiring' | 'expired'
 export type Severity = 'info' | 'warning' | 'critical'
 /** active → acknowledged → resolved; resolved is final, a new occurrence is a new alert. */
 export type AlertState = 'active' | 'acknowledged' | 'resolved'

@@ -22,6 +22,7 @@ const noAlerts: AlertView = { forcedDoors: () => new Set(), unresolvedCount: () 
  */
 export class StatusBoard {
   private alerts: AlertView = noAlerts
+  private ledger: ((station: string) => ReadonlyMap<string, number> | undefined) | undefined
   private readonly dirty = new Set<string>()
   private readonly pushedAt = new Map<string, number>()
   private scheduled = false
@@ -36,6 +37,11 @@ export class StatusBoard {
 
   useAlerts(view: AlertView): void {
     this.alerts = view
+  }
+
+  /** The ledger's usable units per item of a station (unsensed items take their count from it). */
+  useLedger(usable: (station: string) => ReadonlyMap<string, number> | undefined): void {
+    this.ledger = usable
   }
 
   onStatus(listener: (status: StationStatus) => void): void {
@@ -99,6 +105,7 @@ export class StatusBoard {
       forcedDoors: this.alerts.forcedDoors(id),
       incident: this.alerts.openIncident(id),
       activeAlerts: this.alerts.unresolvedCount(id),
+      ledger: this.ledger?.(id),
     })
   }
 }

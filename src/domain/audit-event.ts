@@ -15,6 +15,11 @@ export type EventKind =
   | 'alert-escalated'
   | 'incident-opened'
   | 'incident-closed'
+  // the station ledger (台账): one per movement, with who (`user`) and when
+  | 'ledger-receipt'
+  | 'ledger-issue'
+  | 'ledger-count'
+  | 'ledger-write-off'
 
 export interface AuditEvent {
   /** server time, ms since the epoch */

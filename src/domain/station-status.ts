@@ -14,7 +14,7 @@ export interface StationStatus {
   reasonCodes: Reason[]
   doors: { id: string; name: string; open: boolean | null; since: number | null; stale: boolean }[]
   keys: { id: string; name: string; holder?: string; opens: string[]; present: boolean | null; slot: string | null; takenBy?: string; since: number | null; stale: boolean }[]
-  equipment: { id: string; name: string; category: string; kind: 'professional' | 'supply'; present?: boolean | null; count?: number | null; min?: number; since: number | null; stale: boolean }[]
+  equipment: { id: string; name: string; category: string; kind: 'professional' | 'supply'; present?: boolean | null; count?: number | null; min?: number; ledgerQuantity?: number; since: number | null; stale: boolean }[]
   devices: { id: string; type: string; online: boolean; battery?: number; rssi?: number; fw?: string; tamper?: boolean; lastSeen: number | null }[]
   incident: IncidentSummary | null
   activeAlerts: number
@@ -29,6 +29,8 @@ export interface StatusContext {
   incident: IncidentSummary | null
   /** alerts not yet resolved */
   activeAlerts: number
+  /** the ledger's usable (not expired) units per item, when the station keeps a ledger */
+  ledger?: ReadonlyMap<string, number>
 }
 
 /** The checks readiness counts, and why those that failed did. */
@@ -99,9 +101,12 @@ export function computeStatus(state: StationState, ctx: StatusContext): StationS
   })
 
   const equipment = config.equipment.map((e) => {
-    const live = state.items.get(e.id)
-    const stale = state.isItemStale(e.id)
+    const ledgerQuantity = ctx.ledger?.get(e.id)
+    // An item no device reports is what the ledger says can be used (and is never stale).
+    const fromLedger = ledgerQuantity !== undefined && state.model.deviceOfItem(e.id) === undefined
     const counted = e.min !== undefined
+    const live = fromLedger ? { present: ledgerQuantity > 0, count: ledgerQuantity, since: null } : state.items.get(e.id)
+    const stale = fromLedger ? false : state.isItemStale(e.id)
     if (!stale) {
       if (counted) {
         if (live!.count! >= e.min!) tally.pass()
@@ -119,6 +124,7 @@ export function computeStatus(state: StationState, ctx: StatusContext): StationS
       present: counted ? undefined : (live?.present ?? null),
       count: counted ? (live?.count ?? null) : undefined,
       min: e.min,
+      ledgerQuantity: fromLedger ? undefined : ledgerQuantity,
       since: live?.since ?? null,
       stale,
     }

@@ -15,6 +15,8 @@ export const rulesSchema = z
     heartbeatSeconds: z.number().positive().default(60),
     batteryLowPercent: z.number().min(0).max(100).default(20),
     escalateAfterSeconds: z.number().positive().default(300),
+    /** a ledger batch is `expiring` this many days before its expiry date (per item: `expiryWarnDays`) */
+    expiryWarnDays: z.number().int().nonnegative().default(30),
   })
   .strict()
 
@@ -54,6 +56,10 @@ export const stationSchema = z
           kind: z.enum(['professional', 'supply']),
           /** present → the item is counted, and below `min` is low stock */
           min: z.number().int().nonnegative().optional(),
+          /** GB/T 38565 emergency-supply code */
+          code: z.string().regex(/^\d{7}$/, 'must be a GB/T 38565 code of 7 digits').optional(),
+          /** overrides `rules.expiryWarnDays` for this item's batches */
+          expiryWarnDays: z.number().int().nonnegative().optional(),
         })
         .strict(),
     ),

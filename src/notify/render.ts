@@ -33,6 +33,8 @@ const RULES: Record<Language, Record<RuleName, string>> = {
     'device-offline': '设备离线',
     'battery-low': '设备电量低',
     tamper: '设备被拆动',
+    expiring: '物资即将过期',
+    expired: '物资已过期',
   },
   en: {
     'door-forced': 'Door forced open',
@@ -43,6 +45,8 @@ const RULES: Record<Language, Record<RuleName, string>> = {
     'device-offline': 'Device offline',
     'battery-low': 'Battery low',
     tamper: 'Device tampered with',
+    expiring: 'Supplies expiring soon',
+    expired: 'Supplies expired',
   },
 }
 const SEVERITY: Record<Language, Record<Severity, string>> = {
