@@ -12,6 +12,7 @@ import { EmbeddedRecordStore } from './adapters/embedded/record-store.ts'
 import { EmbeddedAlertStore } from './adapters/embedded/embedded-alert-store.ts'
 import { createHttpApp } from './adapters/http/app.ts'
 import { offersMqttSubprotocol, refuseUpgrade } from './adapters/http/upgrade.ts'
+import { guardHttpServer, HTTP_SERVER_OPTIONS, routeUpgrades } from './adapters/http/server-guards.ts'
 import { alertRoutes } from './adapters/http/routes/alerts.ts'
 import { WebhookSender } from './adapters/webhook/webhook-sender.ts'
 import { AlertEngine } from './alerts/alert-engine.ts'
@@ -19,7 +20,7 @@ import type { Alert, AlertChange } from './alerts/alert.ts'
 import { createMqttBroker } from './adapters/mqtt/broker.ts'
 import { guardMqttConnection, guardMqttServer, type RefusedPacket } from './adapters/mqtt/packet-size-guard.ts'
 import { createReadingStore } from './adapters/reading-store-factory.ts'
-import { LivePush } from './adapters/ws/live-push.ts'
+import { DEFAULT_LIVE_PUSH_LIMITS, LivePush } from './adapters/ws/live-push.ts'
 import { StatusBoard } from './app/status-board.ts'
 import { Accounts } from './auth/accounts.ts'
 import { LoginThrottle } from './auth/login-throttle.ts'
@@ -126,7 +127,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const live = new LivePush<Alert>(accounts, { statuses: () => board.all(), openAlerts: () => engine.openAlerts() }, {
     onClients: (n) => metrics.wsClients.set(n),
     onDropped: (reason) => metrics.wsDropped.inc({ reason }),
-  }, log)
+    onRefused: (reason) => metrics.wsRefused.inc({ reason }),
+  }, log, { ...DEFAULT_LIVE_PUSH_LIMITS, https: httpTls !== undefined })
   board.onStatus((s) => live.pushStation(s))
 
   const webhook = new WebhookSender(env.WEBHOOK_URL, log, (ok) => metrics.webhookAttempts.inc({ result: ok ? 'ok' : 'failed' }))
@@ -179,11 +181,14 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     { perUser: env.LOGIN_MAX_FAILURES_PER_USER, perAddress: env.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMs: env.LOGIN_WINDOW_SECONDS * 1000 },
     () => clock.now(),
   )
+  // Contract v2 A1: nothing answers 200 (HTTP or upgrade) until the administrator is bootstrapped.
+  let ready = false
   const app = createHttpApp({
     accounts, fleet, board, readings, records, registry: metrics.registry, health, log, extra: [alertRoutes(accounts, engine, alertStore)],
-    https: httpTls !== undefined, loginThrottle, onLogout: (token) => live.revoke(token),
+    https: httpTls !== undefined, loginThrottle, onLogout: (token) => live.revoke(token), ready: () => ready,
   })
-  const http: HttpServer | HttpsServer = httpTls ? createHttpsServer({ ...httpTls, handshakeTimeout: 10_000 }, app) : createServer(app)
+  const http: HttpServer | HttpsServer = httpTls ? createHttpsServer({ ...httpTls, ...HTTP_SERVER_OPTIONS, handshakeTimeout: 10_000 }, app) : createServer(HTTP_SERVER_OPTIONS, app)
+  guardHttpServer(http, httpTls !== undefined)
   const mqtts = mqttTls ? createTlsServer({ ...mqttTls, handshakeTimeout: 10_000 }, broker.aedes.handle) : undefined
   if (mqtts) guardMqttServer(mqtts, broker.aedes.handle, packetGuard)
   // A WebSocket message is buffered whole by ws, so its size is capped too (a few packets' worth).
@@ -191,16 +196,18 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   mqttOverWs.on('connection', (socket, req) => {
     // A protocol error (a frame over maxPayload) cuts the connection rather than reading on through a close handshake.
     socket.once('error', () => socket.terminate())
-    broker.aedes.handle(guardMqttConnection(createWebSocketStream(socket), { ...packetGuard, transport: 'ws', ...(req.socket.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}) }) as never, req as never)
+    // The stream re-emits the socket's errors (a reset mid-frame): handled here, whatever aedes does.
+    const stream = createWebSocketStream(socket)
+    stream.on('error', () => stream.destroy())
+    broker.aedes.handle(guardMqttConnection(stream, { ...packetGuard, transport: 'ws', ...(req.socket.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}) }) as never, req as never)
   })
-  http.on('upgrade', (req, socket, head) => {
-    const path = (req.url ?? '').split('?')[0]
-    if (path === '/ws') return live.handleUpgrade(req, socket, head)
-    if (path === '/mqtt') {
+  routeUpgrades(http, {
+    ready: () => ready,
+    '/ws': (req, socket, head) => live.handleUpgrade(req, socket, head),
+    '/mqtt': (req, socket, head) => {
       if (!offersMqttSubprotocol(req)) return refuseUpgrade(socket, 400, 'BAD_REQUEST', '/mqtt carries only MQTT: offer the "mqtt" WebSocket subprotocol')
-      return mqttOverWs.handleUpgrade(req, socket, head, (ws) => mqttOverWs.emit('connection', ws, req))
-    }
-    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n')
+      mqttOverWs.handleUpgrade(req, socket, head, (ws) => mqttOverWs.emit('connection', ws, req))
+    },
   })
   // Keep the gauge of connected devices current for /metrics scrapes too.
   broker.aedes.on('client', () => metrics.connected.set(broker.connectedDevices()))
@@ -219,9 +226,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     db.close()
     throw err
   }
-  // Only once start-up can no longer fail: a generated password is shown exactly once.
+  // Only once start-up can no longer fail (the ports are bound): a generated password is shown
+  // exactly once. Then, and only then, the service is ready: health says 200 and logins work.
   const generated = await accounts.bootstrapAdmin(env.ADMIN_USER, env.ADMIN_PASSWORD)
   if (generated) rootLog.warn({ username: env.ADMIN_USER, password: generated }, 'generated the administrator password; it is shown only this once')
+  ready = true
   const mqttPort = (broker.server.address() as AddressInfo).port
   const httpPort = (http.address() as AddressInfo).port
   const mqttsPort = mqtts ? (mqtts.address() as AddressInfo).port : undefined

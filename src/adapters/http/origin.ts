@@ -1,0 +1,46 @@
+import type { NextFunction, Request, Response } from 'express'
+import type { IncomingMessage } from 'node:http'
+import { AppError } from '../../domain/errors.ts'
+import { credentialOf } from './auth-middleware.ts'
+
+/**
+ * Contract v2 A4. A browser sends the session cookie to this service whatever page asks, so a
+ * request that rides the cookie is only taken from the service's own pages: its `Origin`, when
+ * present, must be this service's origin — the request's Host with the scheme this port serves.
+ * (A browser always sends `Origin` on WebSocket upgrades and on cross-origin POSTs.)
+ */
+export function isForeignOrigin(req: IncomingMessage, https: boolean): boolean {
+  const origin = req.headers.origin
+  if (origin === undefined) return false
+  const host = req.headers.host
+  if (!host) return true
+  try {
+    // URL normalises case and default ports (http://h:80 is http://h).
+    return new URL(origin).origin !== new URL(`${https ? 'https' : 'http'}://${host}`).origin
+  } catch {
+    return true // "null" (sandboxed pages, file:) or garbage
+  }
+}
+
+/** True when the request is authenticated (or would be) by the session cookie rather than a bearer token. */
+export function ridesCookie(req: IncomingMessage): boolean {
+  return credentialOf(req)?.via === 'cookie'
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/**
+ * For cookie-carrying state-changing `/api` requests: a foreign `Origin` is a 403, and the body must
+ * be declared `application/json` (415 naming the header otherwise) — HTML forms and `no-cors`
+ * fetches cannot send that type, so a page elsewhere cannot forge one even where no Origin is sent.
+ * Bearer-token requests are not touched: no browser attaches a bearer token on its own.
+ */
+export function cookieRequestGuard(https: boolean) {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    if (SAFE_METHODS.has(req.method) || !req.path.startsWith('/api/') || !ridesCookie(req)) return next()
+    if (isForeignOrigin(req, https)) return next(new AppError('FORBIDDEN', `Origin ${JSON.stringify(req.headers.origin)} is not this service's origin: cookie-authenticated requests are taken only from the service's own pages`))
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+    if (type !== 'application/json') return next(new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Type: must be application/json for a ${req.method} with the session cookie (got ${type ? JSON.stringify(type) : 'none'})`))
+    next()
+  }
+}
