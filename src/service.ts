@@ -87,7 +87,13 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   }
   const records = new EmbeddedRecordStore(db, writer)
   const readings = await createReadingStore(env, { db, writer, metrics, log })
-  const accounts = new Accounts(db, env.SESSION_TTL_SECONDS * 1000)
+  const sessionCapLogged = new Set<string>() // users are few: said once per user
+  const accounts = new Accounts(db, env.SESSION_TTL_SECONDS * 1000, (username, n) => {
+    metrics.sessionsDropped.inc(n)
+    if (sessionCapLogged.has(username)) return
+    sessionCapLogged.add(username)
+    log.warn({ user: username, dropped: n }, 'a user holds too many login sessions: the oldest are ended (counted in stationwatch_sessions_dropped_total)')
+  })
 
   const fleet = new Fleet(stations)
   const snapshots = records.loadSnapshots()
@@ -178,8 +184,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   }
   metrics.onScrape(health)
   const loginThrottle = new LoginThrottle(
-    { perUser: env.LOGIN_MAX_FAILURES_PER_USER, perAddress: env.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMs: env.LOGIN_WINDOW_SECONDS * 1000 },
+    { perUser: env.LOGIN_MAX_FAILURES_PER_USER, perAddress: env.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMs: env.LOGIN_WINDOW_SECONDS * 1000, successesPerAddress: env.LOGIN_MAX_SUCCESSES_PER_ADDRESS, successWindowMs: 60_000 },
     () => clock.now(),
+    (scope) => metrics.loginRefused.inc({ scope }),
   )
   // Contract v2 A1: nothing answers 200 (HTTP or upgrade) until the administrator is bootstrapped.
   let ready = false
@@ -231,6 +238,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const generated = await accounts.bootstrapAdmin(env.ADMIN_USER, env.ADMIN_PASSWORD)
   if (generated) rootLog.warn({ username: env.ADMIN_USER, password: generated }, 'generated the administrator password; it is shown only this once')
   ready = true
+  accounts.startSweeping()
   const mqttPort = (broker.server.address() as AddressInfo).port
   const httpPort = (http.address() as AddressInfo).port
   const mqttsPort = mqtts ? (mqtts.address() as AddressInfo).port : undefined
@@ -242,6 +250,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     (stopping ??= (async () => {
       log.info('stopping: no new connections, flushing')
       board.close()
+      accounts.stopSweeping()
       live.close()
       mqttOverWs.close()
       await closeServer(http)
