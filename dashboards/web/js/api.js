@@ -81,7 +81,7 @@ const enc = encodeURIComponent
 export const api = {
   /** @returns {Promise<{ user: User, expiresAt: number }>} */
   login: (/** @type {string} */ username, /** @type {string} */ password) => request('/api/auth/login', { method: 'POST', body: { username, password } }),
-  logout: () => request('/api/auth/logout', { method: 'POST', body: {} }),
+  logout: () => request('/api/auth/logout', { method: 'POST' }),
   /** @returns {Promise<{ user: User }>} */
   me: () => request('/api/auth/me'),
   /** @returns {Promise<StationStatus>} */
