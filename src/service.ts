@@ -88,11 +88,12 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const records = new EmbeddedRecordStore(db, writer)
   const readings = await createReadingStore(env, { db, writer, metrics, log })
   const sessionCapLogged = new Set<string>() // users are few: said once per user
-  const accounts = new Accounts(db, env.SESSION_TTL_SECONDS * 1000, (username, n) => {
-    metrics.sessionsDropped.inc(n)
+  const accounts = new Accounts(db, env.SESSION_TTL_SECONDS * 1000, (username, tokenHashes) => {
+    metrics.sessionsDropped.inc(tokenHashes.length)
+    live.revokeHashes(tokenHashes)
     if (sessionCapLogged.has(username)) return
     sessionCapLogged.add(username)
-    log.warn({ user: username, dropped: n }, 'a user holds too many login sessions: the oldest are ended (counted in stationwatch_sessions_dropped_total)')
+    log.warn({ user: username, dropped: tokenHashes.length }, 'a user holds too many login sessions: the oldest are ended (counted in stationwatch_sessions_dropped_total)')
   })
 
   const fleet = new Fleet(stations)

@@ -22,8 +22,8 @@ export class Accounts {
   constructor(
     private readonly db: Db,
     private readonly ttlMs: number,
-    /** told how many sessions a login dropped past MAX_SESSIONS_PER_USER */
-    private readonly onSessionsDropped?: (username: string, n: number) => void,
+    /** told the token hashes of the sessions a login dropped past MAX_SESSIONS_PER_USER (their /ws is closed) */
+    private readonly onSessionsDropped?: (username: string, tokenHashes: string[]) => void,
   ) {}
 
   /** Deletes expired sessions now and every SESSION_SWEEP_INTERVAL_MS until stopSweeping. */
@@ -74,9 +74,14 @@ export class Accounts {
     this.db.prepare('INSERT INTO sessions (token_hash, username, expires_at, created_at) VALUES (?, ?, ?, ?)').run(hashToken(token), username, expiresAt, now)
     // Bounded per user: whatever is past the newest MAX_SESSIONS_PER_USER goes (uses sessions_user_created).
     const dropped = this.db
-      .prepare('DELETE FROM sessions WHERE username = ? AND rowid IN (SELECT rowid FROM sessions WHERE username = ? ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET ?)')
-      .run(username, username, MAX_SESSIONS_PER_USER).changes
-    if (dropped > 0) this.onSessionsDropped?.(username, dropped)
+      .prepare<[string, number], { token_hash: string }>('SELECT token_hash FROM sessions WHERE username = ? ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET ?')
+      .all(username, MAX_SESSIONS_PER_USER)
+      .map((r) => r.token_hash)
+    if (dropped.length > 0) {
+      const remove = this.db.prepare('DELETE FROM sessions WHERE token_hash = ?')
+      for (const h of dropped) remove.run(h)
+      this.onSessionsDropped?.(username, dropped)
+    }
     return { token, expiresAt, user: { name: username, role: row.role } }
   }
 

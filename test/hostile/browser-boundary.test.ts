@@ -6,8 +6,9 @@ import Database from 'better-sqlite3'
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { ADMIN_PASSWORD, eventually, startTestService, type TestService } from '../helpers/service.ts'
+import { ADMIN_PASSWORD, eventually, openLive, startTestService, type TestService } from '../helpers/service.ts'
 import { fixtureStation } from '../helpers/station-fixture.ts'
+import { within } from './hostile-helpers.ts'
 import { rawClient, statusOf, upgradeRequest } from './raw-http.ts'
 
 const S = 'xorg'
@@ -152,10 +153,12 @@ describe('CSV export (A6)', () => {
 })
 
 describe('sessions (item 14)', () => {
-  test('expired sessions are deleted by an indexed statement, and a user holds at most 50 sessions (oldest dropped)', async () => {
+  test('expired sessions are deleted by an indexed statement, and a user holds at most 50 sessions (oldest dropped, its /ws closed)', async () => {
     const s = await startTestService({ stations: [fixtureStation('sess')] })
     try {
       const tokens: string[] = [s.token]
+      const live = await openLive(s, s.token)
+      const liveClosed = new Promise<number>((resolve) => live.ws.once('close', (code) => resolve(code)))
       for (let i = 0; i < 50; i++) {
         const r = await s.api('/api/auth/login', { method: 'POST', body: { username: 'admin', password: ADMIN_PASSWORD }, token: null })
         expect(r.status).toBe(200)
@@ -163,6 +166,8 @@ describe('sessions (item 14)', () => {
       }
       // 51 logins: the first session is gone, the newest 50 work.
       expect((await s.api('/api/auth/me', { token: tokens[0]! })).status).toBe(401)
+      // ... and its /ws connection was closed with it.
+      expect(await within(liveClosed, 2000, 'the dropped session’s /ws to close')).toBe(1008)
       for (const tk of [tokens[1]!, tokens[25]!, tokens[50]!]) expect((await s.api('/api/auth/me', { token: tk })).status).toBe(200)
       const metrics = await fetch(`${s.base}/metrics`).then((r) => r.text())
       expect(metrics).toMatch(/^stationwatch_sessions_dropped_total 1$/m)

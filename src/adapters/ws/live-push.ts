@@ -132,8 +132,13 @@ export class LivePush<A extends { station: string }> {
 
   /** The session of `token` was logged out: its connections are closed now. */
   revoke(token: string): void {
-    const tokenHash = hashToken(token)
-    for (const p of this.peers) if (p.tokenHash === tokenHash) this.endSession(p, 'session ended')
+    this.revokeHashes([hashToken(token)])
+  }
+
+  /** Sessions ended by their stored token hash (dropped past a user's session bound). */
+  revokeHashes(tokenHashes: string[]): void {
+    const ended = new Set(tokenHashes)
+    for (const p of this.peers) if (ended.has(p.tokenHash)) this.endSession(p, 'session ended')
   }
 
   pushStation(status: StationStatus): void {
