@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { killAllSpawned } from '../helpers/process.ts'
 import { fixtureStation } from '../helpers/station-fixture.ts'
-import { sleep } from './hostile-helpers.ts'
+import { rssMb, sleep } from './hostile-helpers.ts'
 import { alive, devicePubackWithin, fdCount, fdsSettleTo, loginToken, rawClient, spawnHostile, statusOf, upgradeRequest, type Spawned } from './raw-http.ts'
 
 const station = fixtureStation('rup')
@@ -166,6 +166,29 @@ describe('slow and idle connections are bounded', () => {
     await stillServing()
   }, 30_000)
 })
+
+test('a flood of 2,000 refused upgrades, half of them reset: memory and descriptors come back', async () => {
+  const rssBefore = rssMb(s.pid)
+  const fdsBefore = fdCount(s.pid)
+  for (let batch = 0; batch < 20; batch++) {
+    await Promise.all(
+      Array.from({ length: 100 }, async (_, i) => {
+        const c = rawClient(s.httpPort)
+        await c.connected
+        c.socket.write(REFUSED[i % REFUSED.length]!.request())
+        if (i % 2) return c.socket.resetAndDestroy()
+        await c.waitFor((t) => t.includes('\r\n\r\n'))
+        c.socket.destroy()
+      }),
+    )
+  }
+  const fds = await fdsSettleTo(s.pid, fdsBefore + 2, 5000)
+  expect(fds).toBeLessThanOrEqual(fdsBefore + 2)
+  const grown = rssMb(s.pid) - rssBefore
+  console.log(`refused-upgrade flood: RSS ${rssBefore.toFixed(1)} MB → +${grown.toFixed(1)} MB, fds ${fdsBefore} → ${fds}`)
+  expect(grown).toBeLessThan(40)
+  await stillServing()
+}, 60_000)
 
 test('after all of the above the process holds no more descriptors than before', async () => {
   const n = await fdsSettleTo(s.pid, fdBaseline + 3, 5000)
