@@ -79,6 +79,15 @@ describe('cookie-authenticated requests from another origin (A4)', () => {
     expect(closed.status).toBe(200)
   })
 
+  test('behind a reverse proxy, the public origin in X-Forwarded-Host/-Proto is the own origin', async () => {
+    const proxied = { cookie, origin: 'https://station.example.cn', 'x-forwarded-host': 'station.example.cn', 'x-forwarded-proto': 'https', 'content-type': 'application/json' }
+    const r = await send({ method: 'POST', path: `/api/stations/${S}/incidents`, headers: proxied, body: '{}' })
+    expect(r.status).toBe(201)
+    expect((await t.api(`/api/incidents/${r.body.id}/close`, { method: 'POST', body: {} })).status).toBe(200)
+    const other = await send({ method: 'POST', path: `/api/stations/${S}/incidents`, headers: { ...proxied, origin: 'https://evil.example.cn' }, body: '{}' })
+    expect(other.status).toBe(403)
+  })
+
   test('bearer-token requests are unaffected by Origin and Content-Type', async () => {
     const r = await send({ method: 'POST', path: `/api/stations/${S}/incidents`, headers: { authorization: `Bearer ${t.token}`, origin: foreign(), 'content-type': 'text/plain' }, body: 'x' })
     expect(r.status).toBe(201)
