@@ -12,6 +12,7 @@ import { EmbeddedRecordStore } from './adapters/embedded/record-store.ts'
 import { EmbeddedAlertStore } from './adapters/embedded/embedded-alert-store.ts'
 import { createHttpApp } from './adapters/http/app.ts'
 import { offersMqttSubprotocol, refuseUpgrade } from './adapters/http/upgrade.ts'
+import { guardHttpServer, HTTP_SERVER_OPTIONS, routeUpgrades } from './adapters/http/server-guards.ts'
 import { alertRoutes } from './adapters/http/routes/alerts.ts'
 import { WebhookSender } from './adapters/webhook/webhook-sender.ts'
 import { AlertEngine } from './alerts/alert-engine.ts'
@@ -19,7 +20,7 @@ import type { Alert, AlertChange } from './alerts/alert.ts'
 import { createMqttBroker } from './adapters/mqtt/broker.ts'
 import { guardMqttConnection, guardMqttServer, type RefusedPacket } from './adapters/mqtt/packet-size-guard.ts'
 import { createReadingStore } from './adapters/reading-store-factory.ts'
-import { LivePush } from './adapters/ws/live-push.ts'
+import { DEFAULT_LIVE_PUSH_LIMITS, LivePush } from './adapters/ws/live-push.ts'
 import { StatusBoard } from './app/status-board.ts'
 import { startLedger } from './app/ledger-wiring.ts'
 import { Accounts } from './auth/accounts.ts'
@@ -87,7 +88,14 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   }
   const records = new EmbeddedRecordStore(db, writer)
   const readings = await createReadingStore(env, { db, writer, metrics, log })
-  const accounts = new Accounts(db, env.SESSION_TTL_SECONDS * 1000)
+  const sessionCapLogged = new Set<string>() // users are few: said once per user
+  const accounts = new Accounts(db, env.SESSION_TTL_SECONDS * 1000, (username, tokenHashes) => {
+    metrics.sessionsDropped.inc(tokenHashes.length)
+    live.revokeHashes(tokenHashes)
+    if (sessionCapLogged.has(username)) return
+    sessionCapLogged.add(username)
+    log.warn({ user: username, dropped: tokenHashes.length }, 'a user holds too many login sessions: the oldest are ended (counted in stationwatch_sessions_dropped_total)')
+  })
 
   const fleet = new Fleet(stations)
   const snapshots = records.loadSnapshots()
@@ -127,7 +135,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const live = new LivePush<Alert>(accounts, { statuses: () => board.all(), openAlerts: () => engine.openAlerts() }, {
     onClients: (n) => metrics.wsClients.set(n),
     onDropped: (reason) => metrics.wsDropped.inc({ reason }),
-  }, log)
+    onRefused: (reason) => metrics.wsRefused.inc({ reason }),
+  }, log, { ...DEFAULT_LIVE_PUSH_LIMITS, https: httpTls !== undefined })
   board.onStatus((s) => live.pushStation(s))
 
   const webhook = new WebhookSender(
@@ -190,14 +199,18 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   }
   metrics.onScrape(health)
   const loginThrottle = new LoginThrottle(
-    { perUser: env.LOGIN_MAX_FAILURES_PER_USER, perAddress: env.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMs: env.LOGIN_WINDOW_SECONDS * 1000 },
+    { perUser: env.LOGIN_MAX_FAILURES_PER_USER, perAddress: env.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMs: env.LOGIN_WINDOW_SECONDS * 1000, successesPerAddress: env.LOGIN_MAX_SUCCESSES_PER_ADDRESS, successWindowMs: 60_000 },
     () => clock.now(),
+    (scope) => metrics.loginRefused.inc({ scope }),
   )
+  // Contract v2 A1: nothing answers 200 (HTTP or upgrade) until the administrator is bootstrapped.
+  let ready = false
   const app = createHttpApp({
     accounts, fleet, board, readings, records, registry: metrics.registry, health, log, extra: [alertRoutes(accounts, engine, alertStore), ledgerWiring.router],
-    https: httpTls !== undefined, loginThrottle, onLogout: (token) => live.revoke(token),
+    https: httpTls !== undefined, loginThrottle, onLogout: (token) => live.revoke(token), ready: () => ready,
   })
-  const http: HttpServer | HttpsServer = httpTls ? createHttpsServer({ ...httpTls, handshakeTimeout: 10_000 }, app) : createServer(app)
+  const http: HttpServer | HttpsServer = httpTls ? createHttpsServer({ ...httpTls, ...HTTP_SERVER_OPTIONS, handshakeTimeout: 10_000 }, app) : createServer(HTTP_SERVER_OPTIONS, app)
+  guardHttpServer(http, httpTls !== undefined)
   const mqtts = mqttTls ? createTlsServer({ ...mqttTls, handshakeTimeout: 10_000 }, broker.aedes.handle) : undefined
   if (mqtts) guardMqttServer(mqtts, broker.aedes.handle, packetGuard)
   // A WebSocket message is buffered whole by ws, so its size is capped too (a few packets' worth).
@@ -205,16 +218,18 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   mqttOverWs.on('connection', (socket, req) => {
     // A protocol error (a frame over maxPayload) cuts the connection rather than reading on through a close handshake.
     socket.once('error', () => socket.terminate())
-    broker.aedes.handle(guardMqttConnection(createWebSocketStream(socket), { ...packetGuard, transport: 'ws', ...(req.socket.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}) }) as never, req as never)
+    // The stream re-emits the socket's errors (a reset mid-frame): handled here, whatever aedes does.
+    const stream = createWebSocketStream(socket)
+    stream.on('error', () => stream.destroy())
+    broker.aedes.handle(guardMqttConnection(stream, { ...packetGuard, transport: 'ws', ...(req.socket.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}) }) as never, req as never)
   })
-  http.on('upgrade', (req, socket, head) => {
-    const path = (req.url ?? '').split('?')[0]
-    if (path === '/ws') return live.handleUpgrade(req, socket, head)
-    if (path === '/mqtt') {
+  routeUpgrades(http, {
+    ready: () => ready,
+    '/ws': (req, socket, head) => live.handleUpgrade(req, socket, head),
+    '/mqtt': (req, socket, head) => {
       if (!offersMqttSubprotocol(req)) return refuseUpgrade(socket, 400, 'BAD_REQUEST', '/mqtt carries only MQTT: offer the "mqtt" WebSocket subprotocol')
-      return mqttOverWs.handleUpgrade(req, socket, head, (ws) => mqttOverWs.emit('connection', ws, req))
-    }
-    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n')
+      mqttOverWs.handleUpgrade(req, socket, head, (ws) => mqttOverWs.emit('connection', ws, req))
+    },
   })
   // Keep the gauge of connected devices current for /metrics scrapes too.
   broker.aedes.on('client', () => metrics.connected.set(broker.connectedDevices()))
@@ -234,9 +249,12 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     db.close()
     throw err
   }
-  // Only once start-up can no longer fail: a generated password is shown exactly once.
+  // Only once start-up can no longer fail (the ports are bound): a generated password is shown
+  // exactly once. Then, and only then, the service is ready: health says 200 and logins work.
   const generated = await accounts.bootstrapAdmin(env.ADMIN_USER, env.ADMIN_PASSWORD)
   if (generated) rootLog.warn({ username: env.ADMIN_USER, password: generated }, 'generated the administrator password; it is shown only this once')
+  ready = true
+  accounts.startSweeping()
   const mqttPort = (broker.server.address() as AddressInfo).port
   const httpPort = (http.address() as AddressInfo).port
   const mqttsPort = mqtts ? (mqtts.address() as AddressInfo).port : undefined
@@ -248,6 +266,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     (stopping ??= (async () => {
       log.info('stopping: no new connections, flushing')
       board.close()
+      accounts.stopSweeping()
       live.close()
       mqttOverWs.close()
       await closeServer(http)

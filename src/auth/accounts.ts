@@ -10,12 +10,37 @@ export interface Session { token: string; expiresAt: number; user: User }
 // so response time does not reveal which usernames exist.
 const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
 
+/** Sessions one user may hold; a login past it drops that user's oldest session. */
+export const MAX_SESSIONS_PER_USER = 50
+/** How often expired sessions are deleted (an indexed DELETE, off the login path). */
+export const SESSION_SWEEP_INTERVAL_MS = 10 * 60_000
+
 /** Users and login sessions; tokens are stored only as hashes. */
 export class Accounts {
+  private sweeper: NodeJS.Timeout | undefined
+
   constructor(
     private readonly db: Db,
     private readonly ttlMs: number,
+    /** told the token hashes of the sessions a login dropped past MAX_SESSIONS_PER_USER (their /ws is closed) */
+    private readonly onSessionsDropped?: (username: string, tokenHashes: string[]) => void,
   ) {}
+
+  /** Deletes expired sessions now and every SESSION_SWEEP_INTERVAL_MS until stopSweeping. */
+  startSweeping(now: () => number = Date.now): void {
+    this.sweepExpired(now())
+    this.sweeper = setInterval(() => this.sweepExpired(now()), SESSION_SWEEP_INTERVAL_MS)
+    this.sweeper.unref()
+  }
+
+  stopSweeping(): void {
+    clearInterval(this.sweeper)
+  }
+
+  /** Expired sessions are refused anyway (every lookup checks expires_at); this only frees their rows. */
+  sweepExpired(now = Date.now()): number {
+    return this.db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(now).changes
+  }
 
   /**
    * Makes sure the bootstrap administrator exists. Returns the generated password
@@ -47,7 +72,16 @@ export class Accounts {
     const token = randomBytes(32).toString('base64url')
     const expiresAt = now + this.ttlMs
     this.db.prepare('INSERT INTO sessions (token_hash, username, expires_at, created_at) VALUES (?, ?, ?, ?)').run(hashToken(token), username, expiresAt, now)
-    this.db.prepare('DELETE FROM sessions WHERE expires_at < ?').run(now)
+    // Bounded per user: whatever is past the newest MAX_SESSIONS_PER_USER goes (uses sessions_user_created).
+    const dropped = this.db
+      .prepare<[string, number], { token_hash: string }>('SELECT token_hash FROM sessions WHERE username = ? ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET ?')
+      .all(username, MAX_SESSIONS_PER_USER)
+      .map((r) => r.token_hash)
+    if (dropped.length > 0) {
+      const remove = this.db.prepare('DELETE FROM sessions WHERE token_hash = ?')
+      for (const h of dropped) remove.run(h)
+      this.onSessionsDropped?.(username, dropped)
+    }
     return { token, expiresAt, user: { name: username, role: row.role } }
   }
 

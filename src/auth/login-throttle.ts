@@ -1,36 +1,48 @@
 import { isIPv6 } from 'node:net'
 
 /**
- * Failed-login limits per username and per client address: a sliding window of failure times for
- * each key. Pure apart from the injected clock; the HTTP route asks before it verifies a password
+ * Failed-login limits per (username, client address) pair and per client address, and a limit on
+ * successful logins per client address: a sliding window of times for each key. The per-user limit
+ * counts pairs (contract v2 A5) so that a stranger's wrong guesses never lock the rightful user out
+ * from their own address; the per-address limit still bounds a spray across usernames. Pure apart from the injected clock; the HTTP route asks before it verifies a password
  * (so a refused attempt costs no scrypt) and reports how the attempt ended.
  *
  * Every admitted attempt counts as a failure at once and is taken back when it succeeds, so a burst
  * of parallel guesses cannot all slip in while the first ones are still being verified.
  */
 export interface LoginLimits {
-  /** failures one username may have in `windowMs` before it is refused */
+  /** failures one username may have from one client address in `windowMs` before it is refused there */
   perUser: number
   /** failures one client address (an IPv6 /64) may have in `windowMs`; looser, it covers many users */
   perAddress: number
   windowMs: number
   /** keys tracked per kind; past it the longest-idle keys are forgotten (bounds memory under a spray) */
   maxKeys?: number
+  /**
+   * successful logins one client address may make in `successWindowMs` (each makes a session row and
+   * costs a password hash); unset: unlimited
+   */
+  successesPerAddress?: number
+  successWindowMs?: number
 }
 
-export type Admission = { allowed: true } | { allowed: false; scope: 'user' | 'address'; retryAfterMs: number }
+export type Admission = { allowed: true } | { allowed: false; scope: 'user' | 'address' | 'successes'; retryAfterMs: number }
 
 export class LoginThrottle {
   private readonly users: FailureLog
   private readonly addresses: FailureLog
+  private readonly successes: FailureLog | undefined
 
   constructor(
     readonly limits: LoginLimits,
     private readonly now: () => number,
+    /** told of every refused attempt (for a metric) */
+    private readonly onRefused?: (scope: 'user' | 'address' | 'successes') => void,
   ) {
     const maxKeys = limits.maxKeys ?? 100_000
     this.users = new FailureLog(limits.perUser, limits.windowMs, maxKeys)
     this.addresses = new FailureLog(limits.perAddress, limits.windowMs, maxKeys)
+    if (limits.successesPerAddress !== undefined) this.successes = new FailureLog(limits.successesPerAddress, limits.successWindowMs ?? 60_000, maxKeys)
   }
 
   /**
@@ -40,19 +52,37 @@ export class LoginThrottle {
   admit(username: string, address: string | undefined): Admission {
     const t = this.now()
     const addr = addressKey(address)
-    const userWait = this.users.waitMs(username, t)
+    const pair = pairKey(username, addr)
+    const userWait = this.users.waitMs(pair, t)
     const addrWait = this.addresses.waitMs(addr, t)
-    if (userWait > 0 || addrWait > 0) return userWait >= addrWait ? { allowed: false, scope: 'user', retryAfterMs: userWait } : { allowed: false, scope: 'address', retryAfterMs: addrWait }
-    this.users.add(username, t)
+    if (userWait > 0 || addrWait > 0) return this.refused(userWait >= addrWait ? { allowed: false, scope: 'user', retryAfterMs: userWait } : { allowed: false, scope: 'address', retryAfterMs: addrWait })
+    const successWait = this.successes?.waitMs(addr, t) ?? 0
+    if (successWait > 0) return this.refused({ allowed: false, scope: 'successes', retryAfterMs: successWait })
+    this.users.add(pair, t)
     this.addresses.add(addr, t)
     return { allowed: true }
   }
 
-  /** The admitted attempt was right: the user's failures are forgotten, the address's count loses this one. */
-  succeeded(username: string, address: string | undefined): void {
-    this.users.clear(username)
-    this.addresses.removeLatest(addressKey(address))
+  private refused(a: Admission & { allowed: false }): Admission {
+    this.onRefused?.(a.scope)
+    return a
   }
+
+  /**
+   * The admitted attempt was right: the pair's failures are forgotten, the address's failure count
+   * loses this one, and the success is counted against the address.
+   */
+  succeeded(username: string, address: string | undefined): void {
+    const addr = addressKey(address)
+    this.users.clear(pairKey(username, addr))
+    this.addresses.removeLatest(addr)
+    this.successes?.add(addr, this.now())
+  }
+}
+
+/** A username and an address key; an address key holds no NUL, so the pair is unambiguous. */
+function pairKey(username: string, addr: string): string {
+  return `${username}\u0000${addr}`
 }
 
 /**

@@ -36,6 +36,8 @@ export const envSchema = z.object({
   LOGIN_MAX_FAILURES_PER_USER: z.coerce.number().int().positive().default(5),
   LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().positive().default(50),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(15 * 60),
+  /** successful logins per client address per minute before 429 (each makes a session) */
+  LOGIN_MAX_SUCCESSES_PER_ADDRESS: z.coerce.number().int().positive().default(60),
   /** PEM file paths; both set: MQTT over TLS on MQTTS_PORT (plain MQTT_PORT stays) */
   MQTT_TLS_CERT: z.string().min(1).optional(),
   MQTT_TLS_KEY: z.string().min(1).optional(),

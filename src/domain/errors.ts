@@ -11,9 +11,11 @@ export const errorCatalogue = {
   INCIDENT_ALREADY_OPEN: 409,
   USER_EXISTS: 409,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   TOO_MANY_REQUESTS: 429,
   INTERNAL: 500,
   STORE_UNAVAILABLE: 503,
+  STARTING: 503,
 } as const
 
 export type ErrorCode = keyof typeof errorCatalogue

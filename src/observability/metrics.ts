@@ -20,6 +20,11 @@ export function createMetrics() {
   const spool = new Gauge({ name: 'stationwatch_spool_depth', help: 'Readings waiting in the spool for the store', registers: [registry] })
   const wsClients = new Gauge({ name: 'stationwatch_ws_clients', help: 'Live push clients connected to /ws', registers: [registry] })
   const wsDropped = new Counter({ name: 'stationwatch_ws_clients_dropped_total', help: 'Live push clients dropped for being slow or unresponsive', labelNames: ['reason'] as const, registers: [registry] })
+  const wsRefused = new Counter({ name: 'stationwatch_ws_refused_total', help: 'Upgrades to /ws refused, by reason (unauthenticated, origin, per-session and per-address caps)', labelNames: ['reason'] as const, registers: [registry] })
+  for (const reason of ['unauthenticated', 'origin', 'per-session', 'per-address']) wsRefused.inc({ reason }, 0)
+  const loginRefused = new Counter({ name: 'stationwatch_login_refused_total', help: 'Login attempts refused with 429, by limit (user: failures of a user from one address; address: failures from one address; successes: logins from one address)', labelNames: ['scope'] as const, registers: [registry] })
+  for (const scope of ['user', 'address', 'successes']) loginRefused.inc({ scope }, 0)
+  const sessionsDropped = new Counter({ name: 'stationwatch_sessions_dropped_total', help: 'Login sessions dropped because their user held more than 50 (oldest first)', registers: [registry] })
   const mqttPacketsRefused = new Counter({ name: 'stationwatch_mqtt_packets_refused_total', help: 'MQTT connections closed for a packet over MQTT_MAX_PACKET_BYTES (or a malformed length), by transport and reason', labelNames: ['transport', 'reason'] as const, registers: [registry] })
   for (const transport of ['tcp', 'ws']) mqttPacketsRefused.inc({ transport, reason: 'too-large' }, 0)
 
@@ -44,7 +49,7 @@ export function createMetrics() {
   }
   for (const r of ['ok', 'failed']) webhookAttempts.inc({ result: r }, 0)
   const onScrape = (hook: () => void) => scrapeHooks.push(hook)
-  return { registry, ingestObserver, webhookAttempts, webhookPending, webhookDropped, webhookCoalesced, onScrape, accepted, rejected, connected, alerts, storeWrite, storeBatch, spool, wsClients, wsDropped, mqttPacketsRefused }
+  return { registry, ingestObserver, webhookAttempts, webhookPending, webhookDropped, webhookCoalesced, onScrape, accepted, rejected, connected, alerts, storeWrite, storeBatch, spool, wsClients, wsDropped, wsRefused, loginRefused, sessionsDropped, mqttPacketsRefused }
 }
 
 export type Metrics = ReturnType<typeof createMetrics>

@@ -23,6 +23,8 @@ CREATE TABLE IF NOT EXISTS users (
 CREATE TABLE IF NOT EXISTS sessions (
   token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, expires_at INTEGER NOT NULL, created_at INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS sessions_expires_at ON sessions (expires_at);
+CREATE INDEX IF NOT EXISTS sessions_user_created ON sessions (username, created_at);
 CREATE TABLE IF NOT EXISTS alerts (
   id TEXT PRIMARY KEY, station TEXT NOT NULL, rule TEXT NOT NULL, subject TEXT NOT NULL, state TEXT NOT NULL,
   opened_at INTEGER NOT NULL, body TEXT NOT NULL

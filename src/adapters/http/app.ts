@@ -10,6 +10,7 @@ import type { Fleet } from '../../domain/fleet.ts'
 import type { ReadingStore, RecordStore } from '../../ports.ts'
 import { authenticate } from './auth-middleware.ts'
 import { errorHandler } from './error-handler.ts'
+import { cookieRequestGuard } from './origin.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { authRoutes } from './routes/auth.ts'
 import { stationRoutes } from './routes/stations.ts'
@@ -32,6 +33,11 @@ export interface HttpDeps {
   loginThrottle?: LoginThrottle
   /** told the token of every logout, so open /ws connections of that session can be closed */
   onLogout?: (token: string) => void
+  /**
+   * False until start-up is complete (the administrator bootstrapped): until then every request is
+   * a 503 and `/api/health` says `{"status":"starting"}` (contract v2 A1). Absent: always ready.
+   */
+  ready?: () => boolean
 }
 
 /** The REST API: thin routes over the services; one error middleware at the end. */
@@ -45,7 +51,17 @@ export function createHttpApp(deps: HttpDeps): Express {
     res.setHeader('Cache-Control', 'no-store')
     next()
   })
+  const ready = deps.ready
+  if (ready) {
+    app.use((req, res, next) => {
+      if (ready()) return next()
+      res.setHeader('Retry-After', '1')
+      if (req.path === '/api/health') return void res.status(503).json({ status: 'starting' })
+      next(new AppError('STARTING', 'the service is starting; try again in a moment'))
+    })
+  }
   app.use(authenticate(deps.accounts))
+  app.use(cookieRequestGuard(deps.https ?? false))
   app.use(express.json({ limit: '64kb' }))
 
   app.get('/api/health', (_req, res) => {

@@ -14,13 +14,24 @@ declare module 'express-serve-static-core' {
 
 /** Bearer header first, then the session cookie; `?token=` only where a header cannot be set (WebSocket). */
 export function tokenOf(req: IncomingMessage, allowQuery = false): string | undefined {
+  return credentialOf(req, allowQuery)?.token
+}
+
+/**
+ * The request's token and where it came from. Only the cookie is sent by a browser on its own
+ * (to pages of any origin), so only `via: 'cookie'` is subject to the Origin check.
+ */
+export function credentialOf(req: IncomingMessage, allowQuery = false): { token: string; via: 'bearer' | 'cookie' | 'query' } | undefined {
   const auth = req.headers.authorization
-  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim() || undefined
+  if (auth?.startsWith('Bearer ')) {
+    const token = auth.slice(7).trim()
+    return token ? { token, via: 'bearer' } : undefined
+  }
   const cookie = readCookie(req.headers.cookie, SESSION_COOKIE)
-  if (cookie) return cookie
+  if (cookie) return { token: cookie, via: 'cookie' }
   if (allowQuery) {
-    const url = new URL(req.url ?? '/', 'http://localhost')
-    return url.searchParams.get('token') ?? undefined
+    const token = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token')
+    if (token) return { token, via: 'query' }
   }
   return undefined
 }

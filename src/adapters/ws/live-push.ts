@@ -5,7 +5,10 @@ import { WebSocket, WebSocketServer } from 'ws'
 import { z } from 'zod'
 import { hashToken, type Accounts, type User } from '../../auth/accounts.ts'
 import type { StationStatus } from '../../domain/station-status.ts'
-import { tokenOf } from '../http/auth-middleware.ts'
+import { addressKey } from '../../auth/login-throttle.ts'
+import { credentialOf } from '../http/auth-middleware.ts'
+import { isForeignOrigin } from '../http/origin.ts'
+import { refuseUpgrade } from '../http/upgrade.ts'
 
 /** A client that lets this much pile up unread is dropped rather than grow our memory. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024
@@ -41,7 +44,23 @@ export interface LivePushSource<A extends { station: string }> {
   openAlerts(): A[]
 }
 
-export interface LivePushStats { onClients(n: number): void; onDropped(reason: 'slow' | 'unresponsive'): void }
+export type LivePushRefusal = 'unauthenticated' | 'origin' | 'per-session' | 'per-address'
+
+export interface LivePushStats {
+  onClients(n: number): void
+  onDropped(reason: 'slow' | 'unresponsive'): void
+  onRefused?(reason: LivePushRefusal): void
+}
+
+/** Contract v2 A4: open `/ws` connections allowed per login session and per client address. */
+export interface LivePushLimits {
+  perSession: number
+  perAddress: number
+  /** the port serves HTTPS (the scheme of the service's own origin) */
+  https: boolean
+}
+
+export const DEFAULT_LIVE_PUSH_LIMITS: LivePushLimits = { perSession: 20, perAddress: 100, https: false }
 
 /** `/ws`: a snapshot on connect, then `station` and `alert` messages as they happen. */
 export class LivePush<A extends { station: string }> {
@@ -50,31 +69,76 @@ export class LivePush<A extends { station: string }> {
   private readonly pinger: NodeJS.Timeout
   /** peers whose socket is corked until the current turn's pushes are all queued */
   private readonly corked: Peer[] = []
+  /** open (and opening) connections per session token hash and per client address */
+  private readonly perSession = new Map<string, number>()
+  private readonly perAddress = new Map<string, number>()
+  /** keys whose cap was already reported in the log; forgotten when the key drops below its cap */
+  private readonly capLogged = new Set<string>()
 
   constructor(
     private readonly accounts: Accounts,
     private readonly source: LivePushSource<A>,
     private readonly stats: LivePushStats,
     private readonly log: Logger,
+    private readonly limits: LivePushLimits = DEFAULT_LIVE_PUSH_LIMITS,
   ) {
     this.pinger = setInterval(() => this.ping(), PING_INTERVAL_MS).unref()
   }
 
-  /** Authenticates before upgrading: without a valid token the answer is a plain 401. */
+  /**
+   * Authenticates and admits before upgrading; a refusal is a plain HTTP answer (401, 403 for a
+   * foreign Origin on a cookie, 429 over a cap) and the connection is closed at once.
+   */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const token = tokenOf(req, true)
-    const session = token ? this.accounts.session(token) : undefined
-    if (!token || !session) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":{"code":"UNAUTHENTICATED","message":"login required"}}')
-      return
+    const credential = credentialOf(req, true)
+    const session = credential ? this.accounts.session(credential.token) : undefined
+    if (!credential || !session) return this.refuse(socket, 'unauthenticated', 401, 'UNAUTHENTICATED', 'login required')
+    if (credential.via === 'cookie' && isForeignOrigin(req, this.limits.https)) return this.refuse(socket, 'origin', 403, 'FORBIDDEN', "Origin is not this service's origin")
+    const tokenHash = hashToken(credential.token)
+    const address = addressKey(req.socket.remoteAddress)
+    if ((this.perSession.get(tokenHash) ?? 0) >= this.limits.perSession) return this.refuseOverCap(socket, 'per-session', `s:${tokenHash}`, { user: session.user.name, limit: this.limits.perSession })
+    if ((this.perAddress.get(address) ?? 0) >= this.limits.perAddress) return this.refuseOverCap(socket, 'per-address', `a:${address}`, { address, limit: this.limits.perAddress })
+    // Counted from here, not from 'open', so a burst of parallel upgrades cannot all slip under the cap.
+    bump(this.perSession, tokenHash, 1)
+    bump(this.perAddress, address, 1)
+    let counted = true
+    const release = () => {
+      if (!counted) return
+      counted = false
+      if (bump(this.perSession, tokenHash, -1) < this.limits.perSession) this.capLogged.delete(`s:${tokenHash}`)
+      if (bump(this.perAddress, address, -1) < this.limits.perAddress) this.capLogged.delete(`a:${address}`)
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, session.user, hashToken(token), session.expiresAt))
+    // A handshake that never completes (the client reset mid-upgrade) frees its slots with its socket.
+    socket.once('close', release)
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.once('close', release)
+      this.accept(ws, session.user, tokenHash, session.expiresAt)
+    })
+  }
+
+  private refuse(socket: Duplex, reason: LivePushRefusal, status: 401 | 403 | 429, code: string, message: string): void {
+    this.stats.onRefused?.(reason)
+    refuseUpgrade(socket, status, code, message)
+  }
+
+  /** Over a cap: 429, counted; said once in the log per session or address while it stays at its cap. */
+  private refuseOverCap(socket: Duplex, reason: 'per-session' | 'per-address', key: string, detail: Record<string, unknown>): void {
+    if (!this.capLogged.has(key)) {
+      this.capLogged.add(key)
+      this.log.warn({ ...detail, reason }, `/ws connection cap reached (${reason}): further connections get 429 and are counted in stationwatch_ws_refused_total`)
+    }
+    this.refuse(socket, reason, 429, 'TOO_MANY_REQUESTS', `too many /ws connections ${reason === 'per-session' ? 'for this login session' : 'from this address'}`)
   }
 
   /** The session of `token` was logged out: its connections are closed now. */
   revoke(token: string): void {
-    const tokenHash = hashToken(token)
-    for (const p of this.peers) if (p.tokenHash === tokenHash) this.endSession(p, 'session ended')
+    this.revokeHashes([hashToken(token)])
+  }
+
+  /** Sessions ended by their stored token hash (dropped past a user's session bound). */
+  revokeHashes(tokenHashes: string[]): void {
+    const ended = new Set(tokenHashes)
+    for (const p of this.peers) if (ended.has(p.tokenHash)) this.endSession(p, 'session ended')
   }
 
   pushStation(status: StationStatus): void {
@@ -196,4 +260,12 @@ export class LivePush<A extends { station: string }> {
       p.ws.ping()
     }
   }
+}
+
+/** Adds `delta` to a per-key count, forgetting keys that reach 0; returns the new count. */
+function bump(counts: Map<string, number>, key: string, delta: number): number {
+  const n = (counts.get(key) ?? 0) + delta
+  if (n <= 0) counts.delete(key)
+  else counts.set(key, n)
+  return n
 }

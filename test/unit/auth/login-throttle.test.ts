@@ -27,8 +27,8 @@ describe('login throttle', () => {
     }
     const refused = th.admit('alice', '10.0.0.1')
     expect(refused).toEqual({ allowed: false, scope: 'user', retryAfterMs: 10 * MIN })
-    // From any address: the limit is the user's.
-    expect(th.admit('alice', '10.9.9.9')).toMatchObject({ allowed: false, scope: 'user' })
+    // Contract v2 A5: the limit is the (user, address) pair's; from another address alice may still log in.
+    expect(th.admit('alice', '10.9.9.9').allowed).toBe(true)
     // Another user from the same address is not affected.
     expect(th.admit('bob', '10.0.0.1').allowed).toBe(true)
   })
@@ -52,6 +52,18 @@ describe('login throttle', () => {
     expect(th.admit('alice', 'a').allowed).toBe(true)
     th.succeeded('alice', 'a')
     expect(fail(th, 'alice', 'a', 6)).toBe(5)
+  })
+
+  test('successful logins are bounded per address, per minute', () => {
+    const { th, advance } = throttle({ ...LIMITS, successesPerAddress: 3, successWindowMs: MIN })
+    for (let i = 0; i < 3; i++) {
+      expect(th.admit('alice', 'a').allowed).toBe(true)
+      th.succeeded('alice', 'a')
+    }
+    expect(th.admit('alice', 'a')).toMatchObject({ allowed: false, scope: 'successes' })
+    expect(th.admit('alice', 'b').allowed).toBe(true)
+    advance(MIN)
+    expect(th.admit('alice', 'a').allowed).toBe(true)
   })
 
   test('an address is refused after its looser limit, across many usernames', () => {

@@ -26,7 +26,8 @@ export function authRoutes(accounts: Accounts, opts: AuthRouteOptions): Router {
     if (admission && !admission.allowed) {
       const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000))
       res.setHeader('Retry-After', String(seconds))
-      throw new AppError('TOO_MANY_REQUESTS', `too many failed logins ${admission.scope === 'user' ? 'for this user' : 'from this address'}; try again in ${seconds} s`)
+      const what = admission.scope === 'user' ? 'failed logins for this user from this address' : admission.scope === 'address' ? 'failed logins from this address' : 'logins from this address'
+      throw new AppError('TOO_MANY_REQUESTS', `too many ${what}; try again in ${seconds} s`)
     }
     const session = await accounts.login(username, password)
     if (!session) throw new AppError('UNAUTHENTICATED', 'wrong username or password')

@@ -110,7 +110,8 @@ function sendCsv(res: Response, filename: string, events: AuditEvent[], timezone
 
 function csvCell(v: string | number): string {
   let s = String(v)
-  // A leading = + - @ would be run as a formula by spreadsheet programs.
-  if (/^[=+\-@]/.test(s) && typeof v === 'string') s = `'${s}`
+  // A leading = + - @ would be run as a formula by spreadsheet programs, and a leading tab or CR is
+  // dropped by some of them before they look for one (contract v2 A6).
+  if (/^[=+\-@\t\r]/.test(s) && typeof v === 'string') s = `'${s}`
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s
 }
