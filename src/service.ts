@@ -112,8 +112,15 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
   // A PUBACK waits for the reading's store and for the records written with it (the snapshot that
   // holds the duplicate window, the audit event); with the embedded store both are one commit.
-  const durable = () => Promise.all([readings.durable(), writer.committed()]).then(() => undefined)
-  const broker = await createMqttBroker(fleet, ingest, durable, log, { maxMessagesPerSecond: env.DEVICE_MAX_MSG_PER_SEC })
+  const gate = {
+    durable: () => Promise.all([readings.durable(), writer.committed()]).then(() => undefined),
+    position: () => readings.position(),
+    kept: (from: number, to: number) => readings.kept(from, to),
+  }
+  const broker = await createMqttBroker(fleet, ingest, gate, log, {
+    maxMessagesPerSecond: env.DEVICE_MAX_MSG_PER_SEC,
+    onRefusal: (packet, recorded) => metrics.mqttRefusals.inc({ packet, recorded: String(recorded) }),
+  })
   // aedes buffers a packet whole before looking at it: refuse oversized ones at their header.
   const packetGuard = {
     maxPacketBytes: env.MQTT_MAX_PACKET_BYTES,
@@ -186,6 +193,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const http: HttpServer | HttpsServer = httpTls ? createHttpsServer({ ...httpTls, handshakeTimeout: 10_000 }, app) : createServer(app)
   const mqtts = mqttTls ? createTlsServer({ ...mqttTls, handshakeTimeout: 10_000 }, broker.aedes.handle) : undefined
   if (mqtts) guardMqttServer(mqtts, broker.aedes.handle, packetGuard)
+  // A handshake that fails or is cut (reset, garbage, timeout) ends that socket only.
+  mqtts?.on('tlsClientError', (err) => log.debug({ err: err.message.slice(0, 128) }, 'mqtts handshake failed'))
   // A WebSocket message is buffered whole by ws, so its size is capped too (a few packets' worth).
   const mqttOverWs = new WebSocketServer({ noServer: true, maxPayload: 4 * env.MQTT_MAX_PACKET_BYTES })
   mqttOverWs.on('connection', (socket, req) => {

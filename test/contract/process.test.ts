@@ -110,7 +110,7 @@ describe('start-up and shutdown', () => {
     const e = env({ ADMIN_PASSWORD: PASSWORD })
     const first = spawnService(e)
     const { mqttPort } = await waitListening(first, UP)
-    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { protocolVersion: 4, username: dev.doorMain, password: station.secrets[dev.doorMain], reconnectPeriod: 0 })
+    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { protocolVersion: 4, clientId: dev.doorMain, username: dev.doorMain, password: station.secrets[dev.doorMain], reconnectPeriod: 0 })
     const ts0 = Date.now()
     const N = 25
     await Promise.all(Array.from({ length: N }, (_, i) => c.publishAsync(`stations/proc/devices/${dev.doorMain}/state`, JSON.stringify({ ts: ts0 + i, seq: i + 1, open: i % 2 === 0 }), { qos: 1 })))

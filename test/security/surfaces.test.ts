@@ -136,7 +136,7 @@ describe('/ws upgrades', () => {
     expect(await connackCode(url, { username: dev.doorMain, password: t.station.secrets[dev.doorMain]! })).toBe(0)
     expect(await connackCode(url, { username: dev.doorMain, password: 'wrong' })).toBe(4)
     expect(await connackCode(url, {})).toBe(5)
-    const c = await mqtt.connectAsync(url, { protocolVersion: 4, username: dev.doorMain, password: t.station.secrets[dev.doorMain], reconnectPeriod: 0 })
+    const c = await mqtt.connectAsync(url, { protocolVersion: 4, clientId: dev.doorMain, username: dev.doorMain, password: t.station.secrets[dev.doorMain], reconnectPeriod: 0 })
     await c.publishAsync(`stations/${t.station.id}/devices/${dev.doorMain}/state`, JSON.stringify({ ts: Date.now(), seq: 1, open: false }), { qos: 1 })
     await c.endAsync()
   })
