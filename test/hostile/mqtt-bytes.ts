@@ -25,8 +25,8 @@ export function packet(typeAndFlags: number, body: Buffer): Buffer {
   return Buffer.concat([Buffer.from([typeAndFlags]), encodeLength(body.length), body])
 }
 
-export function connectPacket(o: { clientId: string; username?: string; password?: string; will?: { topic: string; payload: Buffer }; keepalive?: number }): Buffer {
-  let flags = 0x02 // clean session
+export function connectPacket(o: { clientId: string; username?: string; password?: string; will?: { topic: string; payload: Buffer }; keepalive?: number; clean?: boolean }): Buffer {
+  let flags = o.clean === false ? 0 : 0x02 // clean session
   if (o.will) flags |= 0x04 | 0x08 | 0x20 // will, QoS 1, retained
   if (o.username !== undefined) flags |= 0x80
   if (o.password !== undefined) flags |= 0x40

@@ -37,21 +37,17 @@ export class RefusalBudget {
   /** Takes one refusal charged to every key given (the device, the client address). */
   take(keys: readonly string[], now: number): RefusalVerdict {
     if (now - this.all.start >= this.o.windowMs) this.all = { start: now, n: 0 }
-    let verdict: RefusalVerdict = 'record'
+    // 0 record, 1 a bound is reached just now, 2 a bound was passed before: the worst key decides.
+    let level = this.level(++this.all.n, this.o.total)
     for (const key of keys) {
       const w = this.window(key, now)
-      if (!w) {
-        verdict = 'count'
-        continue
-      }
-      w.n++
-      if (w.n === this.o.perKey + 1 && verdict === 'record') verdict = 'bound-reached'
-      else if (w.n > this.o.perKey) verdict = 'count'
+      level = Math.max(level, w ? this.level(++w.n, this.o.perKey) : 2)
     }
-    this.all.n++
-    if (this.all.n > this.o.total + 1) return 'count'
-    if (this.all.n === this.o.total + 1 && verdict === 'record') return 'bound-reached'
-    return verdict
+    return level === 0 ? 'record' : level === 1 ? 'bound-reached' : 'count'
+  }
+
+  private level(n: number, bound: number): number {
+    return n <= bound ? 0 : n === bound + 1 ? 1 : 2
   }
 
   get trackedKeys(): number {
