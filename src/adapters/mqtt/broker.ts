@@ -27,6 +27,8 @@ export interface MqttBroker {
  * each one publish only to its own state/status topics and subscribe only to its
  * own cmd topic, and hands accepted payloads to ingest.
  */
+export type RefusedPacketKind = 'connect' | 'subscribe' | 'publish'
+
 export interface BrokerOptions {
   /** messages a second one device may send before it is throttled (0 = unlimited) */
   maxMessagesPerSecond: number
@@ -34,8 +36,8 @@ export interface BrokerOptions {
   refusalBudget?: RefusalBudgetOptions
   /** refused SUBSCRIBE topics one connection may send before it is disconnected */
   maxRefusedSubscriptions?: number
-  /** every refusal of a CONNECT or SUBSCRIBE, whether it was recorded (logged) or only counted */
-  onRefusal?: (packet: 'connect' | 'subscribe', recorded: boolean) => void
+  /** every refusal of a CONNECT, SUBSCRIBE or (ACL) PUBLISH, whether it was recorded (logged) or only counted */
+  onRefusal?: (packet: RefusedPacketKind, recorded: boolean) => void
 }
 
 export async function createMqttBroker(fleet: Fleet, ingest: Ingest, gate: AckGate, log: Logger, opts: BrokerOptions = { maxMessagesPerSecond: 50 }): Promise<MqttBroker> {
@@ -54,7 +56,7 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, gate: AckGa
    * Whether to write this refusal down (log line, reject row), charged to the device (when the
    * username is one) and to the client's address; said once when a bound is reached.
    */
-  const record = (packet: 'connect' | 'subscribe', client: Client, device: string | undefined): boolean => {
+  const record = (packet: RefusedPacketKind, client: Client, device: string | undefined): boolean => {
     const address = addressOf(client)
     const verdict = refusals.take(device ? [`device:${device}`, `address:${address}`] : [`address:${address}`], Date.now())
     opts.onRefusal?.(packet, verdict === 'record')
@@ -69,6 +71,9 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, gate: AckGa
     maxClientsIdLength: 128,
     connectTimeout: 10_000,
     drainTimeout: 10_000,
+    // Devices publish with QoS 1; a QoS 2 publish is kept by aedes until its PUBREL (in the
+    // session, for clean=false), so few may wait at once (aedes' default is 1,000 per client).
+    maxInflightInbound: 16,
 
     authenticate(client, username, password, done) {
       const found = username ? fleet.device(username) : undefined
@@ -134,8 +139,10 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, gate: AckGa
       const own = fleet.device(deviceId)!
       if (!topic || topic.device !== deviceId || topic.station !== own.station.model.id || topic.kind === 'cmd') {
         // Publishing elsewhere is a misbehaving or compromised device: drop and disconnect (contract §3).
-        ingest.refuse(deviceId, cut(packet.topic), 'acl', `not allowed to publish to ${cut(packet.topic)}`)
-        log.warn({ device: deviceId, topic: cut(packet.topic) }, 'mqtt publish refused: not the device’s own topic')
+        if (record('publish', client, deviceId)) {
+          ingest.refuse(deviceId, cut(packet.topic), 'acl', `not allowed to publish to ${cut(packet.topic)}`)
+          log.warn({ device: deviceId, topic: cut(packet.topic) }, 'mqtt publish refused: not the device’s own topic')
+        } else ingest.countRefusal('acl')
         return callback(new Error('publish not authorized'))
       }
       const from = gate.position()
