@@ -33,8 +33,7 @@ export function fixtureDevices(station: string) {
  * (0 = accepted). The client is always closed again.
  */
 export async function connackCode(url: string, opts: Pick<IClientOptions, 'username' | 'password' | 'clientId'>): Promise<number> {
-  // A device's client id is its device id (contract v2 A2) unless the test names another.
-  const client = mqtt.connect(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...(opts.username && opts.clientId === undefined ? { clientId: opts.username } : {}), ...opts })
+  const client = mqtt.connect(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...opts })
   try {
     return await new Promise<number>((resolve, reject) => {
       client.once('connect', (packet) => resolve(packet.returnCode ?? 0))

@@ -27,7 +27,7 @@ export interface MqttBroker {
  * each one publish only to its own state/status topics and subscribe only to its
  * own cmd topic, and hands accepted payloads to ingest.
  */
-export type RefusedPacketKind = 'connect' | 'subscribe' | 'publish'
+export type RefusedPacketKind = 'connect' | 'subscribe'
 
 export interface BrokerOptions {
   /** messages a second one device may send before it is throttled (0 = unlimited) */
@@ -36,7 +36,7 @@ export interface BrokerOptions {
   refusalBudget?: RefusalBudgetOptions
   /** refused SUBSCRIBE topics one connection may send before it is disconnected */
   maxRefusedSubscriptions?: number
-  /** every refusal of a CONNECT, SUBSCRIBE or (ACL) PUBLISH, whether it was recorded (logged) or only counted */
+  /** every refusal of a CONNECT or SUBSCRIBE, whether it was recorded (logged) or only counted */
   onRefusal?: (packet: RefusedPacketKind, recorded: boolean) => void
 }
 
@@ -53,12 +53,14 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, gate: AckGa
   let shuttingDown = false
 
   /**
-   * Whether to write this refusal down (log line, reject row), charged to the device (when the
-   * username is one) and to the client's address; said once when a bound is reached.
+   * Whether to write this refusal down (log line, reject row), charged to the device when the
+   * client names one, else to the client's address (the devices of a station often share one
+   * address: one misbehaving device must not silence the others' refusals); said once when a
+   * bound is reached. Either way it counts against the bound over all clients.
    */
   const record = (packet: RefusedPacketKind, client: Client, device: string | undefined): boolean => {
     const address = addressOf(client)
-    const verdict = refusals.take(device ? [`device:${device}`, `address:${address}`] : [`address:${address}`], Date.now())
+    const verdict = refusals.take([device ? `device:${device}` : `address:${address}`], Date.now())
     opts.onRefusal?.(packet, verdict === 'record')
     if (verdict === 'bound-reached') {
       log.warn({ device: device ?? null, remote: address, packet, perKey: (opts.refusalBudget ?? DEFAULT_REFUSAL_BUDGET).perKey }, 'too many refused mqtt packets: further refusals are only counted (stationwatch_mqtt_refusals_total) for a while')
@@ -139,10 +141,9 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, gate: AckGa
       const own = fleet.device(deviceId)!
       if (!topic || topic.device !== deviceId || topic.station !== own.station.model.id || topic.kind === 'cmd') {
         // Publishing elsewhere is a misbehaving or compromised device: drop and disconnect (contract §3).
-        if (record('publish', client, deviceId)) {
-          ingest.refuse(deviceId, cut(packet.topic), 'acl', `not allowed to publish to ${cut(packet.topic)}`)
-          log.warn({ device: deviceId, topic: cut(packet.topic) }, 'mqtt publish refused: not the device’s own topic')
-        } else ingest.countRefusal('acl')
+        // Each costs the device its connection (and a new CONNECT), so these need no budget.
+        ingest.refuse(deviceId, cut(packet.topic), 'acl', `not allowed to publish to ${cut(packet.topic)}`)
+        log.warn({ device: deviceId, topic: cut(packet.topic) }, 'mqtt publish refused: not the device’s own topic')
         return callback(new Error('publish not authorized'))
       }
       const from = gate.position()
