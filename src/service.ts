@@ -18,6 +18,7 @@ import { AlertEngine } from './alerts/alert-engine.ts'
 import type { Alert, AlertChange } from './alerts/alert.ts'
 import { createMqttBroker } from './adapters/mqtt/broker.ts'
 import { guardMqttConnection, guardMqttServer, type RefusedPacket } from './adapters/mqtt/packet-size-guard.ts'
+import { RefusalBudget } from './adapters/mqtt/refusal-budget.ts'
 import { createReadingStore } from './adapters/reading-store-factory.ts'
 import { LivePush } from './adapters/ws/live-push.ts'
 import { StatusBoard } from './app/status-board.ts'
@@ -122,11 +123,13 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     onRefusal: (packet, recorded) => metrics.mqttRefusals.inc({ packet, recorded: String(recorded) }),
   })
   // aedes buffers a packet whole before looking at it: refuse oversized ones at their header.
+  const guardLog = new RefusalBudget()
   const packetGuard = {
     maxPacketBytes: env.MQTT_MAX_PACKET_BYTES,
     onRefused: (r: RefusedPacket) => {
       metrics.mqttPacketsRefused.inc({ transport: r.transport, reason: r.reason })
-      log.warn({ device: r.username ?? null, clientId: r.clientId ?? null, remote: r.remoteAddress, transport: r.transport, packetType: r.packetType, declared: r.declared, limit: r.limit }, 'mqtt packet over the size limit: connection closed')
+      // One log line per refusal, bounded per client address like every refused packet.
+      if (guardLog.take([`address:${r.remoteAddress}`], Date.now()) !== 'count') log.warn({ device: r.username ?? null, clientId: r.clientId ?? null, remote: r.remoteAddress, transport: r.transport, packetType: r.packetType, declared: r.declared, limit: r.limit }, 'mqtt packet over the size limit: connection closed')
     },
   }
   guardMqttServer(broker.server, broker.aedes.handle, packetGuard)
