@@ -51,6 +51,9 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, gate: AckGa
   const maxRefusedSubs = opts.maxRefusedSubscriptions ?? 20
   let connected = 0
   let shuttingDown = false
+  /** connection errors (resets, timeouts, garbage) are logged at debug level, bounded per address too */
+  const debugBudget = new RefusalBudget(opts.refusalBudget ?? DEFAULT_REFUSAL_BUDGET)
+  const debugWanted = (client: Client) => log.isLevelEnabled('debug') && debugBudget.take([`address:${addressOf(client)}`], Date.now()) !== 'count'
 
   /**
    * Whether to write this refusal down (log line, reject row), charged to the device when the
@@ -211,9 +214,13 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, gate: AckGa
       log.warn({ device: deviceId, err: cut(err.message) }, 'mqtt publish refused: invalid topic')
       return
     }
-    log.debug({ clientId: cut(client.id), device: deviceId ?? null, err: cut(err.message) }, 'mqtt client error')
+    // A refused CONNECT (errorCode = its return code) was logged, within its budget, when refused.
+    if ((err as { errorCode?: number }).errorCode !== undefined) return
+    if (debugWanted(client)) log.debug({ clientId: cut(client.id), device: deviceId ?? null, err: cut(err.message) }, 'mqtt client error')
   })
-  aedes.on('connectionError', (client, err) => log.debug({ clientId: cut(client.id), err: cut(err.message) }, 'mqtt connection error'))
+  aedes.on('connectionError', (client, err) => {
+    if (debugWanted(client)) log.debug({ clientId: cut(client.id), remote: addressOf(client), err: cut(err.message) }, 'mqtt connection error')
+  })
 
   const server = createServer(aedes.handle)
   return {
