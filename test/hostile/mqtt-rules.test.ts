@@ -25,7 +25,7 @@ test('a client id is the device id, or the device id, "-" and 1-32 of [A-Za-z0-9
 })
 
 test('refusals are recorded up to the bound per key, said once at the bound, then counted; windows reset; the total bounds all keys', () => {
-  const b = new RefusalBudget({ perKey: 3, total: 5, windowMs: 1000, maxKeys: 2 })
+  const b = new RefusalBudget({ perKey: 3, total: 5, windowMs: 1000, totalWindowMs: 1000, maxKeys: 2 })
   expect([1, 2, 3, 4, 5].map(() => b.take(['a'], 0))).toEqual(['record', 'record', 'record', 'bound-reached', 'count'])
   expect(b.take(['b'], 0)).toBe('bound-reached') // the total (5) is reached: 6th refusal overall
   expect(b.take(['b'], 0)).toBe('count')
@@ -35,4 +35,12 @@ test('refusals are recorded up to the bound per key, said once at the bound, the
   expect(b.trackedKeys).toBeLessThanOrEqual(2)
   expect(cut('x'.repeat(60_000))).toHaveLength(128)
   expect(cut('short')).toBe('short')
+})
+
+test('the bound over all keys has a long window of its own', () => {
+  const b = new RefusalBudget({ perKey: 2, total: 4, windowMs: 1000, totalWindowMs: 10_000, maxKeys: 100 })
+  expect([b.take(['a'], 0), b.take(['a'], 0), b.take(['b'], 1000), b.take(['b'], 1000)]).toEqual(['record', 'record', 'record', 'record'])
+  expect(b.take(['c'], 2000)).toBe('bound-reached')
+  expect(b.take(['d'], 5000)).toBe('count')
+  expect(b.take(['d'], 10_000)).toBe('record')
 })

@@ -11,14 +11,19 @@
 export interface RefusalBudgetOptions {
   /** refusals recorded per device and per client address in a window */
   perKey: number
-  /** refusals recorded over all keys in a window */
+  /** refusals recorded over all keys in `totalWindowMs` */
   total: number
   windowMs: number
+  /**
+   * Long, so that a sustained flood from many keys adds rows to the reject trail (which keeps its
+   * newest 10,000) too slowly to push out what was recorded before it: 100 an hour take 100 hours.
+   */
+  totalWindowMs: number
   /** keys (devices and addresses) tracked at once */
   maxKeys: number
 }
 
-export const DEFAULT_REFUSAL_BUDGET: RefusalBudgetOptions = { perKey: 10, total: 200, windowMs: 60_000, maxKeys: 10_000 }
+export const DEFAULT_REFUSAL_BUDGET: RefusalBudgetOptions = { perKey: 10, windowMs: 60_000, total: 100, totalWindowMs: 3_600_000, maxKeys: 10_000 }
 
 /** `record`: write it down; `bound-reached`: write down one line saying so, then only count; `count`: count only. */
 export type RefusalVerdict = 'record' | 'bound-reached' | 'count'
@@ -36,7 +41,7 @@ export class RefusalBudget {
 
   /** Takes one refusal charged to every key given (the device, the client address). */
   take(keys: readonly string[], now: number): RefusalVerdict {
-    if (now - this.all.start >= this.o.windowMs) this.all = { start: now, n: 0 }
+    if (now - this.all.start >= this.o.totalWindowMs) this.all = { start: now, n: 0 }
     // 0 record, 1 a bound is reached just now, 2 a bound was passed before: the worst key decides.
     let level = this.level(++this.all.n, this.o.total)
     for (const key of keys) {
