@@ -44,6 +44,13 @@ export interface ReadingStore {
    * fsync'd), in the store's own group-commit rhythm; QoS 1 PUBACKs wait for it.
    */
   durable(): Promise<void>
+  /** Points written so far; the points of one message are the range `(before, after]` of it. */
+  position(): number
+  /**
+   * Whether every point of `(from, to]` was kept, asked once `durable()` covers them: false when
+   * the store dropped one (a full InfluxDB spool), and the message must not be acknowledged.
+   */
+  kept(from: number, to: number): boolean
   health(): StoreHealth
   close(): Promise<void>
 }

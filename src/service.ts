@@ -19,6 +19,7 @@ import { AlertEngine } from './alerts/alert-engine.ts'
 import type { Alert, AlertChange } from './alerts/alert.ts'
 import { createMqttBroker } from './adapters/mqtt/broker.ts'
 import { guardMqttConnection, guardMqttServer, type RefusedPacket } from './adapters/mqtt/packet-size-guard.ts'
+import { RefusalBudget } from './adapters/mqtt/refusal-budget.ts'
 import { createReadingStore } from './adapters/reading-store-factory.ts'
 import { DEFAULT_LIVE_PUSH_LIMITS, LivePush } from './adapters/ws/live-push.ts'
 import { StatusBoard } from './app/status-board.ts'
@@ -121,14 +122,23 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
   // A PUBACK waits for the reading's store and for the records written with it (the snapshot that
   // holds the duplicate window, the audit event); with the embedded store both are one commit.
-  const durable = () => Promise.all([readings.durable(), writer.committed()]).then(() => undefined)
-  const broker = await createMqttBroker(fleet, ingest, durable, log, { maxMessagesPerSecond: env.DEVICE_MAX_MSG_PER_SEC })
+  const gate = {
+    durable: () => Promise.all([readings.durable(), writer.committed()]).then(() => undefined),
+    position: () => readings.position(),
+    kept: (from: number, to: number) => readings.kept(from, to),
+  }
+  const broker = await createMqttBroker(fleet, ingest, gate, log, {
+    maxMessagesPerSecond: env.DEVICE_MAX_MSG_PER_SEC,
+    onRefusal: (packet, recorded) => metrics.mqttRefusals.inc({ packet, recorded: String(recorded) }),
+  })
   // aedes buffers a packet whole before looking at it: refuse oversized ones at their header.
+  const guardLog = new RefusalBudget()
   const packetGuard = {
     maxPacketBytes: env.MQTT_MAX_PACKET_BYTES,
     onRefused: (r: RefusedPacket) => {
       metrics.mqttPacketsRefused.inc({ transport: r.transport, reason: r.reason })
-      log.warn({ device: r.username ?? null, clientId: r.clientId ?? null, remote: r.remoteAddress, transport: r.transport, packetType: r.packetType, declared: r.declared, limit: r.limit }, 'mqtt packet over the size limit: connection closed')
+      // One log line per refusal, bounded per client address like every refused packet.
+      if (guardLog.take([`address:${r.remoteAddress}`], Date.now()) !== 'count') log.warn({ device: r.username ?? null, clientId: r.clientId ?? null, remote: r.remoteAddress, transport: r.transport, packetType: r.packetType, declared: r.declared, limit: r.limit }, 'mqtt packet over the size limit: connection closed')
     },
   }
   guardMqttServer(broker.server, broker.aedes.handle, packetGuard)
@@ -213,6 +223,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   guardHttpServer(http, httpTls !== undefined)
   const mqtts = mqttTls ? createTlsServer({ ...mqttTls, handshakeTimeout: 10_000 }, broker.aedes.handle) : undefined
   if (mqtts) guardMqttServer(mqtts, broker.aedes.handle, packetGuard)
+  // A handshake that fails or is cut (reset, garbage, timeout) ends that socket only.
+  mqtts?.on('tlsClientError', (err) => log.debug({ err: err.message.slice(0, 128) }, 'mqtts handshake failed'))
   // A WebSocket message is buffered whole by ws, so its size is capped too (a few packets' worth).
   const mqttOverWs = new WebSocketServer({ noServer: true, maxPayload: 4 * env.MQTT_MAX_PACKET_BYTES })
   mqttOverWs.on('connection', (socket, req) => {

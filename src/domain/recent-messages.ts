@@ -33,6 +33,18 @@ export class RecentMessages {
     return false
   }
 
+  /** Removes a pair (its slot then matches nothing, like a malformed one from a snapshot). */
+  forget(seq: number, ts: number): void {
+    const { seqs, tss } = this
+    for (let i = 0; i < tss.length; i++) {
+      if (tss[i] === ts && seqs[i] === seq) {
+        seqs[i] = NaN
+        tss[i] = NaN
+        this.keys[i] = 'forgotten'
+      }
+    }
+  }
+
   add(seq: number, ts: number): void {
     this.put(seq, ts, `${seq}:${ts}`)
   }

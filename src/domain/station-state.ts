@@ -72,6 +72,11 @@ export class StationState {
     this.device(deviceId, now).recent.add(seq, ts)
   }
 
+  /** Undoes `remember` for a message the store did not keep, so that its redelivery is taken. */
+  forget(deviceId: string, seq: number, ts: number): void {
+    this.devices.get(deviceId)?.recent.forget(seq, ts)
+  }
+
   applyState(deviceId: string, reading: StateReading, now: number): ApplyResult {
     const out: ApplyResult = { events: [], touched: [] }
     const dev = this.markHeard(deviceId, now, out)

@@ -5,7 +5,8 @@ import { pointFromStatus, pointsFromReading } from './points.ts'
 import type { Fleet } from '../domain/fleet.ts'
 
 export type RejectKind = 'acl' | 'too-large' | 'not-json' | 'invalid' | 'duplicate' | 'out-of-order' | 'rate-limited'
-export type IngestOutcome = { ok: true; historyOnly?: boolean } | { ok: false; kind: RejectKind; reason: string }
+/** `seq`/`ts`: the state reading taken, so that it can be forgotten if the store drops it. */
+export type IngestOutcome = { ok: true; historyOnly?: boolean; seq?: number; ts?: number } | { ok: false; kind: RejectKind; reason: string }
 
 export interface IngestObserver {
   accepted(kind: 'state' | 'status'): void
@@ -68,10 +69,18 @@ export class Ingest {
       this.records.appendReject({ t: now, device: deviceId, topic, reason: `out of order: ts ${ts} is older than the live state; stored as history only` })
       this.observer.rejected('out-of-order')
       this.saveSnapshot(station)
-      return { ok: true, historyOnly: true }
+      return { ok: true, historyOnly: true, seq, ts }
     }
     this.publish(station, station.applyState(deviceId, reading.value, now))
-    return { ok: true }
+    return { ok: true, seq, ts }
+  }
+
+  /**
+   * A reading the store dropped (not acknowledged): its copy, sent again by the device, must be
+   * taken rather than ignored as a duplicate.
+   */
+  forget(deviceId: string, seq: number, ts: number): void {
+    this.fleet.device(deviceId)?.station.forget(deviceId, seq, ts)
   }
 
   /** Marks a device offline after its heartbeat was lost (called by the rule timers). */

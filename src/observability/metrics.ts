@@ -27,6 +27,8 @@ export function createMetrics() {
   const sessionsDropped = new Counter({ name: 'stationwatch_sessions_dropped_total', help: 'Login sessions dropped because their user held more than 50 (oldest first)', registers: [registry] })
   const mqttPacketsRefused = new Counter({ name: 'stationwatch_mqtt_packets_refused_total', help: 'MQTT connections closed for a packet over MQTT_MAX_PACKET_BYTES (or a malformed length), by transport and reason', labelNames: ['transport', 'reason'] as const, registers: [registry] })
   for (const transport of ['tcp', 'ws']) mqttPacketsRefused.inc({ transport, reason: 'too-large' }, 0)
+  const mqttRefusals = new Counter({ name: 'stationwatch_mqtt_refusals_total', help: 'Refused MQTT CONNECTs and SUBSCRIBEs, by packet and whether they were recorded (logged, reject row) or, past the per-device/per-address bound, only counted', labelNames: ['packet', 'recorded'] as const, registers: [registry] })
+  for (const packet of ['connect', 'subscribe']) for (const recorded of ['true', 'false']) mqttRefusals.inc({ packet, recorded }, 0)
 
   const webhookAttempts = new Counter({ name: 'stationwatch_webhook_attempts_total', help: 'Webhook deliveries attempted, by result', labelNames: ['result'] as const, registers: [registry] })
   const webhookPending = new Gauge({ name: 'stationwatch_webhook_pending', help: 'Alert changes waiting for the webhook', registers: [registry] })
@@ -49,7 +51,7 @@ export function createMetrics() {
   }
   for (const r of ['ok', 'failed']) webhookAttempts.inc({ result: r }, 0)
   const onScrape = (hook: () => void) => scrapeHooks.push(hook)
-  return { registry, ingestObserver, webhookAttempts, webhookPending, webhookDropped, webhookCoalesced, onScrape, accepted, rejected, connected, alerts, storeWrite, storeBatch, spool, wsClients, wsDropped, wsRefused, loginRefused, sessionsDropped, mqttPacketsRefused }
+  return { registry, ingestObserver, webhookAttempts, webhookPending, webhookDropped, webhookCoalesced, onScrape, accepted, rejected, connected, alerts, storeWrite, storeBatch, spool, wsClients, wsDropped, wsRefused, loginRefused, sessionsDropped, mqttPacketsRefused, mqttRefusals }
 }
 
 export type Metrics = ReturnType<typeof createMetrics>

@@ -48,7 +48,7 @@ async function exercise(base: string, svc: RunningService, station: ReturnType<t
 
     // A forced door: a critical alert arrives over /ws, with a notification.
     const dev = fixtureDevices(station.id)
-    const mk = (id: string) => mqtt.connectAsync(`mqtt://127.0.0.1:${svc.mqttPort}`, { protocolVersion: 4, username: id, password: station.secrets[id], reconnectPeriod: 0 })
+    const mk = (id: string) => mqtt.connectAsync(`mqtt://127.0.0.1:${svc.mqttPort}`, { protocolVersion: 4, clientId: id, username: id, password: station.secrets[id], reconnectPeriod: 0 })
     const [keybox, door] = await Promise.all([mk(dev.keybox), mk(dev.doorMain)])
     const now = Date.now()
     await keybox.publishAsync(`stations/${station.id}/devices/${dev.keybox}/state`, JSON.stringify({ ts: now, seq: 1, slots: { '1': 'key-main-1', '2': 'key-room-1' } }), { qos: 1 })

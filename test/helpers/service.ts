@@ -17,7 +17,7 @@ export interface TestService {
   /** the admin's token */
   token: string
   api(path: string, init?: { method?: string; body?: unknown; token?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers; text: string }>
-  device(id: string, opts?: { ws?: boolean; secret?: string; will?: boolean }): Promise<MqttClient>
+  device(id: string, opts?: { ws?: boolean; secret?: string; will?: boolean; clientId?: string }): Promise<MqttClient>
   restart(): Promise<void>
   stop(): Promise<void>
 }
@@ -62,6 +62,7 @@ export async function startTestService(opts: { stations?: FixtureStation[]; data
       const url = o.ws ? `ws://127.0.0.1:${svc.httpPort}/mqtt` : `mqtt://127.0.0.1:${svc.mqttPort}`
       const client = await mqtt.connectAsync(url, {
         protocolVersion: 4,
+        clientId: o.clientId ?? id,
         username: id,
         password: o.secret ?? st.secrets[id],
         reconnectPeriod: 0,

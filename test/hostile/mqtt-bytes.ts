@@ -11,10 +11,11 @@ export function packet(typeAndFlags: number, body: Buffer): Buffer {
   return Buffer.concat([Buffer.from([typeAndFlags]), encodeLength(body.length), body])
 }
 
-/** A clean-session CONNECT; a will is sent with QoS 1, retained, as devices send theirs. */
-export function connectPacket(o: { clientId: string; username?: string; password?: string; will?: { topic: string; payload: Buffer }; keepalive?: number; cleanSession?: boolean }): Buffer {
-  const { will, ...rest } = o
-  return encodeConnect(will ? { ...rest, will: { ...will, qos: 1, retain: true } } : rest)
+/** A CONNECT (clean session unless `clean: false`); a will is sent with QoS 1, retained, as devices send theirs. */
+export function connectPacket(o: { clientId: string; username?: string; password?: string; will?: { topic: string; payload: Buffer }; keepalive?: number; clean?: boolean }): Buffer {
+  const { will, clean, ...rest } = o
+  const base = { ...rest, ...(clean === false ? { cleanSession: false } : {}) }
+  return encodeConnect(will ? { ...base, will: { ...will, qos: 1, retain: true } } : base)
 }
 
 export function publishPacket(o: { topic: string; payload: Buffer; qos?: 0 | 1; id?: number }): Buffer {

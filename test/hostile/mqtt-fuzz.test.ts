@@ -309,7 +309,7 @@ describe('topics', () => {
     await fc.assert(
       fc.asyncProperty(topicArb, async (topic) => {
         const raw = await rawConnect(t.svc.mqttPort)
-        raw.socket.write(connectPacket({ clientId: `fuzz-${Math.random().toString(16).slice(2)}`, username: fz.shelf, password: t.station.secrets[fz.shelf]! }))
+        raw.socket.write(connectPacket({ clientId: `${fz.shelf}-fuzz-${Math.random().toString(16).slice(2)}`, username: fz.shelf, password: t.station.secrets[fz.shelf]! }))
         expect(await raw.connack()).toBe(0)
         const before = await counters()
         const sent = Buffer.concat(raw.received).length
@@ -350,7 +350,7 @@ describe('topics', () => {
     await fc.assert(
       fc.asyncProperty(filters, async (filter) => {
         const raw = await rawConnect(t.svc.mqttPort)
-        raw.socket.write(connectPacket({ clientId: `fuzz-sub-${Math.random().toString(16).slice(2)}`, username: fz.shelf, password: t.station.secrets[fz.shelf]! }))
+        raw.socket.write(connectPacket({ clientId: `${fz.shelf}-fuzz-sub-${Math.random().toString(16).slice(2)}`, username: fz.shelf, password: t.station.secrets[fz.shelf]! }))
         expect(await raw.connack()).toBe(0)
         const before = await counters()
         raw.socket.write(subscribePacket(filter, 1, 9))
@@ -385,7 +385,7 @@ describe('topics', () => {
   test('a publish that aedes refuses for its topic (wildcard, empty) is counted and kept with the device id like any other refused publish', async () => {
     for (const topic of [`stations/${F}/devices/${fz.shelf}/+`, '#', '']) {
       const raw = await rawConnect(t.svc.mqttPort)
-      raw.socket.write(connectPacket({ clientId: `wild-${Math.random().toString(16).slice(2)}`, username: fz.shelf, password: t.station.secrets[fz.shelf]! }))
+      raw.socket.write(connectPacket({ clientId: `${fz.shelf}-wild-${Math.random().toString(16).slice(2)}`, username: fz.shelf, password: t.station.secrets[fz.shelf]! }))
       expect(await raw.connack()).toBe(0)
       const before = await counters()
       raw.socket.write(publishPacket({ topic, payload: Buffer.from('{}'), qos: 1 }))
@@ -439,7 +439,7 @@ describe('keybox slots', () => {
     const p = spawnService({ HOST: '127.0.0.1', MQTT_PORT: '0', HTTP_PORT: '0', DATA_DIR: tempDir('sw-crash-'), STATIONS: writeStations([st]), ADMIN_PASSWORD: 'crash-admin-password', LOG_LEVEL: 'info' })
     try {
       const { mqttPort } = await waitListening(p, 15_000)
-      const connect = (id: string) => mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { protocolVersion: 4, username: id, password: st.secrets[id], reconnectPeriod: 0 })
+      const connect = (id: string) => mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { protocolVersion: 4, clientId: id, username: id, password: st.secrets[id], reconnectPeriod: 0 })
       const kb = await connect('crash-keybox')
       kb.on('error', () => undefined)
       kb.publish('stations/crash/devices/crash-keybox/state', JSON.stringify({ ts: Date.now(), seq: 1, slots: { toString: null } }), { qos: 1 })

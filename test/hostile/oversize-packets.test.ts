@@ -28,7 +28,7 @@ beforeAll(async () => {
   const r = await within(fetch(`http://127.0.0.1:${ports.httpPort}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) }), 10_000, 'login')
   token = ((await r.json()) as { token: string }).token
   // A well-behaved device that stays connected through everything below.
-  good = await within(mqtt.connectAsync(`mqtt://127.0.0.1:${ports.mqttPort}`, { protocolVersion: 4, username: dev.doorRoom, password: st.secrets[dev.doorRoom], reconnectPeriod: 0 }), 10_000, 'the good device to connect')
+  good = await within(mqtt.connectAsync(`mqtt://127.0.0.1:${ports.mqttPort}`, { protocolVersion: 4, clientId: dev.doorRoom, username: dev.doorRoom, password: st.secrets[dev.doorRoom], reconnectPeriod: 0 }), 10_000, 'the good device to connect')
   await within(goodDoorReport(), 10_000, 'the good device’s first report')
 }, 60_000)
 afterAll(async () => {
@@ -49,7 +49,7 @@ async function goodDoorReport(): Promise<void> {
 
 async function connectedRaw(device: string) {
   const raw = await rawConnect(ports.mqttPort)
-  raw.socket.write(connectPacket({ clientId: `raw-${device}`, username: device, password: st.secrets[device]! }))
+  raw.socket.write(connectPacket({ clientId: `${device}-raw`, username: device, password: st.secrets[device]! }))
   expect(await raw.connack()).toBe(0)
   return raw
 }
@@ -76,7 +76,7 @@ describe('MQTT over TCP', () => {
     expect(closedAt - t0).toBeLessThan(1000)
     expect(await fetchMetric(ports.httpPort, 'stationwatch_mqtt_packets_refused_total', { transport: 'tcp', reason: 'too-large' })).toBe(before + 1)
     const line = await svc.waitForLog((l) => l.msg === 'mqtt packet over the size limit: connection closed' && l.device === dev.shelf, 2000)
-    expect(line).toMatchObject({ transport: 'tcp', declared: TEN_MB, limit: 65536, clientId: `raw-${dev.shelf}`, packetType: 3 })
+    expect(line).toMatchObject({ transport: 'tcp', declared: TEN_MB, limit: 65536, clientId: `${dev.shelf}-raw`, packetType: 3 })
     await goodDoorReport()
   })
 
@@ -119,7 +119,7 @@ describe('MQTT over WebSocket (/mqtt)', () => {
     // aedes may write the CONNACK in parts, one WebSocket message each.
     let got = Buffer.alloc(0)
     const connack = new Promise<number>((resolve) => ws.on('message', (d: Buffer) => (got = Buffer.concat([got, d])).length >= 4 && resolve(got[3]!)))
-    ws.send(connectPacket({ clientId: `ws-${device}`, username: device, password: st.secrets[device]! }))
+    ws.send(connectPacket({ clientId: `${device}-ws`, username: device, password: st.secrets[device]! }))
     expect(await within(connack, 3000, 'CONNACK')).toBe(0)
     return { ws, closed }
   }
@@ -158,7 +158,7 @@ describe('MQTT over WebSocket (/mqtt)', () => {
 /** Contract §3: over 4 KiB is a reject with a reason, counted, and the device stays connected. */
 async function payloadOverContractLimit(ws: boolean): Promise<void> {
   const url = ws ? `ws://127.0.0.1:${ports.httpPort}/mqtt` : `mqtt://127.0.0.1:${ports.mqttPort}`
-  const shelf = await mqtt.connectAsync(url, { protocolVersion: 4, username: dev.shelf, password: st.secrets[dev.shelf], reconnectPeriod: 0 })
+  const shelf = await mqtt.connectAsync(url, { protocolVersion: 4, clientId: dev.shelf, username: dev.shelf, password: st.secrets[dev.shelf], reconnectPeriod: 0 })
   try {
     const topic = `stations/${S}/devices/${dev.shelf}/state`
     const before = await fetchMetric(ports.httpPort, 'stationwatch_messages_rejected_total', { reason: 'too-large' })

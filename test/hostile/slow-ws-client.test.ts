@@ -29,7 +29,7 @@ beforeAll(async () => {
   ports = await waitListening(svc, 15_000)
   const r = await fetch(`http://127.0.0.1:${ports.httpPort}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) })
   token = ((await r.json()) as { token: string }).token
-  shelf = await mqtt.connectAsync(`mqtt://127.0.0.1:${ports.mqttPort}`, { protocolVersion: 4, username: SHELF, password: st.secrets[SHELF], reconnectPeriod: 0 })
+  shelf = await mqtt.connectAsync(`mqtt://127.0.0.1:${ports.mqttPort}`, { protocolVersion: 4, clientId: SHELF, username: SHELF, password: st.secrets[SHELF], reconnectPeriod: 0 })
 }, 30_000)
 afterAll(async () => {
   await shelf?.endAsync(true).catch(() => undefined)

@@ -46,7 +46,7 @@ test.each([
   const topic = `stations/durable/devices/${device}/state`
   const t0 = 1_790_000_000_000
   const connect = (port: number) =>
-    mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { protocolVersion: 4, username: device, password: station.secrets[device], reconnectPeriod: 0, clientId: 'durable-door' })
+    mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { protocolVersion: 4, username: device, password: station.secrets[device], reconnectPeriod: 0, clientId: device })
 
   const first = spawnService(env)
   const { mqttPort } = await waitListening(first, 15_000)

@@ -19,9 +19,9 @@ test("an old session's will arriving after the device reconnected does not mark 
   const base = { protocolVersion: 4 as const, username: id, password: t.station.secrets[id], reconnectPeriod: 0, will }
   const url = `mqtt://127.0.0.1:${t.svc.mqttPort}`
   // The old session is half-open: its socket is still there when the device comes back.
-  const old = await mqtt.connectAsync(url, { ...base, clientId: 'door-session-1' })
+  const old = await mqtt.connectAsync(url, { ...base, clientId: `${id}-session-1` })
   await publishStatus(old, S, id, { online: true })
-  const fresh = await mqtt.connectAsync(url, { ...base, clientId: 'door-session-2' })
+  const fresh = await mqtt.connectAsync(url, { ...base, clientId: `${id}-session-2` })
   await publishStatus(fresh, S, id, { online: true, battery: 80 })
   old.stream.destroy()
   await new Promise((r) => setTimeout(r, 300))

@@ -46,6 +46,15 @@ export class EmbeddedReadingStore implements ReadingStore {
     return this.writer.committed()
   }
 
+  /** The embedded store drops nothing it was given: a failed commit fails `durable()` instead. */
+  position(): number {
+    return 0
+  }
+
+  kept(): boolean {
+    return true
+  }
+
   health(): StoreHealth {
     return { kind: 'embedded', ok: this.db.open, spooled: 0 }
   }

@@ -9,6 +9,7 @@ import type { InfluxTarget } from './influx-url.ts'
 import { LineEncoder } from './line-protocol.ts'
 import { batchBody, LineWriter, WriteError } from './line-writer.ts'
 import { MEASUREMENTS, seriesOf } from './schema.ts'
+import { LostRanges } from './lost-ranges.ts'
 import { formatBytes, Spool, type SpoolChunk } from './spool.ts'
 
 export type DropReason = 'spool-full' | 'spool-unwritable' | 'spool-corrupt' | 'rejected' | 'invalid' | 'closed'
@@ -119,6 +120,8 @@ export class InfluxReadingStore implements ReadingStore {
   /** ends a retry's wait when the store closes */
   private readonly stopping = new AbortController()
   private dropLog = new Map<string, { count: number; lastLogged: number }>()
+  /** seq ranges (inclusive) of points dropped for good: their messages get no PUBACK (`kept`) */
+  private readonly lost = new LostRanges()
 
   private constructor(opts: InfluxStoreOptions) {
     this.o = {
@@ -188,6 +191,10 @@ export class InfluxReadingStore implements ReadingStore {
   write(points: Point[]): void {
     if (this.stopped) {
       this.dropped(points.length, 'closed', 'the store is closing')
+      this.lost.add(this.nextSeq, this.nextSeq + points.length - 1)
+      this.nextSeq += points.length
+      this.bufferSeq = this.nextSeq
+      this.settle(this.nextSeq - 1)
       return
     }
     for (const p of points) {
@@ -270,8 +277,18 @@ export class InfluxReadingStore implements ReadingStore {
     return this.waitFor(target)
   }
 
+  /** Points written so far (each message's points are a range of these). */
+  position(): number {
+    return this.nextSeq - 1
+  }
+
+  /** Whether every point in `(from, to]` was kept (asked once `durable()` covers them). */
+  kept(from: number, to: number): boolean {
+    return !this.lost.overlaps(from + 1, to)
+  }
+
   health(): StoreHealth {
-    const spooled = this.spooled()
+    const spooled = this.spooledPoints()
     const error = this.spool.overLimit
       ? `the InfluxDB spool is full (limit ${formatBytes(this.spool.maxBytes)}): ${this.spool.droppedTotal} reading(s) dropped`
       : (this.spool.lastError ?? this.lastError ?? (this.setupDone ? undefined : 'InfluxDB is not set up yet'))
@@ -415,7 +432,7 @@ export class InfluxReadingStore implements ReadingStore {
       const b = this.inflight
       if (b && !b.spilled) {
         b.spilled = true
-        void this.spool.append(b.lines).then(() => this.settle(b.lastSeq))
+        void this.spool.append(b.lines).then((kept) => this.spooled(b.lines.length, kept, b.lastSeq))
       }
     }
     this.moveBufferToSpool()
@@ -431,7 +448,7 @@ export class InfluxReadingStore implements ReadingStore {
     this.buffer = []
     const lastSeq = this.bufferSeq + lines.length - 1
     this.bufferSeq += lines.length
-    void this.spool.append(lines).then(() => this.settle(lastSeq))
+    void this.spool.append(lines).then((kept) => this.spooled(lines.length, kept, lastSeq))
     this.report()
   }
 
@@ -492,6 +509,12 @@ export class InfluxReadingStore implements ReadingStore {
   /** Waiters are added with non-decreasing targets, so they are settled from the front. */
   private waitFor(seq: number): Promise<void> {
     return new Promise<void>((resolve) => this.waiters.push({ seq, resolve }))
+  }
+
+  /** A group of points ending at `lastSeq` reached the spool; those past the first `kept` were dropped. */
+  private spooled(lines: number, kept: number, lastSeq: number): void {
+    if (kept < lines) this.lost.add(lastSeq - (lines - kept) + 1, lastSeq)
+    this.settle(lastSeq)
   }
 
   private settle(seq: number): void {
@@ -590,13 +613,13 @@ export class InfluxReadingStore implements ReadingStore {
     this.report()
   }
 
-  private spooled(): number {
+  private spooledPoints(): number {
     return (this.spool?.pendingLines ?? 0) + (this.mode === 'spool' ? this.buffer.length : 0)
   }
 
   private report(): void {
     if (!this.spool) return
-    this.o.observer?.spool(this.spooled(), this.spool.pendingBytes, this.spool.overLimit)
+    this.o.observer?.spool(this.spooledPoints(), this.spool.pendingBytes, this.spool.overLimit)
   }
 }
 

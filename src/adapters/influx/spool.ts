@@ -102,11 +102,12 @@ export class Spool {
   }
 
   /**
-   * Queues lines to be appended, in call order; resolves once they are on disk (or were dropped).
+   * Queues lines to be appended, in call order; resolves once they are on disk (or were dropped),
+   * with how many of them were kept: the first ones, the rest (over a limit) were dropped.
    * Never rejects: a failing disk is retried, and reported through `onError`.
    */
-  append(lines: string[]): Promise<void> {
-    if (lines.length === 0) return Promise.resolve()
+  append(lines: string[]): Promise<number> {
+    if (lines.length === 0) return Promise.resolve(0)
     if (this.closed) throw new Error('spool is closed')
     let data = lines
     if (this.queuedLines + lines.length > this.opts.maxQueuedLines) {
@@ -139,10 +140,10 @@ export class Spool {
     }
     if (keep === 0) {
       this.opts.onChange?.()
-      return Promise.resolve()
+      return Promise.resolve(0)
     }
     return new Promise((resolve) => {
-      this.queue.push({ data: buf, lines: keep, done: resolve })
+      this.queue.push({ data: buf, lines: keep, done: () => resolve(keep) })
       this.queuedLines += keep
       this.queuedBytes += buf.length
       this.opts.onChange?.()

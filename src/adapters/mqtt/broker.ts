@@ -5,10 +5,13 @@ import { verifySecret } from '../../auth/secret-hash.ts'
 import type { Fleet } from '../../domain/fleet.ts'
 import type { Ingest } from '../../ingest/ingest.ts'
 import { deviceTopic, parseDeviceTopic } from '../../ingest/topics.ts'
-import { DurableAcks } from './durable-acks.ts'
+import { checkClientId } from './client-id.ts'
+import { DurableAcks, type AckGate } from './durable-acks.ts'
 import { DeviceRateLimiter } from './rate-limiter.ts'
+import { cut, DEFAULT_REFUSAL_BUDGET, RefusalBudget, type RefusalBudgetOptions } from './refusal-budget.ts'
 
 // AuthErrorCode is a type-only const enum in aedes' types.
+const IDENTIFIER_REJECTED = 2
 const BAD_USERNAME_OR_PASSWORD = 4
 const NOT_AUTHORIZED = 5
 
@@ -24,33 +27,78 @@ export interface MqttBroker {
  * each one publish only to its own state/status topics and subscribe only to its
  * own cmd topic, and hands accepted payloads to ingest.
  */
+export type RefusedPacketKind = 'connect' | 'subscribe'
+
 export interface BrokerOptions {
   /** messages a second one device may send before it is throttled (0 = unlimited) */
   maxMessagesPerSecond: number
+  /** how many refusals are logged and recorded per device and per client address (docs/reliability.md) */
+  refusalBudget?: RefusalBudgetOptions
+  /** refused SUBSCRIBE topics one connection may send before it is disconnected */
+  maxRefusedSubscriptions?: number
+  /** every refusal of a CONNECT or SUBSCRIBE, whether it was recorded (logged) or only counted */
+  onRefusal?: (packet: RefusedPacketKind, recorded: boolean) => void
 }
 
-export async function createMqttBroker(fleet: Fleet, ingest: Ingest, durable: () => Promise<void>, log: Logger, opts: BrokerOptions = { maxMessagesPerSecond: 50 }): Promise<MqttBroker> {
+export async function createMqttBroker(fleet: Fleet, ingest: Ingest, gate: AckGate, log: Logger, opts: BrokerOptions = { maxMessagesPerSecond: 50 }): Promise<MqttBroker> {
   const deviceOf = new WeakMap<Client, string>()
   /** the newest authenticated connection of each device */
   const current = new Map<string, Client>()
   const limiter = new DeviceRateLimiter(opts.maxMessagesPerSecond)
-  const acks = new DurableAcks(durable)
+  const acks = new DurableAcks(gate)
+  const refusals = new RefusalBudget(opts.refusalBudget ?? DEFAULT_REFUSAL_BUDGET)
+  const refusedSubs = new WeakMap<Client, number>()
+  const maxRefusedSubs = opts.maxRefusedSubscriptions ?? 20
   let connected = 0
   let shuttingDown = false
+  /** connection errors (resets, timeouts, garbage) are logged at debug level, bounded per address too */
+  const debugBudget = new RefusalBudget(opts.refusalBudget ?? DEFAULT_REFUSAL_BUDGET)
+  const debugWanted = (client: Client) => log.isLevelEnabled('debug') && debugBudget.take([`address:${addressOf(client)}`], Date.now()) !== 'count'
+
+  /**
+   * Whether to write this refusal down (log line, reject row), charged to the device when the
+   * client names one, else to the client's address (the devices of a station often share one
+   * address: one misbehaving device must not silence the others' refusals); said once when a
+   * bound is reached. Either way it counts against the bound over all clients.
+   */
+  const record = (packet: RefusedPacketKind, client: Client, device: string | undefined): boolean => {
+    const address = addressOf(client)
+    const verdict = refusals.take([device ? `device:${device}` : `address:${address}`], Date.now())
+    opts.onRefusal?.(packet, verdict === 'record')
+    if (verdict === 'bound-reached') {
+      log.warn({ device: device ?? null, remote: address, packet, perKey: (opts.refusalBudget ?? DEFAULT_REFUSAL_BUDGET).perKey }, 'too many refused mqtt packets: further refusals are only counted (stationwatch_mqtt_refusals_total) for a while')
+    }
+    return verdict === 'record'
+  }
 
   const aedes = await Aedes.createBroker({
-    // Device ids are up to 63 characters; client ids are free-form but bounded.
+    // aedes checks this for MQTT 3.1 only; for 3.1.1 the client id rule below bounds the id.
     maxClientsIdLength: 128,
     connectTimeout: 10_000,
     drainTimeout: 10_000,
+    // Devices publish with QoS 1; a QoS 2 publish is kept by aedes until its PUBREL (in the
+    // session, for clean=false), so few may wait at once (aedes' default is 1,000 per client).
+    maxInflightInbound: 16,
 
     authenticate(client, username, password, done) {
       const found = username ? fleet.device(username) : undefined
       const ok = found !== undefined && password !== undefined && verifySecret(found.device.secretHash, password.toString('utf8'))
       if (!ok) {
         // An unknown username is not logged: a misconfigured device may have put its secret there.
-        log.warn({ device: found ? username : null, ...(username && !found ? { unknownDevice: true } : {}), clientId: client.id }, 'mqtt connect refused: bad credentials')
+        if (record('connect', client, found ? username : undefined)) {
+          log.warn({ device: found ? username : null, ...(username && !found ? { unknownDevice: true } : {}), clientId: cut(client.id), remote: addressOf(client) }, 'mqtt connect refused: bad credentials')
+        }
         const err = Object.assign(new Error('bad username or password'), { returnCode: username ? BAD_USERNAME_OR_PASSWORD : NOT_AUTHORIZED })
+        return done(err as Parameters<typeof done>[0], false)
+      }
+      // Refused here, before aedes registers the client: a session with this id is left alone.
+      const id = checkClientId(client.id, username!, client.clean, (other) => fleet.device(other) !== undefined)
+      if (!id.ok) {
+        if (record('connect', client, username)) {
+          ingest.refuse(username!, cut(client.id), 'acl', `connect refused: ${id.reason} (client id ${cut(client.id)})`)
+          log.warn({ device: username, clientId: cut(client.id), clean: client.clean, remote: addressOf(client), reason: id.reason }, 'mqtt connect refused: client id')
+        } else ingest.countRefusal('acl')
+        const err = Object.assign(new Error('identifier rejected'), { returnCode: IDENTIFIER_REJECTED })
         return done(err as Parameters<typeof done>[0], false)
       }
       deviceOf.set(client, username!)
@@ -83,7 +131,12 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, durable: ()
             log.warn({ device: deviceId }, 'device kept flooding: disconnected')
             return callback(new Error('flooding'))
           }
-          // Accepted, so the device is not cut off at once; it goes no further (consumeDevicePublishes).
+          // Dropped, so never acknowledged (contract v2 A3): the device keeps a QoS 1 message and
+          // sends it again. An error here would close the connection, and a plain accept makes aedes
+          // write the PUBACK before the publish is handed on (aedes lib/handlers/publish.js). Handled
+          // as QoS 0 instead, it is passed on without a PUBACK and goes no further than
+          // consumeDevicePublishes; the connection reads on.
+          packet.qos = 0
           return callback(null)
         }
       }
@@ -91,24 +144,44 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, durable: ()
       const own = fleet.device(deviceId)!
       if (!topic || topic.device !== deviceId || topic.station !== own.station.model.id || topic.kind === 'cmd') {
         // Publishing elsewhere is a misbehaving or compromised device: drop and disconnect (contract §3).
-        ingest.refuse(deviceId, packet.topic, 'acl', `not allowed to publish to ${packet.topic}`)
-        log.warn({ device: deviceId, topic: packet.topic }, 'mqtt publish refused: not the device’s own topic')
+        // Each costs the device its connection (and a new CONNECT), so these need no budget.
+        ingest.refuse(deviceId, cut(packet.topic), 'acl', `not allowed to publish to ${cut(packet.topic)}`)
+        log.warn({ device: deviceId, topic: cut(packet.topic) }, 'mqtt publish refused: not the device’s own topic')
         return callback(new Error('publish not authorized'))
       }
+      const from = gate.position()
       const outcome = ingest.handle(deviceId, topic.kind, packet.topic, packet.payload as Buffer)
       if (!outcome.ok) log.info({ device: deviceId, topic: packet.topic, reason: outcome.reason }, 'reading rejected')
       // Acknowledged means durable: the PUBACK goes out after the group commit that holds this
       // reading — also for a duplicate, whose original may still be waiting for that commit.
-      if (packet.qos > 0) acks.add(callback)
-      else callback(null)
+      // A reading the store dropped instead (a full InfluxDB spool) is passed on as QoS 0: no
+      // PUBACK, the device sends it again, and ingest forgets it so that the copy is not a duplicate.
+      if (packet.qos > 0) {
+        acks.add(from, gate.position(), (err, kept) => {
+          if (!err && !kept) {
+            packet.qos = 0
+            if (outcome.ok && outcome.seq !== undefined) ingest.forget(deviceId, outcome.seq, outcome.ts!)
+          }
+          callback(err)
+        })
+      } else callback(null)
     },
 
     authorizeSubscribe(client, sub, callback) {
       const deviceId = deviceOf.get(client)
       const own = deviceId ? fleet.device(deviceId) : undefined
       if (!deviceId || !own || sub.topic !== deviceTopic(own.station.model.id, deviceId, 'cmd')) {
-        log.warn({ device: deviceId ?? null, topic: sub.topic }, 'mqtt subscribe refused: only the device’s own cmd topic')
-        if (deviceId) ingest.refuse(deviceId, sub.topic, 'acl', `not allowed to subscribe to ${sub.topic}`)
+        if (record('subscribe', client, deviceId)) {
+          log.warn({ device: deviceId ?? null, topic: cut(sub.topic), remote: addressOf(client) }, 'mqtt subscribe refused: only the device’s own cmd topic')
+          if (deviceId) ingest.refuse(deviceId, cut(sub.topic), 'acl', `not allowed to subscribe to ${cut(sub.topic)}`)
+        } else ingest.countRefusal('acl')
+        // A device that keeps asking for what it may not have is misbehaving: cut it off.
+        const n = (refusedSubs.get(client) ?? 0) + 1
+        refusedSubs.set(client, n)
+        if (n > maxRefusedSubs) {
+          if (n === maxRefusedSubs + 1) log.warn({ device: deviceId ?? null, refused: n }, 'device kept sending refused subscriptions: disconnected')
+          return callback(new Error('too many refused subscriptions'), null)
+        }
         return callback(null, null)
       }
       callback(null, { ...sub, qos: Math.min(sub.qos, 1) as Subscription['qos'] })
@@ -137,13 +210,17 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, durable: ()
     // aedes itself refuses a PUBLISH to an empty topic or one with wildcards, and closes the
     // connection before our hook sees it: it is still a refused publish, counted and logged.
     if (deviceId && /PUBLISH|topic has too many levels/.test(err.message)) {
-      ingest.refuse(deviceId, '(invalid topic)', 'acl', `publish refused by the broker: ${err.message}`)
-      log.warn({ device: deviceId, err: err.message }, 'mqtt publish refused: invalid topic')
+      ingest.refuse(deviceId, '(invalid topic)', 'acl', `publish refused by the broker: ${cut(err.message)}`)
+      log.warn({ device: deviceId, err: cut(err.message) }, 'mqtt publish refused: invalid topic')
       return
     }
-    log.debug({ clientId: client.id, device: deviceId ?? null, err: err.message }, 'mqtt client error')
+    // A refused CONNECT (errorCode = its return code) was logged, within its budget, when refused.
+    if ((err as { errorCode?: number }).errorCode !== undefined) return
+    if (debugWanted(client)) log.debug({ clientId: cut(client.id), device: deviceId ?? null, err: cut(err.message) }, 'mqtt client error')
   })
-  aedes.on('connectionError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'mqtt connection error'))
+  aedes.on('connectionError', (client, err) => {
+    if (debugWanted(client)) log.debug({ clientId: cut(client.id), remote: addressOf(client), err: cut(err.message) }, 'mqtt connection error')
+  })
 
   const server = createServer(aedes.handle)
   return {
@@ -157,6 +234,13 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, durable: ()
         aedes.close(() => resolve())
       }),
   }
+}
+
+/** The client's address: from the packet-size guard (TCP, TLS) or the upgrade request (`/mqtt`). */
+function addressOf(client: Client): string {
+  const conn = client.conn as { remoteAddress?: string } | undefined
+  const req = client.req as { socket?: { remoteAddress?: string } } | undefined
+  return conn?.remoteAddress ?? req?.socket?.remoteAddress ?? 'unknown'
 }
 
 /**

@@ -111,12 +111,15 @@ export class GuardedConnection extends Duplex {
   /** who the CONNECT claimed to be, read from `prefix` */
   private identity: { clientId?: string; username?: string } = {}
   private innerEnded = false
+  /** the client's address, for the per-address bounds of refusals */
+  readonly remoteAddress: string | undefined
 
   constructor(
     private readonly inner: Duplex,
     private readonly opts: PacketSizeGuardOptions,
   ) {
     super({ allowHalfOpen: false })
+    this.remoteAddress = opts.remoteAddress
     this.reader = new FixedHeaderReader(opts.maxPacketBytes)
     inner.on('data', (chunk: Buffer) => this.onData(chunk))
     inner.on('end', () => {

@@ -133,10 +133,10 @@ describe('/ws upgrades', () => {
   test('mqtt.js over /mqtt still works, and its CONNECT must carry a device’s credentials', async () => {
     const dev = fixtureDevices(t.station.id)
     const url = `ws://127.0.0.1:${t.svc.httpPort}/mqtt`
-    expect(await connackCode(url, { username: dev.doorMain, password: t.station.secrets[dev.doorMain]! })).toBe(0)
+    expect(await connackCode(url, { clientId: dev.doorMain, username: dev.doorMain, password: t.station.secrets[dev.doorMain]! })).toBe(0)
     expect(await connackCode(url, { username: dev.doorMain, password: 'wrong' })).toBe(4)
     expect(await connackCode(url, {})).toBe(5)
-    const c = await mqtt.connectAsync(url, { protocolVersion: 4, username: dev.doorMain, password: t.station.secrets[dev.doorMain], reconnectPeriod: 0 })
+    const c = await mqtt.connectAsync(url, { protocolVersion: 4, clientId: dev.doorMain, username: dev.doorMain, password: t.station.secrets[dev.doorMain], reconnectPeriod: 0 })
     await c.publishAsync(`stations/${t.station.id}/devices/${dev.doorMain}/state`, JSON.stringify({ ts: Date.now(), seq: 1, open: false }), { qos: 1 })
     await c.endAsync()
   })

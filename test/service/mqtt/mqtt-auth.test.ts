@@ -23,7 +23,7 @@ describe.each([
   { transport: 'MQTT over WebSocket at /mqtt', ws: true },
 ])('$transport', ({ ws }) => {
   test('a device with its own id and secret is accepted (CONNACK 0)', async () => {
-    expect(await connackCode(mqttUrl(t, ws), { username: alpha.doorMain, password: secretOf(alpha.doorMain) })).toBe(0)
+    expect(await connackCode(mqttUrl(t, ws), { clientId: alpha.doorMain, username: alpha.doorMain, password: secretOf(alpha.doorMain) })).toBe(0)
   })
 
   test('a wrong secret is refused at CONNECT with return code 4 or 5', async () => {

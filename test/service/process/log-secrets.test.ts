@@ -67,7 +67,7 @@ describe('the log at trace level during logins, refused devices and failing requ
     expect(await connackCode(`mqtt://127.0.0.1:${svc.mqttPort}`, { username: dev.doorMain, password: WRONG_SECRET })).toBe(4)
     expect(await connackCode(`ws://127.0.0.1:${svc.httpPort}/mqtt`, { username: dev.doorMain, password: WRONG_SECRET })).toBe(4)
     expect(await connackCode(`mqtt://127.0.0.1:${svc.mqttPort}`, { username: WRONG_SECRET, password: WRONG_SECRET })).toBe(4)
-    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${svc.mqttPort}`, { protocolVersion: 4, username: dev.doorMain, password: station.secrets[dev.doorMain], reconnectPeriod: 0 })
+    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${svc.mqttPort}`, { protocolVersion: 4, clientId: dev.doorMain, username: dev.doorMain, password: station.secrets[dev.doorMain], reconnectPeriod: 0 })
     await c.publishAsync(`stations/${station.id}/devices/${dev.doorMain}/state`, 'not json', { qos: 1 })
     await c.endAsync()
     await post('/api/auth/logout', {}, { authorization: `Bearer ${worker.token}` })

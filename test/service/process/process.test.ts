@@ -75,7 +75,7 @@ describe('start-up time', () => {
         expect(p.logs().filter((l) => JSON.stringify(l).includes('listening'))).toHaveLength(1)
         const health = await fetch(`http://127.0.0.1:${httpPort}/api/health`)
         expect(health.status).toBe(200)
-        expect(await connackCode(`mqtt://127.0.0.1:${mqttPort}`, { username: dev.doorMain, password: station.secrets[dev.doorMain]! })).toBe(0)
+        expect(await connackCode(`mqtt://127.0.0.1:${mqttPort}`, { clientId: dev.doorMain, username: dev.doorMain, password: station.secrets[dev.doorMain]! })).toBe(0)
         expect((await loginStatus(httpPort, 'admin', PASSWORD)).status).toBe(200)
         expect(await stopWithSigterm(p)).toBe(0)
         return
@@ -110,7 +110,7 @@ describe('start-up and shutdown', () => {
     const e = env({ ADMIN_PASSWORD: PASSWORD })
     const first = spawnService(e)
     const { mqttPort } = await waitListening(first, UP)
-    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { protocolVersion: 4, username: dev.doorMain, password: station.secrets[dev.doorMain], reconnectPeriod: 0 })
+    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { protocolVersion: 4, clientId: dev.doorMain, username: dev.doorMain, password: station.secrets[dev.doorMain], reconnectPeriod: 0 })
     const ts0 = Date.now()
     const N = 25
     await Promise.all(Array.from({ length: N }, (_, i) => c.publishAsync(`stations/proc/devices/${dev.doorMain}/state`, JSON.stringify({ ts: ts0 + i, seq: i + 1, open: i % 2 === 0 }), { qos: 1 })))
@@ -325,7 +325,7 @@ describe('stationwatch secret', () => {
     st.secrets[d.doorMain] = secret
     const t = await startTestService({ stations: [st] })
     try {
-      expect(await connackCode(`mqtt://127.0.0.1:${t.svc.mqttPort}`, { username: d.doorMain, password: secret })).toBe(0)
+      expect(await connackCode(`mqtt://127.0.0.1:${t.svc.mqttPort}`, { clientId: d.doorMain, username: d.doorMain, password: secret })).toBe(0)
       expect([4, 5]).toContain(await connackCode(`mqtt://127.0.0.1:${t.svc.mqttPort}`, { username: d.doorMain, password: secret + 'x' }))
     } finally {
       await t.stop()

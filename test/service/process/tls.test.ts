@@ -26,7 +26,8 @@ function baseEnv(extra: Record<string, string> = {}): Record<string, string> {
 
 /** CONNACK return code over any URL, with extra client options (TLS). */
 async function connack(url: string, opts: IClientOptions): Promise<number> {
-  const client = mqtt.connect(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...opts })
+  // A device's client id is its device id (contract v2 A2) unless the test names another.
+  const client = mqtt.connect(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...(opts.username && opts.clientId === undefined ? { clientId: opts.username } : {}), ...opts })
   try {
     return await new Promise<number>((resolve, reject) => {
       client.once('connect', (p) => resolve(p.returnCode ?? 0))
@@ -67,7 +68,7 @@ describe('with MQTT_TLS_* and HTTP_TLS_* set', () => {
   })
 
   test('a device connects over mqtts:// verifying the certificate, and its reading is applied', async () => {
-    const c = await mqtt.connectAsync(`mqtts://127.0.0.1:${svc.mqttsPort}`, { protocolVersion: 4, username: dev.doorMain, password: station.secrets[dev.doorMain], ca: cert.ca, reconnectPeriod: 0 })
+    const c = await mqtt.connectAsync(`mqtts://127.0.0.1:${svc.mqttsPort}`, { protocolVersion: 4, clientId: dev.doorMain, username: dev.doorMain, password: station.secrets[dev.doorMain], ca: cert.ca, reconnectPeriod: 0 })
     await c.publishAsync(`stations/${station.id}/devices/${dev.doorMain}/state`, JSON.stringify({ ts: Date.now(), seq: 1, open: true }), { qos: 1 })
     await c.endAsync()
     await eventually(async () => {
@@ -143,7 +144,7 @@ describe('with MQTT_TLS_* and HTTP_TLS_* set', () => {
   })
 
   test('mqtt.js over wss:///mqtt connects and publishes; without the subprotocol the upgrade is refused', async () => {
-    const c = await mqtt.connectAsync(`wss://127.0.0.1:${svc.httpPort}/mqtt`, { protocolVersion: 4, username: dev.shelf, password: station.secrets[dev.shelf], ca: cert.ca, reconnectPeriod: 0 })
+    const c = await mqtt.connectAsync(`wss://127.0.0.1:${svc.httpPort}/mqtt`, { protocolVersion: 4, clientId: dev.shelf, username: dev.shelf, password: station.secrets[dev.shelf], ca: cert.ca, reconnectPeriod: 0 })
     await c.publishAsync(`stations/${station.id}/devices/${dev.shelf}/state`, JSON.stringify({ ts: Date.now(), seq: 1, items: { water: 30 } }), { qos: 1 })
     await c.endAsync()
     const status = await new Promise<number>((resolve) => {
