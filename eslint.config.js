@@ -52,19 +52,6 @@ export default defineConfig(
     },
   },
   {
-    // Known violations in files other work is rewriting now (issue 13); remove entries as they are fixed.
-    files: ['src/service.ts', 'src/adapters/mqtt/broker.ts'],
-    rules: { '@typescript-eslint/no-unnecessary-type-assertion': 'off' },
-  },
-  {
-    files: ['src/adapters/influx/influx-reading-store.ts'],
-    rules: { '@typescript-eslint/no-unsafe-assignment': 'off' },
-  },
-  {
-    files: ['src/alerts/rule-slots.ts'],
-    rules: { '@typescript-eslint/no-unsafe-argument': 'off' },
-  },
-  {
     files: ['dashboards/web/**/*.js'],
     languageOptions: { globals: globals.browser },
   },

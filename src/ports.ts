@@ -1,3 +1,7 @@
+import type { AlertStore } from './alerts/alert-store.ts'
+import type { Role } from './auth/roles.ts'
+import type { LedgerStore } from './ledger/ledger-store.ts'
+import type { DeliveryLog } from './notify/ports.ts'
 import type { AuditEvent } from './domain/audit-event.ts'
 import type { StationSnapshot } from './domain/station-state.ts'
 
@@ -82,4 +86,56 @@ export interface Timers {
 export const systemTimers: Timers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+}
+
+/** A stored user: the password only as its slow hash. */
+export interface StoredUser { name: string; role: Role; passwordHash: string; createdAt: number }
+
+/**
+ * Users and login sessions (tokens only as hashes). Part of the state store: SQLite today; the
+ * PostgreSQL adapter of cluster mode implements the same port.
+ */
+export interface AccountStore {
+  findUser(username: string): StoredUser | undefined
+  /** false when the username is taken */
+  insertUser(user: StoredUser): boolean
+  updateUser(username: string, change: { passwordHash: string; role: Role }): void
+  listUsers(): StoredUser[]
+  insertSession(s: { tokenHash: string; username: string; expiresAt: number; createdAt: number }): void
+  /** the live session of a token hash, with its user's current role */
+  findSession(tokenHash: string, now: number): { user: { name: string; role: Role }; expiresAt: number } | undefined
+  deleteSession(tokenHash: string): void
+  /** deletes all but the newest `keep` sessions of a user; returns the token hashes deleted */
+  trimSessions(username: string, keep: number): string[]
+  deleteExpiredSessions(now: number): number
+}
+
+/**
+ * Everything the service keeps of its own (not the readings): users and sessions, alerts and
+ * incidents, the audit trail and rejects, live snapshots, the ledger, the notification log. The
+ * embedded SQLite file implements it today; cluster mode's PostgreSQL adapter will. Reads are
+ * synchronous today (SQLite answers in microseconds on the event loop); see docs/architecture.md
+ * for what a networked store changes.
+ */
+export interface StateStore {
+  readonly kind: 'embedded'
+  readonly records: RecordStore
+  readonly alerts: AlertStore
+  readonly accounts: AccountStore
+  readonly ledger: LedgerStore
+  readonly deliveries: DeliveryLog
+  /** resolves once every write so far is committed; a PUBACK waits for it with the reading store's */
+  committed(): Promise<void>
+}
+
+/**
+ * Where device messages come from: the embedded MQTT broker today (adapters/mqtt), a NATS
+ * JetStream consumer in cluster mode. A source hands each message to ingest and acknowledges it
+ * to its sender only once what it wrote is durable (the reading store's and the state store's
+ * commit), so an acknowledged reading is never lost.
+ */
+export interface IngestSource {
+  readonly kind: 'mqtt' | 'jetstream'
+  /** devices connected through this source now */
+  connectedDevices(): number
 }

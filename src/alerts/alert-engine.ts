@@ -3,6 +3,7 @@ import type { Fleet } from '../domain/fleet.ts'
 import type { Subject } from '../domain/station-model.ts'
 import type { ApplyResult, StationState } from '../domain/station-state.ts'
 import { AppError } from '../domain/errors.ts'
+import type { EventHub } from '../event-hub.ts'
 import type { Clock, Timers } from '../ports.ts'
 import { publicAlert, type Alert, type AlertChange, type AlertRecord, type Incident, type RuleName, type Severity } from './alert.ts'
 import type { AlertStore } from './alert-store.ts'
@@ -15,8 +16,22 @@ import { alertKey, UnresolvedAlerts } from './unresolved-alerts.ts'
 /** A condition judged outside the engine, on a subject of its own (e.g. `batch:ID`). */
 export interface ExternalCondition { rule: RuleName; subject: string; severity: Severity; occurrence: number; message: string }
 
-export type AlertListener = (alert: Alert, change: AlertChange, by?: string) => void
-export type IncidentListener = (incident: Incident, change: 'opened' | 'closed') => void
+/** What the engine tells the rest of the service (a subset of the service's event map). */
+export interface AlertEvents {
+  alertChanged: [alert: Alert, change: AlertChange, by: string | undefined]
+  incidentChanged: [incident: Incident, change: 'opened' | 'closed']
+}
+
+export interface AlertEngineOptions {
+  fleet: Fleet
+  store: AlertStore
+  clock: Clock
+  timers: Timers
+  /** where alert and incident changes are announced */
+  hub: EventHub<AlertEvents>
+  /** a device missed its heartbeats: the live state should mark it offline */
+  onSilent: (deviceId: string) => void
+}
 
 // setTimeout's limit; a farther deadline is reached in steps.
 const MAX_TIMER_MS = 2 ** 31 - 1
@@ -27,6 +42,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1
  * driven by a single timer.
  */
 export class AlertEngine {
+  readonly name = 'alert-engine'
   private readonly unresolved = new UnresolvedAlerts()
   private readonly slots = new RuleSlots()
   private readonly latestOccurrence = new Map<string, number>()
@@ -34,30 +50,26 @@ export class AlertEngine {
   private readonly lastClose = new Map<string, number>()
   private readonly queue = new DeadlineQueue()
   private readonly flaps = new FlapDamping()
-  private readonly listeners: AlertListener[] = []
-  private readonly incidentListeners: IncidentListener[] = []
   private timer: unknown
   private timerAt: number | undefined
   private readonly startedAt: number
   private stopped = false
 
-  constructor(
-    private readonly fleet: Fleet,
-    private readonly store: AlertStore,
-    private readonly clock: Clock,
-    private readonly timers: Timers,
-    /** a device missed its heartbeats: the live state should mark it offline */
-    private readonly onSilent: (deviceId: string) => void,
-  ) {
-    this.startedAt = clock.now()
-  }
+  private readonly fleet: Fleet
+  private readonly store: AlertStore
+  private readonly clock: Clock
+  private readonly timers: Timers
+  private readonly hub: EventHub<AlertEvents>
+  private readonly onSilent: (deviceId: string) => void
 
-  onAlert(listener: AlertListener): void {
-    this.listeners.push(listener)
-  }
-
-  onIncident(listener: IncidentListener): void {
-    this.incidentListeners.push(listener)
+  constructor(opts: AlertEngineOptions) {
+    this.fleet = opts.fleet
+    this.store = opts.store
+    this.clock = opts.clock
+    this.timers = opts.timers
+    this.hub = opts.hub
+    this.onSilent = opts.onSilent
+    this.startedAt = opts.clock.now()
   }
 
   /** Restores alerts and incidents, then judges every subject as the stored state stands. */
@@ -174,7 +186,7 @@ export class AlertEngine {
     const incident: Incident = { id: randomUUID(), station, openedAt: this.clock.now(), openedBy: user, ...(note ? { note } : {}) }
     this.store.saveIncident(incident)
     this.incidents.set(station, incident)
-    for (const l of this.incidentListeners) l(incident, 'opened')
+    this.hub.emit('incidentChanged', incident, 'opened')
     // Pending "door open too long" and "missing" deadlines wait until the incident ends.
     this.evaluateStation(state)
     this.arm()
@@ -193,7 +205,7 @@ export class AlertEngine {
     this.store.saveIncident(incident)
     this.incidents.delete(incident.station)
     this.lastClose.set(incident.station, incident.closedAt)
-    for (const l of this.incidentListeners) l(incident, 'closed')
+    this.hub.emit('incidentChanged', incident, 'closed')
     // What is still missing or open is judged from this moment.
     const state = this.fleet.stations.get(incident.station)
     if (state) this.evaluateStation(state)
@@ -305,7 +317,7 @@ export class AlertEngine {
   private commit(a: AlertRecord, change: AlertChange, by?: string): void {
     this.store.saveAlert(a)
     const pub = publicAlert(a)
-    for (const l of this.listeners) l(pub, change, by)
+    this.hub.emit('alertChanged', pub, change, by)
   }
 
   private mustFind(id: string): AlertRecord {

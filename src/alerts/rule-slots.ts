@@ -25,7 +25,7 @@ export class RuleSlots {
 
   of(model: StationModel, subject: Subject): RuleSlot[] {
     let bySubject = this.stations.get(model)
-    if (!bySubject) this.stations.set(model, (bySubject = new Map()))
+    if (!bySubject) this.stations.set(model, (bySubject = new Map<string, RuleSlot[]>()))
     let slots = bySubject.get(subject)
     if (!slots) {
       const i = subject.indexOf(':')

@@ -10,21 +10,34 @@ export interface AlertEffectsOptions {
   records: RecordStore
   clock: Clock
   log: Logger
+  /** live push: every change reaches the dashboards at once */
+  push: { pushAlert(alert: Alert): void }
+  /** the station's status shows its alerts and incident */
+  board: { touch(station: string): void }
+  /** what goes out of the service: the webhook, the notifier */
+  outbound: { alertChanged(alert: Alert, change: AlertChange, by: string | undefined): void }[]
 }
 
 /**
- * What an alert or incident change leaves behind in the service's own records: the `alert`
- * time series point (contract §7), the audit-trail event and a log line. Pushing it to `/ws`,
- * the webhook and the notifier subscribe to the same hub events on their own.
+ * What happens when an alert or an incident changes, in order: the `alert` time series point
+ * (contract §7) and the audit-trail event are queued, the change is logged, pushed to `/ws`, handed
+ * to every outbound channel, and the station's status is marked changed. Nothing here waits: each
+ * receiver queues its own I/O.
  */
-export function recordAlertChanges({ hub, readings, records, clock, log }: AlertEffectsOptions): void {
+export function wireAlertEffects({ hub, readings, records, clock, log, push, board, outbound }: AlertEffectsOptions): void {
   hub.on('alertChanged', (alert, change, by) => {
     const t = clock.now()
     readings.write([alertPoint(alert, t)])
     records.appendEvents([alertEvent(alert, change, t, by)])
     log.info({ alert: alert.id, station: alert.station, rule: alert.rule, subject: alert.subject, change, by }, `alert ${change}`)
+    push.pushAlert(alert)
+    for (const o of outbound) o.alertChanged(alert, change, by)
+    board.touch(alert.station)
   })
-  hub.on('incidentChanged', (incident, change) => records.appendEvents([incidentEvent(incident, change)]))
+  hub.on('incidentChanged', (incident, change) => {
+    records.appendEvents([incidentEvent(incident, change)])
+    board.touch(incident.station)
+  })
 }
 
 export function alertPoint(a: Alert, t: number): Point {

@@ -1,6 +1,7 @@
 import type { Alert, AlertChange, Incident } from '../alerts/alert.ts'
 import type { ApplyResult, StationState } from '../domain/station-state.ts'
 import type { StationStatus } from '../domain/station-status.ts'
+import type { EventHub } from '../event-hub.ts'
 
 /**
  * The one vocabulary the parts are wired with. Each event is named for what happened, in the past
@@ -16,31 +17,6 @@ export interface ServiceEvents {
   incidentChanged: [incident: Incident, change: 'opened' | 'closed']
   /** a station's status is worth pushing (status board, coalesced) */
   statusChanged: [status: StationStatus]
-}
-
-type Listener<A extends unknown[]> = (...args: A) => void
-
-/** A typed event hub: `on` returns the function that unsubscribes. */
-export class EventHub<M extends { [K in keyof M]: unknown[] }> {
-  private readonly listeners: { [K in keyof M]?: Listener<M[K]>[] } = {}
-
-  on<K extends keyof M>(event: K, listener: Listener<M[K]>): () => void {
-    const list = (this.listeners[event] ??= [])
-    list.push(listener)
-    return () => {
-      const i = list.indexOf(listener)
-      if (i >= 0) list.splice(i, 1)
-    }
-  }
-
-  emit<K extends keyof M>(event: K, ...args: M[K]): void {
-    const list = this.listeners[event]
-    if (list) for (const l of list) l(...args)
-  }
-
-  has<K extends keyof M>(event: K): boolean {
-    return (this.listeners[event]?.length ?? 0) > 0
-  }
 }
 
 export type ServiceHub = EventHub<ServiceEvents>

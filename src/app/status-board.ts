@@ -1,6 +1,7 @@
 import type { Fleet } from '../domain/fleet.ts'
 import { computeStatus, type IncidentSummary, type StationStatus } from '../domain/station-status.ts'
 import type { StationState } from '../domain/station-state.ts'
+import type { EventHub } from '../event-hub.ts'
 
 /** What the alert engine tells the board about a station. */
 export interface AlertView {
@@ -20,32 +21,37 @@ const noAlerts: AlertView = { forcedDoors: () => new Set(), unresolvedCount: () 
  * a second recomputing, serializing and sending it for every change cost more than the rest of
  * ingest; alerts are pushed on their own, at once.
  */
+export interface StatusBoardOptions {
+  fleet: Fleet
+  /** where `statusChanged` is announced */
+  hub: EventHub<{ statusChanged: [status: StationStatus] }>
+  /** the alert engine's view of a station */
+  alerts?: AlertView
+  /** the ledger's usable units per item of a station (unsensed items take their count from it) */
+  ledger?: (station: string) => ReadonlyMap<string, number> | undefined
+  /** STATUS_PUSH_INTERVAL_MS */
+  minPushIntervalMs?: number
+}
+
 export class StatusBoard {
-  private alerts: AlertView = noAlerts
-  private ledger: ((station: string) => ReadonlyMap<string, number> | undefined) | undefined
+  readonly name = 'status-board'
+  private readonly fleet: Fleet
+  private readonly hub: StatusBoardOptions['hub']
+  private readonly alerts: AlertView
+  private readonly ledger: StatusBoardOptions['ledger']
+  private readonly minPushIntervalMs: number
   private readonly dirty = new Set<string>()
   private readonly pushedAt = new Map<string, number>()
   private scheduled = false
   private timer: NodeJS.Timeout | undefined
   private timerAt = Infinity
-  private readonly listeners: ((status: StationStatus) => void)[] = []
 
-  constructor(
-    private readonly fleet: Fleet,
-    private readonly minPushIntervalMs = 100,
-  ) {}
-
-  useAlerts(view: AlertView): void {
-    this.alerts = view
-  }
-
-  /** The ledger's usable units per item of a station (unsensed items take their count from it). */
-  useLedger(usable: (station: string) => ReadonlyMap<string, number> | undefined): void {
-    this.ledger = usable
-  }
-
-  onStatus(listener: (status: StationStatus) => void): void {
-    this.listeners.push(listener)
+  constructor(opts: StatusBoardOptions) {
+    this.fleet = opts.fleet
+    this.hub = opts.hub
+    this.alerts = opts.alerts ?? noAlerts
+    this.ledger = opts.ledger
+    this.minPushIntervalMs = opts.minPushIntervalMs ?? 100
   }
 
   status(stationId: string): StationStatus | undefined {
@@ -59,7 +65,7 @@ export class StatusBoard {
 
   /** Marks a station changed; listeners hear about it after the current burst. */
   touch(stationId: string): void {
-    if (this.listeners.length === 0) return
+    if (!this.hub.has('statusChanged')) return
     this.dirty.add(stationId)
     if (this.scheduled) return
     this.scheduled = true
@@ -67,7 +73,7 @@ export class StatusBoard {
   }
 
   /** Stops the timer of a deferred push. */
-  close(): void {
+  stop(): void {
     clearTimeout(this.timer)
     this.timer = undefined
     this.timerAt = Infinity
@@ -86,7 +92,7 @@ export class StatusBoard {
       this.dirty.delete(id)
       this.pushedAt.set(id, now)
       const status = this.status(id)
-      if (status) for (const l of this.listeners) l(status)
+      if (status) this.hub.emit('statusChanged', status)
     }
     if (nextDue === Infinity || nextDue >= this.timerAt) return
     clearTimeout(this.timer)

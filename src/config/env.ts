@@ -21,6 +21,8 @@ export const envSchema = z.object({
   ADMIN_USER: z.string().min(1).max(64).default('admin'),
   ADMIN_PASSWORD: z.string().min(1).optional(),
   WEBHOOK_URL: optionalUrl,
+  /** a folder of `<station>.json` opening-stock files, applied once to a station whose ledger has no history */
+  LEDGER_SEED: z.string().min(1).optional(),
   /** alert changes kept for a webhook receiver that is down; past it info, then warning ones are dropped, never critical */
   WEBHOOK_QUEUE_MAX: z.coerce.number().int().min(10, 'must be at least 10').default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

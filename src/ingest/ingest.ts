@@ -3,6 +3,7 @@ import { parseJsonObject, parseStateReading, parseStatus } from '../domain/readi
 import type { Clock, ReadingStore, RecordStore } from '../ports.ts'
 import { pointFromStatus, pointsFromReading } from './points.ts'
 import type { Fleet } from '../domain/fleet.ts'
+import type { EventHub } from '../event-hub.ts'
 
 export type RejectKind = 'acl' | 'too-large' | 'not-json' | 'invalid' | 'duplicate' | 'out-of-order' | 'rate-limited'
 /** `seq`/`ts`: the state reading taken, so that it can be forgotten if the store drops it. */
@@ -13,28 +14,44 @@ export interface IngestObserver {
   rejected(kind: RejectKind): void
 }
 
-/** Called after the live state of a station changed, for rules and live push. */
-export type ChangeListener = (station: StationState, result: ApplyResult) => void
+/** What ingest tells the rest of the service (a subset of the service's event map). */
+export interface IngestEvents {
+  /** a reading or status changed a station's live state: for the rules and the status board */
+  stationChanged: [station: StationState, result: ApplyResult]
+}
+
+export interface IngestOptions {
+  fleet: Fleet
+  readings: ReadingStore
+  records: RecordStore
+  clock: Clock
+  observer: IngestObserver
+  hub: EventHub<IngestEvents>
+  /** the incident open at a station, if any: its id is recorded on the station's events */
+  openIncident?: (station: string) => string | undefined
+}
 
 /**
  * The hot path: validate → apply to the live state → queue for the store → notify.
  * Synchronous and allocation-light; the store batches its own writes.
  */
 export class Ingest {
-  private readonly listeners: ChangeListener[] = []
-  /** lets the alert engine tag events (e.g. with the open incident) before they are recorded */
-  annotate: ((station: StationState, events: ApplyResult['events']) => void) | undefined
+  private readonly fleet: Fleet
+  private readonly readings: ReadingStore
+  private readonly records: RecordStore
+  private readonly clock: Clock
+  private readonly observer: IngestObserver
+  private readonly hub: EventHub<IngestEvents>
+  private readonly openIncident: (station: string) => string | undefined
 
-  constructor(
-    private readonly fleet: Fleet,
-    private readonly readings: ReadingStore,
-    private readonly records: RecordStore,
-    private readonly clock: Clock,
-    private readonly observer: IngestObserver,
-  ) {}
-
-  onChange(listener: ChangeListener): void {
-    this.listeners.push(listener)
+  constructor(opts: IngestOptions) {
+    this.fleet = opts.fleet
+    this.readings = opts.readings
+    this.records = opts.records
+    this.clock = opts.clock
+    this.observer = opts.observer
+    this.hub = opts.hub
+    this.openIncident = opts.openIncident ?? (() => undefined)
   }
 
   /** A message on a device's own `state` or `status` topic (the broker checked the ACL). */
@@ -109,11 +126,13 @@ export class Ingest {
 
   private publish(station: StationState, result: ApplyResult): void {
     if (result.events.length) {
-      this.annotate?.(station, result.events)
+      // An event during an incident belongs to it (device comings and goings do not).
+      const incident = this.openIncident(station.model.id)
+      if (incident) for (const e of result.events) if (!e.kind.startsWith('device-')) e.incident = incident
       this.records.appendEvents(result.events)
     }
     this.saveSnapshot(station)
-    for (const l of this.listeners) l(station, result)
+    this.hub.emit('stationChanged', station, result)
   }
 
   private saveSnapshot(station: StationState): void {

@@ -41,6 +41,17 @@ export class StoreWriteError extends Error {
  * after what was rolled back), every `committed()` rejects — so no PUBACK claims durability — and
  * `onFailure` tells the service, which stops.
  */
+export interface BatchWriterOptions {
+  /** how long rows wait for their batch to be cut (ms) */
+  intervalMs?: number
+  /** a batch is cut early at this many rows */
+  maxRows?: number
+  /** ms the last commit took and its rows, for the store write metrics */
+  onCommit?: (ms: number, rows: number) => void
+  /** called once, when a commit fails */
+  onFailure?: (err: StoreWriteError) => void
+}
+
 export class BatchWriter {
   private readonly queues: { name: string; rows: Row[] }[] = []
   private readonly upserts: { name: string; rows: Map<string, () => Row> }[] = []
@@ -59,18 +70,21 @@ export class BatchWriter {
   private readonly exited: Promise<void>
   /** [0] = the newest committed batch; [1] = -1 after a failed commit */
   private readonly shared = new Int32Array(new SharedArrayBuffer(8))
-  /** ms the last commit took and its rows, for the store write metrics */
-  onCommit: ((ms: number, rows: number) => void) | undefined
-  /** called once, when a commit fails */
-  onFailure: ((err: StoreWriteError) => void) | undefined
+  private readonly intervalMs: number
+  private readonly maxRows: number
+  private readonly onCommit: BatchWriterOptions['onCommit']
+  private readonly onFailure: BatchWriterOptions['onFailure']
 
   constructor(
     private readonly db: Db,
+    opts: BatchWriterOptions = {},
+  ) {
     // 50 ms: every batch also carries the live snapshot of each station changed in it, serialized
     // here; at 10,000 msg/s a 20 ms interval spent more on snapshots than the PUBACKs gained.
-    private readonly intervalMs = 50,
-    private readonly maxRows = 5000,
-  ) {
+    this.intervalMs = opts.intervalMs ?? 50
+    this.maxRows = opts.maxRows ?? 5000
+    this.onCommit = opts.onCommit
+    this.onFailure = opts.onFailure
     // Checkpoints belong to the writer's connection: on this one, one would run on the event loop.
     db.pragma('wal_autocheckpoint = 0')
     this.worker = new Worker(WORKER_FILE, { workerData: { file: db.name, sqlitePath: SQLITE_PATH, shared: this.shared.buffer }, execArgv: [] })

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http'
 import type { Server as HttpsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
-import { refuseUpgrade } from './upgrade.ts'
+import { refuseUpgrade } from '../../edge/upgrade-refusal.ts'
 
 /** A client has this long to send a request's headers (slowloris), and this long for the whole request. */
 export const HTTP_HEADERS_TIMEOUT_MS = 10_000

@@ -242,7 +242,7 @@ export class InfluxReadingStore implements ReadingStore {
     let res: { results?: { error?: string; series?: { values?: [number, unknown][] }[] }[]; error?: string }
     try {
       if (!this.setupDone) await this.ensureSetup()
-      res = await this.client.queryRaw(query, { placeholders: { station: q.station, id: s.id }, precision: 'ms' })
+      res = (await this.client.queryRaw(query, { placeholders: { station: q.station, id: s.id }, precision: 'ms' })) as typeof res
     } catch (err) {
       throw new AppError('STORE_UNAVAILABLE', `history is not available: InfluxDB did not answer (${(err as Error).message})`)
     }

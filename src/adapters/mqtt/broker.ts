@@ -30,6 +30,11 @@ export interface MqttBroker {
 export type RefusedPacketKind = 'connect' | 'subscribe'
 
 export interface BrokerOptions {
+  fleet: Fleet
+  ingest: Ingest
+  /** when a QoS 1 reading may be acknowledged (docs/reliability.md) */
+  gate: AckGate
+  log: Logger
   /** messages a second one device may send before it is throttled (0 = unlimited) */
   maxMessagesPerSecond: number
   /** how many refusals are logged and recorded per device and per client address (docs/reliability.md) */
@@ -40,7 +45,8 @@ export interface BrokerOptions {
   onRefusal?: (packet: RefusedPacketKind, recorded: boolean) => void
 }
 
-export async function createMqttBroker(fleet: Fleet, ingest: Ingest, gate: AckGate, log: Logger, opts: BrokerOptions = { maxMessagesPerSecond: 50 }): Promise<MqttBroker> {
+export async function createMqttBroker(opts: BrokerOptions): Promise<MqttBroker> {
+  const { fleet, ingest, gate, log } = opts
   const deviceOf = new WeakMap<Client, string>()
   /** the newest authenticated connection of each device */
   const current = new Map<string, Client>()
@@ -89,7 +95,7 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, gate: AckGa
           log.warn({ device: found ? username : null, ...(username && !found ? { unknownDevice: true } : {}), clientId: cut(client.id), remote: addressOf(client) }, 'mqtt connect refused: bad credentials')
         }
         const err = Object.assign(new Error('bad username or password'), { returnCode: username ? BAD_USERNAME_OR_PASSWORD : NOT_AUTHORIZED })
-        return done(err as Parameters<typeof done>[0], false)
+        return done(err, false)
       }
       // Refused here, before aedes registers the client: a session with this id is left alone.
       const id = checkClientId(client.id, username!, client.clean, (other) => fleet.device(other) !== undefined)
@@ -99,7 +105,7 @@ export async function createMqttBroker(fleet: Fleet, ingest: Ingest, gate: AckGa
           log.warn({ device: username, clientId: cut(client.id), clean: client.clean, remote: addressOf(client), reason: id.reason }, 'mqtt connect refused: client id')
         } else ingest.countRefusal('acl')
         const err = Object.assign(new Error('identifier rejected'), { returnCode: IDENTIFIER_REJECTED })
-        return done(err as Parameters<typeof done>[0], false)
+        return done(err, false)
       }
       deviceOf.set(client, username!)
       current.set(username!, client)
@@ -265,5 +271,5 @@ function consumeDevicePublishes(aedes: Aedes, isDevice: (client: Client) => bool
     }
     route(packet, client, done)
   }
-  aedes.publish = publish as Aedes['publish']
+  aedes.publish = publish
 }

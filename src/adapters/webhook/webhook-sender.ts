@@ -40,15 +40,19 @@ export class WebhookSender {
   private stopped = false
   readonly state: WebhookState
 
-  constructor(
-    private readonly url: string | undefined,
-    private readonly log: Logger,
-    private readonly observer: WebhookObserver = {},
-    maxQueue = DEFAULT_MAX_QUEUE,
-  ) {
+  readonly name = 'webhook'
+  private readonly url: string | undefined
+  private readonly log: Logger
+  private readonly observer: WebhookObserver
+
+  constructor(opts: { url: string | undefined; log: Logger; observer?: WebhookObserver; maxQueue?: number }) {
+    this.url = opts.url
+    this.log = opts.log
+    this.observer = opts.observer ?? {}
+    const maxQueue = opts.maxQueue ?? DEFAULT_MAX_QUEUE
     this.maxQueue = maxQueue
     this.queue = new NoticeQueue(maxQueue)
-    this.state = { configured: url !== undefined, pending: 0, delivered: 0, failedAttempts: 0, dropped: 0, coalesced: 0, failing: false }
+    this.state = { configured: opts.url !== undefined, pending: 0, delivered: 0, failedAttempts: 0, dropped: 0, coalesced: 0, failing: false }
   }
 
   send(notice: AlertNotice): void {

@@ -6,9 +6,9 @@ import { z } from 'zod'
 import { hashToken, type Accounts, type User } from '../../auth/accounts.ts'
 import type { StationStatus } from '../../domain/station-status.ts'
 import { addressKey } from '../../auth/login-throttle.ts'
-import { credentialOf } from '../http/auth-middleware.ts'
-import { isForeignOrigin } from '../http/origin.ts'
-import { refuseUpgrade } from '../http/upgrade.ts'
+import { credentialOf } from '../../edge/credentials.ts'
+import { isForeignOrigin } from '../../edge/origin.ts'
+import { refuseUpgrade } from '../../edge/upgrade-refusal.ts'
 
 /** A client that lets this much pile up unread is dropped rather than grow our memory. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024
@@ -62,6 +62,15 @@ export interface LivePushLimits {
 
 export const DEFAULT_LIVE_PUSH_LIMITS: LivePushLimits = { perSession: 20, perAddress: 100, https: false }
 
+export interface LivePushOptions<A extends { station: string }> {
+  accounts: Accounts
+  /** what a new client's snapshot is made of */
+  source: LivePushSource<A>
+  stats: LivePushStats
+  log: Logger
+  limits?: LivePushLimits
+}
+
 /** `/ws`: a snapshot on connect, then `station` and `alert` messages as they happen. */
 export class LivePush<A extends { station: string }> {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 })
@@ -75,13 +84,19 @@ export class LivePush<A extends { station: string }> {
   /** keys whose cap was already reported in the log; forgotten when the key drops below its cap */
   private readonly capLogged = new Set<string>()
 
-  constructor(
-    private readonly accounts: Accounts,
-    private readonly source: LivePushSource<A>,
-    private readonly stats: LivePushStats,
-    private readonly log: Logger,
-    private readonly limits: LivePushLimits = DEFAULT_LIVE_PUSH_LIMITS,
-  ) {
+  readonly name = 'live-push'
+  private readonly accounts: Accounts
+  private readonly source: LivePushSource<A>
+  private readonly stats: LivePushStats
+  private readonly log: Logger
+  private readonly limits: LivePushLimits
+
+  constructor(opts: LivePushOptions<A>) {
+    this.accounts = opts.accounts
+    this.source = opts.source
+    this.stats = opts.stats
+    this.log = opts.log
+    this.limits = opts.limits ?? DEFAULT_LIVE_PUSH_LIMITS
     this.pinger = setInterval(() => this.ping(), PING_INTERVAL_MS).unref()
   }
 
@@ -153,7 +168,7 @@ export class LivePush<A extends { station: string }> {
     return this.peers.size
   }
 
-  close(): void {
+  stop(): void {
     clearInterval(this.pinger)
     for (const p of this.peers) {
       clearTimeout(p.expiry)

@@ -1,4 +1,5 @@
-import { AlertEngine } from '../../../src/alerts/alert-engine.ts'
+import { EventHub } from '../../../src/event-hub.ts'
+import { AlertEngine, type AlertEvents } from '../../../src/alerts/alert-engine.ts'
 import type { Alert, AlertChange, AlertRecord, AlertState, Incident } from '../../../src/alerts/alert.ts'
 import type { AlertStore } from '../../../src/alerts/alert-store.ts'
 import { Fleet } from '../../../src/domain/fleet.ts'
@@ -86,11 +87,19 @@ export class EngineRig {
   /** A new engine over the same live state and store, as after a restart of the service. */
   boot(): void {
     this.engine?.stop()
-    this.engine = new AlertEngine(this.fleet, this.store, this.time, this.time, (device) => {
-      const found = this.fleet.device(device)!
-      this.engine.handleChange(found.station, found.station.markSilent(device, this.time.now()))
+    const hub = new EventHub<AlertEvents>()
+    hub.on('alertChanged', (alert, change, by) => this.changes.push({ alert, change, ...(by ? { by } : {}) }))
+    this.engine = new AlertEngine({
+      fleet: this.fleet,
+      store: this.store,
+      clock: this.time,
+      timers: this.time,
+      hub,
+      onSilent: (device) => {
+        const found = this.fleet.device(device)!
+        this.engine.handleChange(found.station, found.station.markSilent(device, this.time.now()))
+      },
     })
-    this.engine.onAlert((alert, change, by) => this.changes.push({ alert, change, ...(by ? { by } : {}) }))
     this.engine.start()
   }
 

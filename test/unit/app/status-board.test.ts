@@ -2,6 +2,7 @@
 // 100 ms, always ending with the latest state.
 import { sleep } from '../../helpers/wait.ts'
 import { describe, expect, test } from 'vitest'
+import { EventHub } from '../../../src/event-hub.ts'
 import { StatusBoard } from '../../../src/app/status-board.ts'
 import { Fleet } from '../../../src/domain/fleet.ts'
 import { stationSchema } from '../../../src/domain/station.ts'
@@ -11,9 +12,10 @@ import { fixtureStation } from '../../helpers/station-fixture.ts'
 
 function board() {
   const fleet = new Fleet(['a', 'b'].map((id) => stationSchema.parse(fixtureStation(id).json)))
-  const b = new StatusBoard(fleet)
+  const hub = new EventHub<{ statusChanged: [status: StationStatus] }>()
+  const b = new StatusBoard({ fleet, hub })
   const pushes: { t: number; id: string; status: StationStatus }[] = []
-  b.onStatus((status) => pushes.push({ t: performance.now(), id: status.id, status }))
+  hub.on('statusChanged', (status) => pushes.push({ t: performance.now(), id: status.id, status }))
   return { fleet, b, pushes }
 }
 

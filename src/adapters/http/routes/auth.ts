@@ -3,7 +3,8 @@ import { z } from 'zod'
 import type { Accounts } from '../../../auth/accounts.ts'
 import type { LoginThrottle } from '../../../auth/login-throttle.ts'
 import { AppError } from '../../../domain/errors.ts'
-import { requireRole, SESSION_COOKIE, tokenOf } from '../auth-middleware.ts'
+import { SESSION_COOKIE, tokenOf } from '../../../edge/credentials.ts'
+import { requireRole } from '../auth-middleware.ts'
 import { parseRequest } from '../validate.ts'
 
 const loginBody = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) })

@@ -1,10 +1,11 @@
 import { Router } from 'express'
 import { z } from 'zod'
 import type { Accounts } from '../../../auth/accounts.ts'
+import type { StationConfig } from '../../../domain/station.ts'
+import type { Batch, Movement } from '../../../ledger/ledger.ts'
 import type { Clock } from '../../../ports.ts'
 import { isIsoDate, localDate } from '../../../ledger/local-days.ts'
 import type { LedgerService } from '../../../ledger/ledger-service.ts'
-import { ledgerWorkbook } from '../../xlsx/ledger-workbook.ts'
 import { requireRole } from '../auth-middleware.ts'
 import { parseRequest, timeParam } from '../validate.ts'
 
@@ -25,7 +26,10 @@ const rangeQuery = z.object({ from: timeParam.optional(), to: timeParam.optional
 const exportQuery = rangeQuery.extend({ format: z.literal('xlsx', { error: 'must be xlsx' }).default('xlsx') })
 
 /** Contract v2 §C: the station ledger (台账). Every change is committed before it is answered. */
-export function ledgerRoutes(accounts: Accounts, ledger: LedgerService, clock: Clock): Router {
+/** Writes the ledger's workbook (the XLSX adapter; passed in so this adapter does not pick another). */
+export type LedgerWorkbook = (station: StationConfig, batches: readonly Batch[], movements: readonly Movement[], now: number) => Promise<Buffer>
+
+export function ledgerRoutes(accounts: Accounts, ledger: LedgerService, clock: Clock, ledgerWorkbook: LedgerWorkbook): Router {
   const r = Router()
   const viewer = requireRole(accounts, 'viewer')
   const staff = requireRole(accounts, 'staff')

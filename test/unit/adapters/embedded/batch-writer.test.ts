@@ -14,11 +14,11 @@ afterEach(async () => {
   cleanup = []
 })
 
-function open(intervalMs = 20, maxRows = 5000): { db: Db; writer: BatchWriter; dir: string } {
+function open(intervalMs = 20, maxRows = 5000, onFailure?: (err: StoreWriteError) => void): { db: Db; writer: BatchWriter; dir: string } {
   const dir = tempDir('sw-writer-')
   const db = openDatabase(dir)
   db.exec('CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, x INTEGER NOT NULL CHECK (x >= 0))')
-  const writer = new BatchWriter(db, intervalMs, maxRows)
+  const writer = new BatchWriter(db, { intervalMs, maxRows, ...(onFailure ? { onFailure } : {}) })
   cleanup.push(async () => {
     await writer.close()
     db.close()
@@ -81,9 +81,8 @@ describe('BatchWriter', () => {
   })
 
   test('a failed commit stores nothing of its batch or of any later one, rejects every committed(), and is reported once', async () => {
-    const { db, writer } = open(5)
     const failures: StoreWriteError[] = []
-    writer.onFailure = (err) => failures.push(err)
+    const { db, writer } = open(5, 5000, (err) => failures.push(err))
     const insert = writer.table('t', 'INSERT INTO t (x) VALUES (?)')
     insert([1])
     await writer.committed()
@@ -124,7 +123,7 @@ describe('BatchWriter', () => {
     const dir = tempDir('sw-writer-')
     let db = openDatabase(dir)
     db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, x INTEGER NOT NULL)')
-    let writer = new BatchWriter(db, 10_000)
+    let writer = new BatchWriter(db, { intervalMs: 10_000 })
     const insert = writer.table('t', 'INSERT INTO t (x) VALUES (?)')
     for (let i = 0; i < 3000; i++) insert([i])
     await writer.close()

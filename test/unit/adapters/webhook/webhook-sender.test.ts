@@ -57,7 +57,7 @@ describe('webhook queue at its bound', () => {
     const { log, lines } = logCapture()
     const dropped: Severity[] = []
     let coalesced = 0
-    sender = new WebhookSender(rx.url, log, { dropped: (s) => dropped.push(s), coalesced: () => coalesced++ }, 10)
+    sender = new WebhookSender({ url: rx.url, log, observer: { dropped: (s) => dropped.push(s), coalesced: () => coalesced++ }, maxQueue: 10 })
 
     sender.send(notice('C1', 'critical'))
     // C1 is in flight against the failing receiver: it must survive everything below.
@@ -98,7 +98,7 @@ describe('webhook queue at its bound', () => {
     const rx = await receiver()
     server = rx.server
     const { log } = logCapture()
-    sender = new WebhookSender(rx.url, log, {}, 50)
+    sender = new WebhookSender({ url: rx.url, log, maxQueue: 50 })
     const sent: string[] = []
     for (let i = 0; i < 20; i++) {
       const sev: Severity = i % 3 === 0 ? 'info' : i % 3 === 1 ? 'warning' : 'critical'
