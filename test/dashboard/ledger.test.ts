@@ -72,6 +72,10 @@ describe.skipIf(skipWithoutChromium)('dashboard: the ledger at phone size', () =
     const bandagesRow = page.locator('[data-subject="item:bandages"]')
     await expect.poll(() => bandagesRow.getAttribute('data-expiry')).toBe('expired')
     expect(await bandagesRow.locator('.exp-badge').textContent()).toBe('已过期')
+    // Counted from the ledger, not "never reported".
+    expect(await bandagesRow.getAttribute('data-source')).toBe('ledger')
+    expect(await bandagesRow.textContent()).toContain('按台账')
+    expect(await bandagesRow.textContent()).not.toContain('从未上报')
     expect(await page.locator('[data-subject="item:water"] [data-testid=ledger-qty]').textContent()).toBe('台账可用 0')
     await screenshot(page, 'ledger-board-phone')
 
@@ -154,7 +158,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: the ledger at phone size', () =
     await issue.locator('[data-action=submit]').click()
     const conflict = issue.locator('[data-testid=form-error].conflict')
     await conflict.waitFor()
-    expect(await conflict.textContent()).toContain('库存不足')
+    expect(await conflict.textContent()).toContain('库存不足：手电筒 可用 7 件，不能出库 9 件')
     expect(await conflict.textContent()).toContain('only 7 usable')
     await screenshot(page, 'ledger-issue-409-phone')
     expect((await ledgerItem(t, 'flashlights')).quantity).toBe(7)
@@ -240,6 +244,12 @@ describe.skipIf(skipWithoutChromium)('dashboard: the ledger at phone size', () =
     expect(await wo.locator('[name=quantity]').getAttribute('placeholder')).toBe('整批 6 件')
     await expectFitsPhone(page)
     await screenshot(page, 'ledger-write-off-phone')
+    // More than the batch holds: a 409, shown as such.
+    await wo.locator('[name=quantity]').fill('7')
+    await wo.locator('[data-action=submit]').click()
+    await wo.locator('[data-testid=form-error].conflict').waitFor()
+    expect(await wo.locator('[data-testid=form-error]').textContent()).toContain('该批次只有 6 件')
+    await wo.locator('[name=quantity]').fill('')
     await wo.locator('[data-action=submit]').click()
     await expect.poll(() => page.textContent('[data-testid=ledger-flash]')).toContain(`批次 ${batches.expired.id} 6 件，剩 0 件`)
     // No expired batch left: the bandages are "expiring" now, in the list and on the board.

@@ -14,6 +14,12 @@ export function withLedger(row, station, item) {
   const meta = row.querySelector('.meta')
   if (!meta) return row
   const state = expiryOf(station, item.id)
+  // An item no device reports is counted from the ledger (not stale, no time of report): say so
+  // rather than "never reported".
+  if (item.ledgerQuantity === undefined && !item.stale && item.since === null) {
+    row.dataset.source = 'ledger'
+    for (const span of meta.querySelectorAll('span')) if (span.textContent === t('board.neverReported')) span.replaceWith(h('span', { class: 'ledger-src' }, t('ledger.board.fromLedger')))
+  }
   if (item.ledgerQuantity !== undefined) meta.append(h('span', { class: 'ledger-qty', 'data-testid': 'ledger-qty' }, t('ledger.board.qty', { n: item.ledgerQuantity })))
   if (state !== 'ok') {
     row.dataset.expiry = state

@@ -1,7 +1,7 @@
 // Pieces the ledger's forms share: labelled fields with room for the API's error beside them, the
 // error display itself (400 naming the field, 404, 409), and the item picker grouped by category.
 import { ApiError } from './api.js'
-import { h } from './dom.js'
+import { h, replace } from './dom.js'
 import { has, t } from './i18n.js'
 
 /**
@@ -89,8 +89,9 @@ export function clearErrors(form) {
  * @param {HTMLElement} form
  * @param {unknown} err
  * @param {(field: string) => string} [fieldOf] maps the API's field path to a field name
+ * @param {() => string} [conflictText] what a 409 means for this form, in the page's language
  */
-export function showError(form, err, fieldOf = (f) => f) {
+export function showError(form, err, fieldOf = (f) => f, conflictText) {
   const top = /** @type {HTMLElement | null} */ (form.querySelector('.form-error'))
   const message = err instanceof Error ? err.message : String(err)
   const m = /^body\.([\w.-]+): (.*)$/.exec(message)
@@ -110,7 +111,7 @@ export function showError(form, err, fieldOf = (f) => f) {
   top.hidden = false
   if (status === 409) {
     top.classList.add('conflict')
-    top.textContent = `${t('ledger.err.conflict')} ${message}`
+    replace(top, conflictText?.() ?? t('ledger.err.conflict'), h('small', { class: 'api-message' }, message))
   } else if (status === 400 || status === 404) top.textContent = t('ledger.err.invalid', { msg: message })
   else if (status === 403) top.textContent = t('ledger.err.forbidden')
   else top.textContent = t('error.action', { msg: message })
@@ -136,8 +137,9 @@ export function formActions(submitLabel, cancel) {
  * @param {HTMLFormElement} form
  * @param {() => Promise<void>} run
  * @param {(field: string) => string} [fieldOf]
+ * @param {() => string} [conflictText]
  */
-export async function submitting(form, run, fieldOf) {
+export async function submitting(form, run, fieldOf, conflictText) {
   const button = /** @type {HTMLButtonElement | null} */ (form.querySelector('[type=submit]'))
   if (button?.disabled) return
   clearErrors(form)
@@ -145,7 +147,7 @@ export async function submitting(form, run, fieldOf) {
   try {
     await run()
   } catch (err) {
-    showError(form, err, fieldOf)
+    showError(form, err, fieldOf, conflictText)
   } finally {
     if (button) button.disabled = false
   }

@@ -111,6 +111,11 @@ export function issueForm(ctx, itemId) {
           ),
         ),
       )
+    }, undefined, () => {
+      const it = ctx.items.find((i) => i.itemId === item.value)
+      // Naming a batch: what that batch holds is the limit; else what the item has usable.
+      const limit = ctx.items.flatMap((i) => i.batches).find((b) => b.id === batch.value)?.quantity ?? it?.usable ?? 0
+      return t('ledger.issue.tooMany', { name: it?.name ?? item.value, usable: limit, n: quantity.value })
     })
   })
   return form
@@ -163,7 +168,7 @@ export function writeOffForm(ctx, batchId) {
       await loadLedger(ctx.station.id)
       const n = (before?.batch.quantity ?? 0) - after.quantity
       ctx.done(h('p', null, t('ledger.writeOff.done', { name: before?.item.name ?? '', id: after.id, n, left: after.quantity })))
-    })
+    }, undefined, () => t('ledger.writeOff.tooMany', { n: all.find((x) => x.batch.id === batch.value)?.batch.quantity ?? 0 }))
   })
   return form
 }
