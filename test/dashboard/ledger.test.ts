@@ -291,6 +291,13 @@ describe.skipIf(skipWithoutChromium)('dashboard: the ledger at phone size', () =
     expect(await page.locator('#view-ledger').locator('[data-action=write-off-batch], .item-actions, [data-action=export], form').count()).toBe(0)
     await expectFitsPhone(page)
     await screenshot(page, 'ledger-viewer-phone')
+    // In English too.
+    await page.click('#app .lang-toggle')
+    await expect.poll(() => page.textContent('#view-ledger h2')).toContain('Ledger')
+    expect(await item(page, 'bandages').locator('.exp-badge').first().textContent()).toBe('Expiring')
+    expect(await item(page, 'bandages').locator('[data-testid=usable]').textContent()).toBe('usable 16')
+    await expectFitsPhone(page)
+    await screenshot(page, 'ledger-viewer-phone-en')
     await expectClean(d)
     await d.close()
   })

@@ -221,6 +221,10 @@ export const STRINGS = {
   'event.alert-escalated': ['告警升级', 'alert escalated'],
   'event.incident-opened': ['应急事件开启', 'incident opened'],
   'event.incident-closed': ['应急事件结束', 'incident closed'],
+  'event.ledger-receipt': ['台账入库', 'ledger receipt'],
+  'event.ledger-issue': ['台账出库', 'ledger issue'],
+  'event.ledger-count': ['台账盘点', 'ledger count'],
+  'event.ledger-write-off': ['台账报废', 'ledger write-off'],
 
   // The ledger (台账): ledger.js, ledger-forms.js, ledger-count.js, ledger-badges.js
   'ledger.title': ['台账', 'Ledger'],
