@@ -241,6 +241,8 @@ describe.skipIf(skipWithoutChromium)('dashboard: the ledger at phone size', () =
     const wo = page.locator('form[data-form=write-off]')
     expect(await wo.locator('[name=batchId]').inputValue()).toBe(batches.expired.id)
     expect(await wo.locator('[name=reason]').inputValue()).toBe('expired')
+    expect(await wo.locator('[data-testid=chosen-batch]').textContent()).toContain(`弹性绷带 批次 ${batches.expired.id} · 6 件`)
+    expect(await wo.locator('[data-testid=chosen-batch] .exp-badge').textContent()).toBe('已过期')
     expect(await wo.locator('[name=quantity]').getAttribute('placeholder')).toBe('整批 6 件')
     await expectFitsPhone(page)
     await screenshot(page, 'ledger-write-off-phone')

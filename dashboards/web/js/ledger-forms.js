@@ -2,6 +2,7 @@
 // service answers is shown back (the batch made, the batches taken first-expiring first).
 import { h, replace } from './dom.js'
 import { t } from './i18n.js'
+import { expiryBadge } from './ledger-badges.js'
 import { field, formActions, formError, input, itemSelect, numberOf, submitting, textOf } from './ledger-form-kit.js'
 import { ledgerApi, loadLedger } from './ledger-data.js'
 
@@ -138,8 +139,13 @@ export function writeOffForm(ctx, batchId) {
   batch.value = batchId ?? ''
   const quantity = input('number', { min: 1, step: 1, inputmode: 'numeric' })
   const reason = /** @type {HTMLSelectElement} */ (h('select', null, ['expired', 'damaged', 'lost'].map((r) => h('option', { value: r }, t(`ledger.writeOff.${r}`)))))
+  // The chosen batch in full: on a phone the select shows only the start of its line.
+  const chosenInfo = h('p', { class: 'chosen-batch', 'data-testid': 'chosen-batch' })
   const fit = () => {
-    const chosen = all.find((x) => x.batch.id === batch.value)?.batch
+    const found = all.find((x) => x.batch.id === batch.value)
+    const chosen = found?.batch
+    replace(chosenInfo, found ? [h('strong', null, found.item.name), ' ', batchText(found.batch), ' ', found.batch.state === 'ok' ? null : expiryBadge(found.batch.state)] : [])
+    chosenInfo.hidden = !found
     quantity.placeholder = chosen ? t('ledger.writeOff.whole', { n: chosen.quantity }) : ''
     reason.value = chosen && chosen.state !== 'expired' ? 'damaged' : 'expired'
   }
@@ -153,6 +159,7 @@ export function writeOffForm(ctx, batchId) {
       h('h3', null, t('ledger.writeOff.title')),
       formError(),
       field('batchId', t('ledger.form.batch'), batch),
+      chosenInfo,
       field('quantity', t('ledger.form.quantity'), quantity, t('ledger.writeOff.quantityHint')),
       field('reason', t('ledger.form.reason'), reason),
       field('note', t('ledger.form.note'), note),
