@@ -61,7 +61,7 @@ function open(root, screen) {
   const back = () => {
     ui.screen = { kind: 'list' }
     renderLedger(root)
-    root.scrollIntoView({ block: 'start' })
+    window.scrollTo({ top: 0 })
   }
   /** @type {import('./ledger-form-kit.js').FormContext} */
   const ctx = {
@@ -78,7 +78,7 @@ function open(root, screen) {
     screen.kind === 'receipt' ? receiptForm(ctx, screen.itemId) : screen.kind === 'issue' ? issueForm(ctx, screen.itemId) : screen.kind === 'write-off' ? writeOffForm(ctx, screen.batchId) : screen.kind === 'count' ? countWalk(ctx) : null
   if (!form) return back()
   replace(root, h('h2', null, t('ledger.title'), ' · ', station.name), form)
-  root.scrollIntoView({ block: 'start' })
+  window.scrollTo({ top: 0 }) // the sticky header would cover the top of the view
   const first = /** @type {HTMLElement | null} */ (form.querySelector('select:not([disabled]), input, .count-value'))
   first?.focus({ preventScroll: true })
 }
