@@ -34,7 +34,10 @@ export async function renderLedger(root, opts = {}) {
   if (ui.station !== station.id) Object.assign(ui, { station: station.id, category: '', screen: { kind: 'list' }, flash: null })
   if (opts.fresh) {
     if (ui.screen.kind !== 'list') return
-    if (!cachedLedger(station.id)) replace(root, h('h2', null, t('ledger.title')), h('p', { class: 'empty' }, t('history.loading')))
+    const cached = cachedLedger(station.id)
+    // What the page has is shown at once; the fetch then brings it up to date.
+    if (cached) replace(root, listScreen(root, station, cached))
+    else replace(root, h('h2', null, t('ledger.title')), h('p', { class: 'empty' }, t('history.loading')))
     try {
       await loadLedger(station.id) // its listener draws the list
     } catch (err) {
