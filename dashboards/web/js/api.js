@@ -5,7 +5,7 @@
  * @typedef {{ name: string, role: Role }} User
  * @typedef {{ id: string, name: string, open: boolean | null, since: number | null, stale: boolean }} Door
  * @typedef {{ id: string, name: string, holder?: string, opens?: string[], present: boolean | null, slot: string | null, takenBy?: string, since: number | null, stale: boolean }} Key
- * @typedef {{ id: string, name: string, category: string, kind: 'professional' | 'supply', present?: boolean | null, count?: number | null, min?: number, since: number | null, stale: boolean }} Item
+ * @typedef {{ id: string, name: string, category: string, kind: 'professional' | 'supply', present?: boolean | null, count?: number | null, min?: number, ledgerQuantity?: number, since: number | null, stale: boolean }} Item
  * @typedef {{ id: string, type: string, online: boolean, battery?: number, tamper?: boolean, lastSeen: number | null }} Device
  * @typedef {{ id: string, station?: string, openedAt: number, openedBy: string, note?: string }} Incident
  * @typedef {{ code: string, [param: string]: string | number | null }} Reason a readiness reason's code and the values its text needs

@@ -6,6 +6,7 @@ import { ask, toast } from './dialog.js'
 import { h, patch } from './dom.js'
 import { has, reasonText, t } from './i18n.js'
 import { formatDuration, formatTime } from './format.js'
+import { withLedger } from './ledger-badges.js'
 import { openAlerts, selectedStation, store, zoneOf } from './store.js'
 
 /**
@@ -225,7 +226,7 @@ function equipmentCard(s, tz, alerts) {
     { class: 'card list-card equipment', 'data-key': 'equipment' },
     h('h2', null, t('board.equipment')),
     [...groups].map(([category, items]) =>
-      h('div', { class: 'group', 'data-key': category, dataset: { category } }, h('h3', null, has(`cat.${category}`) ? t(`cat.${category}`) : category), h('ul', { class: 'rows' }, items.map((e) => itemRow(e, tz, alerts)))),
+      h('div', { class: 'group', 'data-key': category, dataset: { category } }, h('h3', null, has(`cat.${category}`) ? t(`cat.${category}`) : category), h('ul', { class: 'rows' }, items.map((e) => withLedger(itemRow(e, tz, alerts), s.id, e)))),
     ),
   )
 }

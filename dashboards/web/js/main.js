@@ -8,12 +8,14 @@ import { $, h, replace } from './dom.js'
 import { applyStatic, currentLang, onLangChange, setLang, t } from './i18n.js'
 import { formatTime } from './format.js'
 import { renderHistory, resizeCharts } from './history.js'
+import { renderLedger } from './ledger.js'
+import { onLedger, syncLedger } from './ledger-data.js'
 import { LiveConnection } from './live.js'
 import { openAlerts, selectedStation, selectStation, setUser, store, subscribe, zoneOf } from './store.js'
 
-/** @typedef {'board' | 'alerts' | 'history' | 'audit'} View */
+/** @typedef {'board' | 'alerts' | 'history' | 'audit' | 'ledger'} View */
 
-const VIEWS = /** @type {View[]} */ (['board', 'alerts', 'history', 'audit'])
+const VIEWS = /** @type {View[]} */ (['board', 'alerts', 'history', 'audit', 'ledger'])
 const live = new LiveConnection({ onAlert: announce })
 
 const el = {
@@ -21,6 +23,7 @@ const el = {
   alerts: $('#view-alerts'),
   history: $('#view-history'),
   audit: $('#view-audit'),
+  ledger: $('#view-ledger'),
 }
 
 /** @returns {View} */
@@ -42,6 +45,7 @@ function showView() {
   }
   if (view === 'history') renderHistory(el.history)
   if (view === 'audit') renderAudit(el.audit)
+  if (view === 'ledger') renderLedger(el.ledger, { fresh: true })
 }
 
 function renderLiveViews() {
@@ -170,9 +174,17 @@ function wire() {
     renderLiveViews()
   })
   subscribe(['selection'], () => {
-    if (store.user && (currentView() === 'history' || currentView() === 'audit')) showView()
+    if (store.user && (currentView() === 'history' || currentView() === 'audit' || currentView() === 'ledger')) showView()
   })
   subscribe(['link'], renderLink)
+  // The ledger is fetched again when the selected station's stock or expiry alerts change; the board's
+  // expiry badges and an open ledger list follow it.
+  subscribe(['stations', 'alerts', 'selection'], () => store.user && syncLedger(selectedStation(), openAlerts(store.selected ?? undefined)))
+  onLedger((station) => {
+    if (!store.user || station !== store.selected) return
+    renderBoard(el.board)
+    if (currentView() === 'ledger') renderLedger(el.ledger)
+  })
   onLangChange(() => {
     if (!store.user) return
     renderHeader()
