@@ -7,6 +7,7 @@ import { h, patch } from './dom.js'
 import { has, t } from './i18n.js'
 import { formatDuration, formatTime } from './format.js'
 import { applyAlert, openAlerts, store, zoneOf } from './store.js'
+import { batchLabel } from './ledger-data.js'
 
 /** @typedef {import('./api.js').Alert} Alert */
 
@@ -93,6 +94,7 @@ export function alertTitle(a) {
 function subjectName(stationId, subject) {
   const s = store.stations.get(stationId)
   const [type, id] = [subject.slice(0, subject.indexOf(':')), subject.slice(subject.indexOf(':') + 1)]
+  if (type === 'batch') return batchLabel(id)
   const list = type === 'door' ? s?.doors : type === 'key' ? s?.keys : type === 'item' ? s?.equipment : undefined
   return list?.find((x) => x.id === id)?.name ?? id
 }
