@@ -2,11 +2,11 @@ import type { Logger } from 'pino'
 import { ConfigError, type Env } from '../config/env.ts'
 import { createInfluxStoreMetrics, type Metrics } from '../observability/metrics.ts'
 import type { ReadingStore } from '../ports.ts'
-import type { BatchWriter } from './embedded/batch-writer.ts'
-import type { Db } from './embedded/database.ts'
-import { EmbeddedReadingStore } from './embedded/embedded-reading-store.ts'
-import { InfluxReadingStore } from './influx/influx-reading-store.ts'
-import { parseInfluxUrl } from './influx/influx-url.ts'
+import type { BatchWriter } from '../adapters/embedded/batch-writer.ts'
+import type { Db } from '../adapters/embedded/database.ts'
+import { EmbeddedReadingStore } from '../adapters/embedded/embedded-reading-store.ts'
+import { InfluxReadingStore } from '../adapters/influx/influx-reading-store.ts'
+import { parseInfluxUrl } from '../adapters/influx/influx-url.ts'
 
 
 /** The store readings go to: InfluxDB when INFLUX_URL is set, else the embedded SQLite file. */
