@@ -14,6 +14,13 @@ import { createHttpApp } from './adapters/http/app.ts'
 import { offersMqttSubprotocol, refuseUpgrade } from './adapters/http/upgrade.ts'
 import { guardHttpServer, HTTP_SERVER_OPTIONS, routeUpgrades } from './adapters/http/server-guards.ts'
 import { alertRoutes } from './adapters/http/routes/alerts.ts'
+import { notifyRoutes } from './adapters/http/routes/notify.ts'
+import { createChannels } from './adapters/notify/create-channels.ts'
+import { SqliteNotificationLog } from './adapters/embedded/notification-log.ts'
+import { keyHolderFrom, stationInfoFrom } from './app/notify-context.ts'
+import { loadNotifyConfig } from './config/notify-config.ts'
+import { Notifier } from './notify/notifier.ts'
+import { createNotifyMetrics, notifyHealth } from './observability/notify-metrics.ts'
 import { WebhookSender } from './adapters/webhook/webhook-sender.ts'
 import { AlertEngine } from './alerts/alert-engine.ts'
 import type { Alert, AlertChange } from './alerts/alert.ts'
@@ -73,6 +80,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const httpTls = loadTlsPair(env, 'HTTP_TLS_CERT', 'HTTP_TLS_KEY')
   const clock = opts.clock ?? systemClock
   const { stations } = loadStations(env.STATIONS)
+  const notifyConfig = loadNotifyConfig(opts.env, stations.map((s) => s.id)) // notifications (issue 15): a bad file stops start-up before anything opens
   warnAboutDemoSecrets(stations, log)
 
   const metrics = createMetrics()
@@ -149,12 +157,38 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     },
     env.WEBHOOK_QUEUE_MAX,
   )
+  // ---- notifications (issue 15, contract v2 §B): channels, delivery log, notifier; its routes and health ----
+  const notifyMetrics = createNotifyMetrics(metrics.registry, notifyConfig ? [...notifyConfig.channels.keys()] : [])
+  const notifier = notifyConfig
+    ? new Notifier({
+        config: notifyConfig,
+        channels: createChannels(notifyConfig, clock),
+        clock,
+        timers: opts.timers ?? systemTimers,
+        deliveries: new SqliteNotificationLog(db, writer),
+        station: stationInfoFrom(stations),
+        keyHolder: keyHolderFrom(fleet),
+        currentAlert: (id) => alertStore.getAlert(id),
+        onDelivery: notifyMetrics.delivered,
+        log,
+      })
+    : undefined
+  notifier?.start()
+  const notifyRouter = notifyRoutes(accounts, notifier, alertStore)
+  const notifyHealthNow = () => {
+    if (!notifier) return undefined
+    const h = notifyHealth(notifier)
+    notifyMetrics.observe(h)
+    return h
+  }
+  // ---- end of the notifications block ----
   engine.onAlert((alert, change, by) => {
     const t = clock.now()
     readings.write([alertPoint(alert, t)])
     records.appendEvents([alertEvent(alert, change, t, by)])
     live.pushAlert(alert)
     webhook.send({ type: 'alert', change, alert, ...(by ? { by } : {}) })
+    notifier?.handleAlertChange(alert, change, by) // notifications (issue 15)
     board.touch(alert.station)
     log.info({ alert: alert.id, station: alert.station, rule: alert.rule, subject: alert.subject, change, by }, `alert ${change}`)
   })
@@ -189,12 +223,14 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     metrics.alerts.set({ state: 'active' }, counts.active)
     metrics.alerts.set({ state: 'acknowledged' }, counts.acknowledged)
     metrics.webhookPending.set(webhook.state.pending)
+    const notify = notifyHealthNow() // notifications (issue 15)
     return {
-      status: store.ok && store.spooled === 0 && !webhook.state.failing ? 'ok' : 'degraded',
+      status: store.ok && store.spooled === 0 && !webhook.state.failing && !notify?.failing.length ? 'ok' : 'degraded',
       mqtt: { clients: broker.connectedDevices() },
       store: { kind: store.kind, ok: store.ok, spooled: store.spooled, ...(store.error ? { error: store.error } : {}) },
       alerts: { ...counts, pendingDeadlines: engine.pendingDeadlines },
       webhook: webhook.state,
+      ...(notify ? { notify } : {}),
     }
   }
   metrics.onScrape(health)
@@ -206,7 +242,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   // Contract v2 A1: nothing answers 200 (HTTP or upgrade) until the administrator is bootstrapped.
   let ready = false
   const app = createHttpApp({
-    accounts, fleet, board, readings, records, registry: metrics.registry, health, log, extra: [alertRoutes(accounts, engine, alertStore), ledgerWiring.router],
+    accounts, fleet, board, readings, records, registry: metrics.registry, health, log, extra: [alertRoutes(accounts, engine, alertStore), ledgerWiring.router, notifyRouter],
     https: httpTls !== undefined, loginThrottle, onLogout: (token) => live.revoke(token), ready: () => ready,
   })
   const http: HttpServer | HttpsServer = httpTls ? createHttpsServer({ ...httpTls, ...HTTP_SERVER_OPTIONS, handshakeTimeout: 10_000 }, app) : createServer(HTTP_SERVER_OPTIONS, app)
@@ -245,6 +281,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     http.close()
     await broker.close()
     ledgerWiring.stop()
+    await notifier?.stop() // notifications (issue 15)
     await writer.close()
     db.close()
     throw err
@@ -274,6 +311,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       await broker.close()
       engine.stop()
       ledgerWiring.stop()
+      await notifier?.stop() // notifications (issue 15)
       await webhook.stop()
       await readings.close()
       await writer.close()
