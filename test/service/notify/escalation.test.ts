@@ -111,6 +111,18 @@ describe('escalation steps', () => {
   })
 })
 
+describe('the message', () => {
+  test('names who took the key of a door left open too long', async () => {
+    rig = await startNotifyRig([{ stations: ['*'], severities: ['warning'], steps: [{ afterSeconds: 0, channels: ['team-wecom'] }] }], { rules: { doorOpenMaxSeconds: 1 } })
+    await rig.publish('keybox', { slots: { '1': null, '2': 'key-room-1' }, user: '张三' })
+    await rig.publish('door', { open: true })
+    await eventually(() => rig!.wecom.requests.length >= 1, 4000, 'the door-open-too-long message')
+    const content = rig.wecom.requests[0]!.body.markdown.content as string
+    expect(content).toContain('门长时间未关')
+    expect(content).toContain('取钥匙人: 张三')
+  })
+})
+
 describe('restart', () => {
   test('a restart between steps keeps the schedule: step 1 fires once, at its time, and step 0 is not sent again', async () => {
     rig = await startNotifyRig([

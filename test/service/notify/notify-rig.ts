@@ -5,6 +5,7 @@ import type { MqttClient } from 'mqtt'
 import { eventually, publishState, startTestService, type TestService } from '../../helpers/service.ts'
 import { fixtureStation, tempDir, type FixtureStation } from '../../helpers/station-fixture.ts'
 import { StandIn, type SeenRequest } from '../../helpers/vendor-stand-in.ts'
+import type { Rules } from '../../../src/domain/station.ts'
 
 export const S = 'nstation'
 export const DOOR = `${S}-door-main`
@@ -64,13 +65,13 @@ export function notifyFile(urls: { wecom: string; dingtalk: string; sms: string 
  * A real service whose NOTIFY_CONFIG points at local stand-ins for WeCom, DingTalk and Aliyun SMS,
  * with the station's devices connected over real MQTT: doors closed, keys in the box.
  */
-export async function startNotifyRig(routes: Routes, o: { extra?: Record<string, unknown>; answers?: Partial<Record<'wecom' | 'dingtalk' | 'sms', (r: SeenRequest, n: number) => { status?: number; json?: unknown }>> } = {}): Promise<NotifyRig> {
+export async function startNotifyRig(routes: Routes, o: { rules?: Partial<Rules>; extra?: Record<string, unknown>; answers?: Partial<Record<'wecom' | 'dingtalk' | 'sms', (r: SeenRequest, n: number) => { status?: number; json?: unknown }>> } = {}): Promise<NotifyRig> {
   const wecom = await new StandIn(o.answers?.wecom ?? OK_ANSWERS.wecom).start()
   const dingtalk = await new StandIn(o.answers?.dingtalk ?? OK_ANSWERS.dingtalk).start()
   const sms = await new StandIn(o.answers?.sms ?? OK_ANSWERS.sms).start()
   const configFile = join(tempDir('sw-notify-'), 'notify.json')
   writeFileSync(configFile, JSON.stringify(notifyFile({ wecom: wecom.url, dingtalk: dingtalk.url, sms: sms.url }, routes, o.extra), null, 2))
-  const station: FixtureStation = fixtureStation(S)
+  const station: FixtureStation = fixtureStation(S, o.rules)
   const t = await startTestService({ stations: [station], env: { NOTIFY_CONFIG: configFile } })
   let seq = 0
   const rig: NotifyRig = {
