@@ -174,7 +174,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       })
     : undefined
   notifier?.start()
-  const notifyRouter = notifyRoutes(accounts, notifier, alertStore)
+  const notifyRouter = notifyRoutes(accounts, notifier, alertStore, notifyConfig)
   const notifyHealthNow = () => {
     if (!notifier) return undefined
     const h = notifyHealth(notifier)

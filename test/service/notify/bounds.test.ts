@@ -8,7 +8,7 @@ import { eventually, publishState, startTestService, type TestService } from '..
 import { tempDir, type FixtureStation } from '../../helpers/station-fixture.ts'
 import { StandIn } from '../../helpers/vendor-stand-in.ts'
 import { sleep } from '../../helpers/wait.ts'
-import { linkedAlerts, notifyFile, S, shanghaiHHMM, startNotifyRig, type NotifyRig } from './notify-rig.ts'
+import { linkedAlerts, notifyFile, S, shanghaiHHMM, startNotifyRig, type NotifyRig } from '../../helpers/notify-rig.ts'
 
 let rig: NotifyRig | undefined
 const cleanup: (() => Promise<void>)[] = []

@@ -7,7 +7,7 @@ import { killAllSpawned, spawnService } from '../../helpers/process.ts'
 import { createUser } from '../../helpers/service.ts'
 import { fixtureStation, tempDir, writeStations } from '../../helpers/station-fixture.ts'
 import { within } from '../../helpers/wait.ts'
-import { dingtalkSignatureOk, DING_SECRET, notifyFile, SMS_KEY_SECRET, startNotifyRig, type NotifyRig } from './notify-rig.ts'
+import { dingtalkSignatureOk, DING_SECRET, notifyFile, SMS_KEY_SECRET, startNotifyRig, type NotifyRig } from '../../helpers/notify-rig.ts'
 
 let rig: NotifyRig | undefined
 afterEach(async () => {

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { createUser, eventually } from '../../helpers/service.ts'
 import { sleep } from '../../helpers/wait.ts'
-import { dingtalkSignatureOk, linkedAlerts, PUBLIC_URL, S, SMS_KEY_ID, startNotifyRig, type NotifyRig } from './notify-rig.ts'
+import { dingtalkSignatureOk, linkedAlerts, PUBLIC_URL, S, SMS_KEY_ID, startNotifyRig, type NotifyRig } from '../../helpers/notify-rig.ts'
 
 let rig: NotifyRig | undefined
 afterEach(async () => {
@@ -65,6 +65,9 @@ describe('escalation steps', () => {
       [1, 'sms', 'zhang', 'sent'],
     ])
     for (const r of log) expect(typeof r.at).toBe('number')
+    // beside the contract's fields: the channel's type and the person's name, for the dashboard
+    expect(log.find((r: any) => r.channel === 'sms')).toMatchObject({ channelType: 'sms-aliyun', to: 'zhang', toName: '张三' })
+    expect(log.find((r: any) => r.channel === 'team-wecom')).toMatchObject({ channelType: 'wecom' })
     // viewers may read it; an unknown alert is a 404
     const viewer = await createUser(rig.t, 'wang-viewer', 'viewer')
     expect((await rig.t.api(`/api/alerts/${alert.id}/notifications`, { token: viewer })).body).toEqual(log)
