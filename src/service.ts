@@ -3,8 +3,10 @@ import { EmbeddedStateStore } from './adapters/embedded/state-store.ts'
 import { createHttpApp } from './adapters/http/app.ts'
 import { HttpServerPart } from './adapters/http/http-server.ts'
 import { alertRoutes } from './adapters/http/routes/alerts.ts'
+import { notifyRoutes } from './adapters/http/routes/notify.ts'
 import { ledgerRoutes } from './adapters/http/routes/ledger.ts'
 import { MqttFrontDoor } from './adapters/mqtt/front-door.ts'
+import { createChannels } from './adapters/notify/create-channels.ts'
 import { createReadingStore } from './wiring/reading-store.ts'
 import { WebhookSender } from './adapters/webhook/webhook-sender.ts'
 import { ledgerWorkbook } from './adapters/xlsx/ledger-workbook.ts'
@@ -14,17 +16,21 @@ import type { Alert } from './alerts/alert.ts'
 import { wireAlertEffects } from './app/alert-effects.ts'
 import type { ServiceEvents } from './app/events.ts'
 import { healthReport } from './app/health.ts'
+import { keyHolderFrom, stationInfoFrom } from './app/notify-context.ts'
 import { StatusBoard } from './app/status-board.ts'
 import { Accounts } from './auth/accounts.ts'
 import { LoginThrottle } from './auth/login-throttle.ts'
 import { parseEnv, type Env } from './config/env.ts'
+import { loadNotifyConfig } from './config/notify-config.ts'
 import { loadStations } from './config/stations.ts'
 import { loadTlsPair } from './config/tls.ts'
 import { Fleet } from './domain/fleet.ts'
 import { EventHub } from './event-hub.ts'
 import { Ingest } from './ingest/ingest.ts'
 import { Lifecycle } from './lifecycle.ts'
+import { Notifier } from './notify/notifier.ts'
 import { createMetrics } from './observability/metrics.ts'
+import { createNotifyMetrics, notifyHealth } from './observability/notify-metrics.ts'
 import { systemClock, systemTimers, type Clock, type ReadingStore, type Timers } from './ports.ts'
 import { warnAboutDemoSecrets } from './wiring/demo-secrets.ts'
 import { EXPIRY_RULES, ledgerPart } from './wiring/ledger.ts'
@@ -65,6 +71,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const mqttTls = loadTlsPair(env, 'MQTT_TLS_CERT', 'MQTT_TLS_KEY')
   const httpTls = loadTlsPair(env, 'HTTP_TLS_CERT', 'HTTP_TLS_KEY')
   const { stations } = loadStations(env.STATIONS)
+  // A bad notification file stops start-up before anything opens.
+  const notifyConfig = loadNotifyConfig(opts.env, stations.map((s) => s.id))
   warnAboutDemoSecrets(stations, log)
   const clock = opts.clock ?? systemClock
   const timers = opts.timers ?? systemTimers
@@ -117,12 +125,31 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       observer: { attempt: (ok) => metrics.webhookAttempts.inc({ result: ok ? 'ok' : 'failed' }), dropped: (severity) => metrics.webhookDropped.inc({ severity }), coalesced: () => metrics.webhookCoalesced.inc() },
     })
 
+    const notifyMetrics = createNotifyMetrics(metrics.registry, notifyConfig ? [...notifyConfig.channels.keys()] : [])
+    const notifier = notifyConfig
+      ? new Notifier({
+          config: notifyConfig,
+          channels: createChannels(notifyConfig, clock),
+          clock,
+          timers,
+          deliveries: state.deliveries,
+          station: stationInfoFrom(stations),
+          keyHolder: keyHolderFrom(fleet),
+          currentAlert: (id) => state.alerts.getAlert(id),
+          onDelivery: notifyMetrics.delivered,
+          log,
+        })
+      : undefined
+
     // ---- what happens when ------------------------------------------------------------------
     hub.on('stationChanged', (station, result) => (engine.handleChange(station, result), board.touch(station.model.id)))
     hub.on('statusChanged', (status) => live.pushStation(status))
     wireAlertEffects({
       hub, readings, records: state.records, clock, log, push: live, board,
-      outbound: [{ alertChanged: (alert, change, by) => webhook.send({ type: 'alert', change, alert, ...(by ? { by } : {}) }) }],
+      outbound: [
+        { alertChanged: (alert, change, by) => webhook.send({ type: 'alert', change, alert, ...(by ? { by } : {}) }) },
+        ...(notifier ? [{ alertChanged: notifier.handleAlertChange.bind(notifier) }] : []),
+      ],
     })
     ledger.onJudged((station, judgement) => (engine.reconcile(station.id, EXPIRY_RULES, judgement.conditions), board.touch(station.id)))
 
@@ -138,7 +165,14 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       ...(mqttTls ? { tls: { ...mqttTls, port: env.MQTTS_PORT } } : {}),
       onOversized: (r) => metrics.mqttPacketsRefused.inc({ transport: r.transport, reason: r.reason }),
     })
-    const health = healthReport({ readings, source: mqtt, alerts: engine, webhook, metrics })
+    const health = healthReport({
+      readings, source: mqtt, alerts: engine, webhook, metrics,
+      notify: notifier && (() => {
+        const h = notifyHealth(notifier)
+        notifyMetrics.observe(h)
+        return h
+      }),
+    })
     metrics.onScrape(health)
     const loginThrottle = new LoginThrottle(
       { perUser: env.LOGIN_MAX_FAILURES_PER_USER, perAddress: env.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMs: env.LOGIN_WINDOW_SECONDS * 1000, successesPerAddress: env.LOGIN_MAX_SUCCESSES_PER_ADDRESS, successWindowMs: 60_000 },
@@ -148,15 +182,16 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     const app = createHttpApp({
       accounts, fleet, board, readings, records: state.records, registry: metrics.registry, health, log, https: httpTls !== undefined, loginThrottle,
       onLogout: (token) => live.revoke(token), ready: () => ready,
-      extra: [alertRoutes(accounts, engine, state.alerts), ledgerRoutes(accounts, ledger, clock, ledgerWorkbook)],
+      extra: [alertRoutes(accounts, engine, state.alerts), ledgerRoutes(accounts, ledger, clock, ledgerWorkbook), notifyRoutes(accounts, notifier, state.alerts, notifyConfig)],
     })
     http = new HttpServerPart({
       app, host: env.HOST, port: env.HTTP_PORT, ...(httpTls ? { tls: httpTls } : {}),
       upgrades: { ready: () => ready, '/ws': (req, socket, head) => live.handleUpgrade(req, socket, head), '/mqtt': (req, socket, head) => mqtt.handleUpgrade(req, socket, head) },
     })
 
-    // Started in this order, stopped in reverse: a part is up before anything that feeds it.
-    for (const part of [engine, ledgerLifecycle, board, live, webhook, mqtt, http, accounts]) parts.add(part)
+    // Started in this order, stopped in reverse: a part is up before anything that feeds it (the
+    // notifier before the engine, which may raise alerts as it judges the stored state at start).
+    for (const part of [...(notifier ? [notifier] : []), engine, ledgerLifecycle, board, live, webhook, mqtt, http, accounts]) parts.add(part)
     await parts.start()
     mqtt.onClientsChanged(() => metrics.connected.set(mqtt.connectedDevices()))
   } catch (err) {

@@ -47,6 +47,8 @@ export const envSchema = z.object({
   /** PEM file paths; both set: HTTP_PORT serves HTTPS (API, dashboard, /ws, /mqtt) instead of HTTP */
   HTTP_TLS_CERT: z.string().min(1).optional(),
   HTTP_TLS_KEY: z.string().min(1).optional(),
+  /** the notifications file (contract v2 §B); unset: ./config/notify.json when it exists, else no notifications */
+  NOTIFY_CONFIG: z.string().min(1).optional(),
 })
 
 export type Env = z.infer<typeof envSchema>

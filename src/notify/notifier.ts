@@ -63,6 +63,7 @@ export interface ChannelStatus { type: ChannelType; lastSuccessAt?: number; last
  * delivery are written to the delivery log, so a restart keeps the schedule and sends nothing twice.
  */
 export class Notifier {
+  readonly name = 'notifier'
   private readonly timerQueue: TimerQueue
   private readonly queues = new Map<string, ChannelQueue>()
   private readonly plans = new Map<string, PlanState>()

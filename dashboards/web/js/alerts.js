@@ -2,10 +2,12 @@
 // resolve with a note for responders; a siren and a notification for critical ones.
 import { askForNotifications, audioReady, notificationsSupported, notify, playSiren, unlockAudio } from './alarm.js'
 import { api, can } from './api.js'
+import { deliveryLog } from './deliveries.js'
 import { ask, toast } from './dialog.js'
 import { h, patch } from './dom.js'
 import { has, t } from './i18n.js'
 import { formatDuration, formatTime } from './format.js'
+import { notifyPanel } from './notify-panel.js'
 import { applyAlert, openAlerts, store, zoneOf } from './store.js'
 import { batchLabel } from './ledger-data.js'
 
@@ -22,10 +24,12 @@ let muted = false
 export function renderAlerts(root) {
   const alerts = openAlerts()
   const several = store.stations.size > 1
+  const rerender = () => renderAlerts(root)
   patch(
     root,
     h('div', { class: 'alerts-head' }, h('h2', null, t('alerts.title'), ' ', h('span', { class: 'count' }, String(alerts.length))), alarmControls(root)),
-    alerts.length ? h('ul', { class: 'alert-list' }, alerts.map((a) => alertItem(a, several))) : h('p', { class: 'empty', 'data-testid': 'no-alerts' }, t('alerts.none')),
+    alerts.length ? h('ul', { class: 'alert-list' }, alerts.map((a) => alertItem(a, several, rerender))) : h('p', { class: 'empty', 'data-testid': 'no-alerts' }, t('alerts.none')),
+    can(store.user, 'admin') ? notifyPanel(rerender) : null,
   )
 }
 
@@ -47,8 +51,9 @@ function alarmControls(root) {
 /**
  * @param {Alert} a
  * @param {boolean} showStation
+ * @param {() => void} rerender
  */
-function alertItem(a, showStation) {
+function alertItem(a, showStation, rerender) {
   const station = store.stations.get(a.station)
   const tz = zoneOf(station)
   const responder = can(store.user, 'responder')
@@ -66,6 +71,7 @@ function alertItem(a, showStation) {
     h('strong', { class: 'title', title: a.message }, alertTitle(a)),
     h('span', { class: 'when' }, t('alerts.opened', { time: formatTime(a.openedAt, tz) }), ' · ', h('span', { dataset: { since: String(a.openedAt) } }, t('board.for', { d: formatDuration(Date.now() - a.openedAt) }))),
     a.state === 'acknowledged' && a.ackedBy ? h('span', { class: 'acked' }, t('alerts.ackedBy', { who: a.ackedBy, time: formatTime(a.ackedAt ?? null, tz) }), a.ackNote ? h('q', null, a.ackNote) : null) : null,
+    deliveryLog(a, rerender),
     responder
       ? h(
           'div',

@@ -12,6 +12,10 @@
  * @typedef {{ id: string, name: string, timezone?: string, readiness: number, level: 'ready' | 'degraded' | 'not-ready', reasons: string[], reasonCodes: Reason[], doors: Door[], keys: Key[], equipment: Item[], devices: Device[], incident: Incident | null, activeAlerts: number }} StationStatus
  * @typedef {{ id: string, station: string, rule: string, subject: string, severity: 'info' | 'warning' | 'critical', state: 'active' | 'acknowledged' | 'resolved', message: string, openedAt: number, ackedAt?: number, ackedBy?: string, ackNote?: string, resolvedAt?: number, resolvedBy?: string, escalated: boolean }} Alert
  * @typedef {{ t: number, station: string, kind: string, subject: string, device: string, user?: string, value?: string | number, detail?: string, incident?: string }} AuditEvent
+ * @typedef {'sent' | 'failed' | 'held' | 'merged'} DeliveryStatus
+ * @typedef {{ at: number, step: number, channel: string, channelType?: string, to?: string, toName?: string, status: DeliveryStatus, error?: string }} Delivery one row of an alert's notification log
+ * @typedef {{ type: string, lastSuccessAt?: number, lastError?: { at: number, message: string }, queued: number }} ChannelStatus
+ * @typedef {{ at: number, channel: string, status: 'sent' | 'failed', error?: string }} TestDelivery
  */
 
 export class ApiError extends Error {
@@ -101,6 +105,12 @@ export const api = {
   /** @returns {Promise<Incident>} */
   openIncident: (/** @type {string} */ station, /** @type {string} */ note) => request(`/api/stations/${enc(station)}/incidents`, { method: 'POST', body: note ? { note } : {} }),
   closeIncident: (/** @type {string} */ id) => request(`/api/incidents/${enc(id)}/close`, { method: 'POST', body: {} }),
+  /** @returns {Promise<Delivery[]>} */
+  notifications: (/** @type {string} */ alertId) => request(`/api/alerts/${enc(alertId)}/notifications`),
+  /** @returns {Promise<Record<string, ChannelStatus>>} */
+  notifyStatus: () => request('/api/notify/status'),
+  /** @returns {Promise<TestDelivery>} */
+  notifyTest: (/** @type {string} */ channel) => request('/api/notify/test', { method: 'POST', body: { channel } }),
 }
 
 /** @type {Role[]} */
