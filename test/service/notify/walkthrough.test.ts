@@ -26,7 +26,7 @@ describe('walk-through: config/notify.example.json on local stand-ins', () => {
 
     const svc = spawnService({ ...env, HOST: '127.0.0.1', MQTT_PORT: '0', HTTP_PORT: '0', DATA_DIR: tempDir('sw-walk-data-'), STATIONS: join(REPO_ROOT, 'config/stations'), ADMIN_PASSWORD: 'walk-through-password', LOG_LEVEL: 'info' })
     const { mqttPort, httpPort } = await waitListening(svc, 20_000)
-    const connect = (id: string) => mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username: id, password: secrets[id]!, reconnectPeriod: 0, protocolVersion: 4 })
+    const connect = (id: string) => mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username: id, clientId: id, password: secrets[id]!, reconnectPeriod: 0, protocolVersion: 4 })
     const [keybox, door] = await Promise.all([connect('xinhua-keybox'), connect('xinhua-door-main')])
     try {
       const slots = { '1': 'key-main-property', '2': 'key-main-community', '3': 'key-equipment-room-property', '4': 'key-equipment-room-community' }
