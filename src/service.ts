@@ -174,11 +174,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       }),
     })
     metrics.onScrape(health)
-    const loginThrottle = new LoginThrottle(
-      { perUser: env.LOGIN_MAX_FAILURES_PER_USER, perAddress: env.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMs: env.LOGIN_WINDOW_SECONDS * 1000, successesPerAddress: env.LOGIN_MAX_SUCCESSES_PER_ADDRESS, successWindowMs: 60_000 },
-      () => clock.now(),
-      (scope) => metrics.loginRefused.inc({ scope }),
-    )
+    const loginThrottle = new LoginThrottle({
+      limits: { perUser: env.LOGIN_MAX_FAILURES_PER_USER, perAddress: env.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMs: env.LOGIN_WINDOW_SECONDS * 1000, successesPerAddress: env.LOGIN_MAX_SUCCESSES_PER_ADDRESS, successWindowMs: 60_000 },
+      now: () => clock.now(),
+      onRefused: (scope) => metrics.loginRefused.inc({ scope }),
+    })
     const app = createHttpApp({
       accounts, fleet, board, readings, records: state.records, registry: metrics.registry, health, log, https: httpTls !== undefined, loginThrottle,
       onLogout: (token) => live.revoke(token), ready: () => ready,

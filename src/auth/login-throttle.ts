@@ -33,12 +33,14 @@ export class LoginThrottle {
   private readonly addresses: FailureLog
   private readonly successes: FailureLog | undefined
 
-  constructor(
-    readonly limits: LoginLimits,
-    private readonly now: () => number,
-    /** told of every refused attempt (for a metric) */
-    private readonly onRefused?: (scope: 'user' | 'address' | 'successes') => void,
-  ) {
+  readonly limits: LoginLimits
+  private readonly now: () => number
+  private readonly onRefused: ((scope: 'user' | 'address' | 'successes') => void) | undefined
+
+  constructor(opts: { limits: LoginLimits; now: () => number; /** told of every refused attempt (for a metric) */ onRefused?: (scope: 'user' | 'address' | 'successes') => void }) {
+    const limits = (this.limits = opts.limits)
+    this.now = opts.now
+    this.onRefused = opts.onRefused
     const maxKeys = limits.maxKeys ?? 100_000
     this.users = new FailureLog(limits.perUser, limits.windowMs, maxKeys)
     this.addresses = new FailureLog(limits.perAddress, limits.windowMs, maxKeys)

@@ -39,14 +39,17 @@ export class LedgerService {
   private timer: unknown
   private stopped = false
 
-  constructor(
-    stations: StationConfig[],
-    private readonly store: LedgerStore,
-    private readonly clock: Clock,
-    private readonly timers: Timers,
-    private readonly newId: () => string,
-  ) {
-    this.stations = new Map(stations.map((s) => [s.id, s]))
+  private readonly store: LedgerStore
+  private readonly clock: Clock
+  private readonly timers: Timers
+  private readonly newId: () => string
+
+  constructor(opts: { stations: StationConfig[]; store: LedgerStore; clock: Clock; timers: Timers; /** a new batch id */ newId: () => string }) {
+    this.stations = new Map(opts.stations.map((s) => [s.id, s]))
+    this.store = opts.store
+    this.clock = opts.clock
+    this.timers = opts.timers
+    this.newId = opts.newId
   }
 
   onJudged(listener: JudgedListener): void {

@@ -54,16 +54,25 @@ export class ChannelQueue {
   lastSuccessAt: number | undefined
   lastError: { at: number; message: string } | undefined
 
-  constructor(
-    readonly name: string,
-    private readonly channel: NotifierChannel,
-    private readonly language: Language,
-    private readonly publicUrl: string,
-    private readonly clock: Clock,
-    private readonly timers: TimerQueue,
-    private readonly limits: QueueLimits,
-    private readonly hooks: QueueHooks,
-  ) {}
+  readonly name: string
+  private readonly channel: NotifierChannel
+  private readonly language: Language
+  private readonly publicUrl: string
+  private readonly clock: Clock
+  private readonly timers: TimerQueue
+  private readonly limits: QueueLimits
+  private readonly hooks: QueueHooks
+
+  constructor(opts: { name: string; channel: NotifierChannel; language: Language; publicUrl: string; clock: Clock; timers: TimerQueue; limits: QueueLimits; hooks: QueueHooks }) {
+    this.name = opts.name
+    this.channel = opts.channel
+    this.language = opts.language
+    this.publicUrl = opts.publicUrl
+    this.clock = opts.clock
+    this.timers = opts.timers
+    this.limits = opts.limits
+    this.hooks = opts.hooks
+  }
 
   get queued(): number {
     return this.jobs.length + this.bucket.length

@@ -88,7 +88,7 @@ export class Notifier {
         record: (d: Delivery) => this.record(d),
         warn: (obj: object, msg: string) => o.log.warn(obj, msg),
       }
-      this.queues.set(name, new ChannelQueue(name, channel, cfg.language ?? o.config.language, o.config.publicUrl, o.clock, this.timerQueue, this.limits, hooks))
+      this.queues.set(name, new ChannelQueue({ name, channel, language: cfg.language ?? o.config.language, publicUrl: o.config.publicUrl, clock: o.clock, timers: this.timerQueue, limits: this.limits, hooks }))
     }
   }
 

@@ -21,7 +21,7 @@ export function ledgerPart(deps: { store: LedgerStore; stations: StationConfig[]
   const { clock, log } = deps
   // 10 hex digits: short enough to read out and write on a shelf label, unique enough for a station's batches.
   const newId = () => randomBytes(5).toString('hex')
-  const ledger = new LedgerService(deps.stations, deps.store, clock, deps.timers, newId)
+  const ledger = new LedgerService({ stations: deps.stations, store: deps.store, clock, timers: deps.timers, newId })
   const part: Part = {
     name: 'ledger',
     start() {

@@ -14,13 +14,13 @@ export function createChannels(config: NotifyConfig, clock: Clock, timeoutMs = D
   for (const [name, c] of config.channels) {
     switch (c.type) {
       case 'wecom':
-        out.set(name, new WecomChannel(c.url, c.msgtype, timeoutMs))
+        out.set(name, new WecomChannel({ url: c.url, msgtype: c.msgtype, timeoutMs }))
         break
       case 'dingtalk':
-        out.set(name, new DingtalkChannel(c.url, c.secret, clock, timeoutMs))
+        out.set(name, new DingtalkChannel({ url: c.url, secret: c.secret, clock, timeoutMs }))
         break
       case 'feishu':
-        out.set(name, new FeishuChannel(c.url, c.secret, clock, timeoutMs))
+        out.set(name, new FeishuChannel({ url: c.url, secret: c.secret, clock, timeoutMs }))
         break
       case 'sms-aliyun':
         out.set(name, new AliyunSmsChannel({ ...c, timeoutMs }))

@@ -16,12 +16,18 @@ export function dingtalkSign(timestampMs: number, secret: string): string {
  */
 export class DingtalkChannel implements NotifierChannel {
   readonly type = 'dingtalk'
-  constructor(
-    private readonly url: string,
-    private readonly secret: string | undefined,
-    private readonly clock: Clock,
-    private readonly timeoutMs: number,
-  ) {}
+  private readonly url: string
+  private readonly secret: string | undefined
+  private readonly clock: Clock
+  private readonly timeoutMs: number
+
+  /** `clock` must be the real one: the vendor refuses a signature more than an hour off. */
+  constructor(opts: { url: string; secret: string | undefined; clock: Clock; timeoutMs: number }) {
+    this.url = opts.url
+    this.secret = opts.secret
+    this.clock = opts.clock
+    this.timeoutMs = opts.timeoutMs
+  }
 
   async send(m: NotifyMessage): Promise<{ ok: boolean; error?: string }> {
     const url = new URL(this.url)

@@ -15,12 +15,18 @@ export function feishuSign(timestampSec: number, secret: string): string {
  */
 export class FeishuChannel implements NotifierChannel {
   readonly type = 'feishu'
-  constructor(
-    private readonly url: string,
-    private readonly secret: string | undefined,
-    private readonly clock: Clock,
-    private readonly timeoutMs: number,
-  ) {}
+  private readonly url: string
+  private readonly secret: string | undefined
+  private readonly clock: Clock
+  private readonly timeoutMs: number
+
+  /** `clock` must be the real one: the vendor refuses a signature more than an hour off. */
+  constructor(opts: { url: string; secret: string | undefined; clock: Clock; timeoutMs: number }) {
+    this.url = opts.url
+    this.secret = opts.secret
+    this.clock = opts.clock
+    this.timeoutMs = opts.timeoutMs
+  }
 
   async send(m: NotifyMessage): Promise<{ ok: boolean; error?: string }> {
     const timestamp = Math.floor(this.clock.now() / 1000)

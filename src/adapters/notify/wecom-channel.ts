@@ -5,11 +5,15 @@ import { cutUtf8, postJson, vendorError } from './http-post.ts'
 /** WeCom (企业微信) group robot: POST {msgtype, markdown|text: {content}}; answer {errcode: 0}. Content ≤ 4096 bytes. */
 export class WecomChannel implements NotifierChannel {
   readonly type = 'wecom'
-  constructor(
-    private readonly url: string,
-    private readonly msgtype: 'markdown' | 'text',
-    private readonly timeoutMs: number,
-  ) {}
+  private readonly url: string
+  private readonly msgtype: 'markdown' | 'text'
+  private readonly timeoutMs: number
+
+  constructor(opts: { url: string; msgtype: 'markdown' | 'text'; timeoutMs: number }) {
+    this.url = opts.url
+    this.msgtype = opts.msgtype
+    this.timeoutMs = opts.timeoutMs
+  }
 
   async send(m: NotifyMessage): Promise<{ ok: boolean; error?: string }> {
     const body =

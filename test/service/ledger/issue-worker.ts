@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto'
 const [dataDir, stationJson, tries, who] = process.argv.slice(2) as [string, string, string, string]
 const station = stationSchema.parse(JSON.parse(stationJson))
 const db = openDatabase(dataDir)
-const ledger = new LedgerService([station], new EmbeddedLedgerStore(db), systemClock, systemTimers, () => randomBytes(8).toString('hex'))
+const ledger = new LedgerService({ stations: [station], store: new EmbeddedLedgerStore(db), clock: systemClock, timers: systemTimers, newId: () => randomBytes(8).toString('hex') })
 let won = 0
 let refused = 0
 for (let i = 0; i < Number(tries); i++) {

@@ -7,7 +7,7 @@ const LIMITS: LoginLimits = { perUser: 5, perAddress: 12, windowMs: 15 * MIN }
 
 function throttle(limits: LoginLimits = LIMITS) {
   let now = 1_000_000
-  const th = new LoginThrottle(limits, () => now)
+  const th = new LoginThrottle({ limits, now: () => now })
   return { th, advance: (ms: number) => (now += ms) }
 }
 

@@ -57,7 +57,7 @@ describe('the message', () => {
 describe('WeCom group robot', () => {
   it('POSTs {msgtype: markdown, markdown: {content}} to the robot URL, key kept', async () => {
     const s = await standIn()
-    const ch = new WecomChannel(`${s.url}cgi-bin/webhook/send?key=KEY1`, 'markdown', 2000)
+    const ch = new WecomChannel({ url: `${s.url}cgi-bin/webhook/send?key=KEY1`, msgtype: 'markdown', timeoutMs: 2000 })
     expect(await ch.send(message)).toEqual({ ok: true })
     const r = s.requests[0]!
     expect([r.method, r.path, r.query.get('key')]).toEqual(['POST', '/cgi-bin/webhook/send', 'KEY1'])
@@ -66,18 +66,18 @@ describe('WeCom group robot', () => {
   })
   it('a refusal in errcode is a failure, and no error names the key', async () => {
     const s = await standIn(() => ({ json: { errcode: 93000, errmsg: 'invalid webhook url' } }))
-    const res = await new WecomChannel(`${s.url}send?key=KEY1`, 'text', 2000).send(message)
+    const res = await new WecomChannel({ url: `${s.url}send?key=KEY1`, msgtype: 'text', timeoutMs: 2000 }).send(message)
     expect(res.ok).toBe(false)
     expect(res.error).toContain('93000')
     expect(s.requests[0]!.body).toEqual({ msgtype: 'text', text: { content: message.text } })
-    const down = await new WecomChannel('http://127.0.0.1:1/send?key=KEY1', 'text', 2000).send(message)
+    const down = await new WecomChannel({ url: 'http://127.0.0.1:1/send?key=KEY1', msgtype: 'text', timeoutMs: 2000 }).send(message)
     expect(down.ok).toBe(false)
     expect(down.error).not.toContain('KEY1')
   })
   it('a receiver that does not answer times out', async () => {
     const s = await standIn(() => ({ delayMs: 3000 }))
     const t0 = Date.now()
-    expect(await new WecomChannel(s.url, 'markdown', 300).send(message)).toEqual({ ok: false, error: 'timed out' })
+    expect(await new WecomChannel({ url: s.url, msgtype: 'markdown', timeoutMs: 300 }).send(message)).toEqual({ ok: false, error: 'timed out' })
     expect(Date.now() - t0).toBeLessThan(2500)
   })
 })
@@ -85,7 +85,7 @@ describe('WeCom group robot', () => {
 describe('DingTalk robot', () => {
   it('signs with timestamp (ms) and sign = base64 HMAC-SHA256(secret, timestamp\\nsecret) in the query', async () => {
     const s = await standIn()
-    const ch = new DingtalkChannel(`${s.url}robot/send?access_token=TOKEN1`, 'SECabc', fixedClock, 2000)
+    const ch = new DingtalkChannel({ url: `${s.url}robot/send?access_token=TOKEN1`, secret: 'SECabc', clock: fixedClock, timeoutMs: 2000 })
     expect(await ch.send(message)).toEqual({ ok: true })
     const r = s.requests[0]!
     expect([r.method, r.path, r.query.get('access_token'), r.query.get('timestamp')]).toEqual(['POST', '/robot/send', 'TOKEN1', '1764851460123'])
@@ -97,7 +97,7 @@ describe('DingTalk robot', () => {
   })
   it('a refusal in errcode (HTTP 200) is a failure', async () => {
     const s = await standIn(() => ({ json: { errcode: 310000, errmsg: 'sign not match' } }))
-    const res = await new DingtalkChannel(`${s.url}robot/send?access_token=T`, 'SEC', fixedClock, 2000).send(message)
+    const res = await new DingtalkChannel({ url: `${s.url}robot/send?access_token=T`, secret: 'SEC', clock: fixedClock, timeoutMs: 2000 }).send(message)
     expect(res).toEqual({ ok: false, error: 'errcode 310000: sign not match' })
   })
 })
@@ -105,7 +105,7 @@ describe('DingTalk robot', () => {
 describe('Feishu custom bot', () => {
   it('signs with timestamp (s) and sign = base64 HMAC-SHA256(key = timestamp\\nsecret, empty) in the body', async () => {
     const s = await standIn(() => ({ json: { code: 0, msg: 'success', data: {} } }))
-    const ch = new FeishuChannel(`${s.url}open-apis/bot/v2/hook/HOOK1`, 'fsecret', fixedClock, 2000)
+    const ch = new FeishuChannel({ url: `${s.url}open-apis/bot/v2/hook/HOOK1`, secret: 'fsecret', clock: fixedClock, timeoutMs: 2000 })
     expect(await ch.send(message)).toEqual({ ok: true })
     const r = s.requests[0]!
     expect([r.method, r.path]).toEqual(['POST', '/open-apis/bot/v2/hook/HOOK1'])
@@ -114,7 +114,7 @@ describe('Feishu custom bot', () => {
   })
   it('a refusal in code is a failure', async () => {
     const s = await standIn(() => ({ json: { code: 19021, msg: 'sign match fail or timestamp is not within one hour from current time' } }))
-    const res = await new FeishuChannel(s.url, 'x', fixedClock, 2000).send(message)
+    const res = await new FeishuChannel({ url: s.url, secret: 'x', clock: fixedClock, timeoutMs: 2000 }).send(message)
     expect(res.ok).toBe(false)
     expect(res.error).toMatch(/^code 19021: sign match fail/)
   })
