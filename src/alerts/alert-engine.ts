@@ -9,6 +9,7 @@ import { publicAlert, type Alert, type AlertChange, type AlertRecord, type Incid
 import type { AlertStore } from './alert-store.ts'
 import { DeadlineQueue } from './deadline-queue.ts'
 import { FLAP_OPENS, FLAP_QUIET_MS, FLAP_WINDOW_MS, FlapDamping } from './flap-damping.ts'
+import { Incidents } from './incidents.ts'
 import { RuleSlots, type RuleSlot } from './rule-slots.ts'
 import type { RuleContext } from './rules/rule.ts'
 import { alertKey, UnresolvedAlerts } from './unresolved-alerts.ts'
@@ -46,8 +47,7 @@ export class AlertEngine {
   private readonly unresolved = new UnresolvedAlerts()
   private readonly slots = new RuleSlots()
   private readonly latestOccurrence = new Map<string, number>()
-  private readonly incidents = new Map<string, Incident>()
-  private readonly lastClose = new Map<string, number>()
+  private readonly incidents: Incidents
   private readonly queue = new DeadlineQueue()
   private readonly flaps = new FlapDamping()
   private timer: unknown
@@ -70,6 +70,7 @@ export class AlertEngine {
     this.hub = opts.hub
     this.onSilent = opts.onSilent
     this.startedAt = opts.clock.now()
+    this.incidents = new Incidents({ store: opts.store, clock: opts.clock, hub: opts.hub })
   }
 
   /** Restores alerts and incidents, then judges every subject as the stored state stands. */
@@ -80,8 +81,7 @@ export class AlertEngine {
       if (a.state === 'active' && a.severity === 'critical' && !a.escalated) this.scheduleEscalation(a)
     }
     for (const [k, v] of latestOccurrence) this.latestOccurrence.set(k, v)
-    for (const i of this.store.openIncidents()) this.incidents.set(i.station, i)
-    for (const [s, t] of this.store.lastIncidentClose()) this.lastClose.set(s, t)
+    this.incidents.restore()
     for (const state of this.fleet.stations.values()) this.evaluateStation(state)
     this.arm()
   }
@@ -121,7 +121,7 @@ export class AlertEngine {
   }
 
   openIncident(station: string): Incident | null {
-    return this.incidents.get(station) ?? null
+    return this.incidents.openAt(station) ?? null
   }
 
   get pendingDeadlines(): number {
@@ -144,7 +144,7 @@ export class AlertEngine {
     }
     for (const [key, c] of wanted) {
       if (this.unresolved.get(key) || this.latestOccurrence.get(key) === c.occurrence) continue
-      const incident = this.incidents.get(station)
+      const incident = this.incidents.openAt(station)
       const alert: AlertRecord = {
         id: randomUUID(), station, rule: c.rule, subject: c.subject, severity: c.severity, state: 'active', message: c.message,
         openedAt: this.clock.now(), escalated: false, occurrence: c.occurrence, ...(incident ? { incident: incident.id } : {}),
@@ -181,12 +181,7 @@ export class AlertEngine {
   startIncident(station: string, user: string, note?: string): Incident {
     const state = this.fleet.stations.get(station)
     if (!state) throw new AppError('STATION_UNKNOWN', `no station "${station}"`)
-    const open = this.incidents.get(station)
-    if (open) throw new AppError('INCIDENT_ALREADY_OPEN', `incident ${open.id} is already open at ${station}`)
-    const incident: Incident = { id: randomUUID(), station, openedAt: this.clock.now(), openedBy: user, ...(note ? { note } : {}) }
-    this.store.saveIncident(incident)
-    this.incidents.set(station, incident)
-    this.hub.emit('incidentChanged', incident, 'opened')
+    const incident = this.incidents.start(station, user, note)
     // Pending "door open too long" and "missing" deadlines wait until the incident ends.
     this.evaluateStation(state)
     this.arm()
@@ -194,18 +189,7 @@ export class AlertEngine {
   }
 
   closeIncident(id: string, user: string): Incident {
-    const incident = [...this.incidents.values()].find((i) => i.id === id)
-    if (!incident) {
-      const stored = this.store.getIncident(id)
-      if (stored?.closedAt !== undefined) throw new AppError('CONFLICT', `incident ${id} is already closed`)
-      throw new AppError('INCIDENT_UNKNOWN', `no incident "${id}"`)
-    }
-    incident.closedAt = this.clock.now()
-    incident.closedBy = user
-    this.store.saveIncident(incident)
-    this.incidents.delete(incident.station)
-    this.lastClose.set(incident.station, incident.closedAt)
-    this.hub.emit('incidentChanged', incident, 'closed')
+    const incident = this.incidents.close(id, user)
     // What is still missing or open is judged from this moment.
     const state = this.fleet.stations.get(incident.station)
     if (state) this.evaluateStation(state)
@@ -231,14 +215,14 @@ export class AlertEngine {
   /** Built once per change (or per station judged), not per rule: a reading is judged as of one moment. */
   private context(state: StationState): RuleContext {
     const ctx: RuleContext = { state, rules: state.model.rules, now: this.clock.now(), startedAt: this.startedAt }
-    const closed = this.lastClose.get(state.model.id)
+    const closed = this.incidents.lastClosedAt(state.model.id)
     if (closed !== undefined) ctx.incidentClosedAt = closed
     return ctx
   }
 
   private apply(ctx: RuleContext, { rule, id, subject, key }: RuleSlot): void {
     const station = ctx.state.model.id
-    if (rule.pausedByIncident && this.incidents.has(station)) {
+    if (rule.pausedByIncident && this.incidents.openAt(station)) {
       this.queue.cancel(key)
       return
     }
@@ -263,7 +247,7 @@ export class AlertEngine {
     this.queue.cancel(key)
     this.flaps.firing(key)
     if (this.unresolved.get(key) || this.latestOccurrence.get(key) === cond.occurrence) return
-    const incident = this.incidents.get(station)
+    const incident = this.incidents.openAt(station)
     // Only alerts the service resolves itself can flap; the others stay open anyway.
     const flapping = rule.autoResolve && this.flaps.opened(key, ctx.now)
     const message = rule.message(ctx, id)

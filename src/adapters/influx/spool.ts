@@ -1,13 +1,16 @@
-import { mkdir, open, readdir, rename, rm, rmdir, stat, unlink, writeFile, readFile, type FileHandle } from 'node:fs/promises'
+import { mkdir, open, rmdir, unlink, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
+import { CURSOR, decodeRecord, encodeRecords, formatBytes, record, segmentPath, syncDir, writeCursor, type Segment } from './spool-format.ts'
+import { recoverSpool } from './spool-recovery.ts'
+
+export { formatBytes } from './spool-format.ts'
 
 /**
  * The write spool: readings that could not be written to InfluxDB yet, on disk, in order.
  *
- * Format: a folder of append-only segment files `seg-<n>.jsonl` (n increasing), each line one
- * JSON string holding one line-protocol point (JSON framing keeps any newline inside a string
- * field from splitting a record, and makes a torn last line detectable). Lines are appended in
- * groups, one write and one fdatasync per group. The drain reads from the oldest segment at the
+ * Format (spool-format.ts): a folder of append-only segment files, each line one JSON string
+ * holding one line-protocol point, and a cursor file; recovery after a crash in spool-recovery.ts.
+ * Lines are appended in groups, one write and one fdatasync per group. The drain reads from the oldest segment at the
  * cursor (`cursor.json`: segment and byte offset, advanced after InfluxDB accepted the lines) and
  * deletes each segment once read to its end; when everything is drained the folder is removed.
  *
@@ -30,15 +33,6 @@ export interface SpoolOptions {
   onError?: (err: Error) => void
 }
 
-interface Segment {
-  n: number
-  path: string
-  /** bytes written and synced */
-  bytes: number
-  /** lines not yet acknowledged (the cursor's segment counts only those after the cursor) */
-  lines: number
-}
-
 export interface SpoolChunk {
   lines: string[]
   /** internal: where the chunk ends */
@@ -47,9 +41,6 @@ export interface SpoolChunk {
   /** lines read, including corrupt ones that were skipped */
   readonly count: number
 }
-
-const SEGMENT_RE = /^seg-(\d{12})\.jsonl$/
-const CURSOR = 'cursor.json'
 
 export class Spool {
   private segments: Segment[] = []
@@ -74,7 +65,10 @@ export class Spool {
 
   static async open(opts: SpoolOptions): Promise<Spool> {
     const s = new Spool({ segmentBytes: 64 * 1024 * 1024, maxQueuedLines: 500_000, ...opts })
-    await s.recover()
+    const found = await recoverSpool(opts.dir)
+    s.segments = found.segments
+    s.offset = found.offset
+    s.nextSegment = found.nextSegment
     return s
   }
 
@@ -196,13 +190,9 @@ export class Spool {
         const raw = buf.toString('utf8', pos, nl)
         pos = nl + 1
         count++
-        try {
-          const v: unknown = JSON.parse(raw)
-          if (typeof v !== 'string') throw new Error('not a string')
-          lines.push(v)
-        } catch {
-          corrupt++
-        }
+        const line = decodeRecord(raw)
+        if (line === undefined) corrupt++
+        else lines.push(line)
       }
       if (count === 0) {
         // No whole line in a megabyte: the file is damaged here. Skip what was read.
@@ -295,7 +285,7 @@ export class Spool {
       this.appendFh = undefined
       await mkdir(this.opts.dir, { recursive: true })
       const n = this.nextSegment++
-      seg = { n, path: join(this.opts.dir, `seg-${String(n).padStart(12, '0')}.jsonl`), bytes: 0, lines: 0 }
+      seg = { n, path: segmentPath(this.opts.dir, n), bytes: 0, lines: 0 }
       this.appendFh = await open(seg.path, 'a')
       if (this.segments.length === 0) this.offset = 0
       this.segments.push(seg)
@@ -351,118 +341,6 @@ export class Spool {
   private async saveCursor(): Promise<void> {
     const first = this.segments[0]
     if (!first) return
-    // Not fsync'd on purpose: a stale cursor only means re-sending lines, which is harmless.
-    const tmp = join(this.opts.dir, `${CURSOR}.tmp`)
-    await writeFile(tmp, JSON.stringify({ segment: first.n, offset: this.offset }))
-    await rename(tmp, join(this.opts.dir, CURSOR))
+    await writeCursor(this.opts.dir, { segment: first.n, offset: this.offset })
   }
-
-  /** Reads what a previous run left: segments, cursor, a torn last line. */
-  private async recover(): Promise<void> {
-    let names: string[]
-    try {
-      names = await readdir(this.opts.dir)
-    } catch {
-      return
-    }
-    const found = names
-      .map((name) => ({ name, m: SEGMENT_RE.exec(name) }))
-      .filter((x) => x.m)
-      .map((x) => ({ n: Number(x.m![1]), path: join(this.opts.dir, x.name) }))
-      .sort((a, b) => a.n - b.n)
-    let cursor = { segment: 0, offset: 0 }
-    try {
-      const c = JSON.parse(await readFile(join(this.opts.dir, CURSOR), 'utf8')) as { segment?: unknown; offset?: unknown }
-      if (Number.isSafeInteger(c.segment) && Number.isSafeInteger(c.offset)) cursor = { segment: c.segment as number, offset: c.offset as number }
-    } catch {
-      // No cursor (or a damaged one): drain from the start; re-sent lines are harmless.
-    }
-    for (const f of found) {
-      if (f.n < cursor.segment) {
-        await unlink(f.path).catch(() => undefined)
-        continue
-      }
-      let bytes = (await stat(f.path)).size
-      const from = f.n === cursor.segment ? Math.min(cursor.offset, bytes) : 0
-      const { lines, lastNewline } = await countLines(f.path, from, bytes)
-      if (lastNewline + 1 < bytes) {
-        // A crash in the middle of an append: that group was never fsync'd, so never promised.
-        const fh = await open(f.path, 'r+')
-        await fh.truncate(lastNewline + 1)
-        await fh.close()
-        bytes = lastNewline + 1
-      }
-      if (this.segments.length === 0) this.offset = from
-      this.segments.push({ n: f.n, path: f.path, bytes, lines })
-    }
-    this.nextSegment = (found.at(-1)?.n ?? 0) + 1
-    if (this.segments.length === 0) {
-      await rm(join(this.opts.dir, CURSOR), { force: true })
-      await rmdir(this.opts.dir).catch(() => undefined)
-    } else if (this.offset >= this.segments[0]!.bytes && this.segments.length === 1 && this.segments[0]!.lines === 0) {
-      // Drained before the crash but not yet deleted.
-      await unlink(this.segments[0]!.path).catch(() => undefined)
-      this.segments = []
-      this.offset = 0
-      await rm(join(this.opts.dir, CURSOR), { force: true })
-      await rmdir(this.opts.dir).catch(() => undefined)
-    }
-  }
-}
-
-/** One JSON string a line, so a newline inside a line cannot split a record and a torn last record shows. */
-function encodeRecords(lines: string[]): Buffer {
-  let text = ''
-  for (const l of lines) text += record(l) + '\n'
-  return Buffer.from(text)
-}
-
-/** What JSON.stringify escapes in a string besides `"`: backslashes, control characters, surrogates. */
-const JSON_ESCAPED = /[\\\u0000-\u001f\ud800-\udfff]/
-
-/**
- * `JSON.stringify(line)`, byte for byte. Lines rarely hold more than quotes (around string
- * fields), which are escaped here directly: stringify's general path was most of the cost of
- * spooling a batch.
- */
-function record(line: string): string {
-  if (JSON_ESCAPED.test(line)) return JSON.stringify(line)
-  return '"' + (line.includes('"') ? line.replaceAll('"', '\\"') : line) + '"'
-}
-
-async function countLines(path: string, from: number, to: number): Promise<{ lines: number; lastNewline: number }> {
-  const fh = await open(path, 'r')
-  const buf = Buffer.allocUnsafe(1024 * 1024)
-  let lines = 0
-  let lastNewline = from - 1
-  try {
-    for (let pos = from; pos < to; ) {
-      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, to - pos), pos)
-      if (bytesRead === 0) break
-      for (let i = buf.indexOf(10, 0); i >= 0 && i < bytesRead; i = buf.indexOf(10, i + 1)) {
-        lines++
-        lastNewline = pos + i
-      }
-      pos += bytesRead
-    }
-  } finally {
-    await fh.close()
-  }
-  return { lines, lastNewline }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  // The new segment's name must survive a power cut too, not only its contents.
-  const fh = await open(dir, 'r')
-  try {
-    await fh.sync()
-  } catch {
-    // Some filesystems refuse fsync on a directory; the data itself is synced regardless.
-  } finally {
-    await fh.close()
-  }
-}
-
-export function formatBytes(n: number): string {
-  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(n >= 100 * 1024 * 1024 ? 0 : 1)} MiB` : `${Math.ceil(n / 1024)} KiB`
 }

@@ -4,11 +4,14 @@ import type { Logger } from 'pino'
 import { verifySecret } from '../../auth/secret-hash.ts'
 import type { Fleet } from '../../domain/fleet.ts'
 import type { Ingest } from '../../ingest/ingest.ts'
-import { deviceTopic, parseDeviceTopic } from '../../ingest/topics.ts'
+import { mayReceive, maySubscribe, ownPublishTopic } from './acl.ts'
 import { checkClientId } from './client-id.ts'
-import { DurableAcks, type AckGate } from './durable-acks.ts'
-import { DeviceRateLimiter } from './rate-limiter.ts'
+import { DeviceSessions } from './device-sessions.ts'
+import type { AckGate } from './durable-acks.ts'
+import { IngestAndAcknowledge } from './ingest-and-ack.ts'
+import { PublishThrottle } from './publish-throttle.ts'
 import { cut, DEFAULT_REFUSAL_BUDGET, RefusalBudget, type RefusalBudgetOptions } from './refusal-budget.ts'
+import { Wills } from './wills.ts'
 
 // AuthErrorCode is a type-only const enum in aedes' types.
 const IDENTIFIER_REJECTED = 2
@@ -47,16 +50,14 @@ export interface BrokerOptions {
 
 export async function createMqttBroker(opts: BrokerOptions): Promise<MqttBroker> {
   const { fleet, ingest, gate, log } = opts
-  const deviceOf = new WeakMap<Client, string>()
-  /** the newest authenticated connection of each device */
-  const current = new Map<string, Client>()
-  const limiter = new DeviceRateLimiter(opts.maxMessagesPerSecond)
-  const acks = new DurableAcks(gate)
+  const sessions = new DeviceSessions()
+  const wills = new Wills(sessions, log)
+  const throttle = new PublishThrottle({ maxMessagesPerSecond: opts.maxMessagesPerSecond, ingest, log })
+  const ingestAndAck = new IngestAndAcknowledge({ ingest, gate, log })
   const refusals = new RefusalBudget(opts.refusalBudget ?? DEFAULT_REFUSAL_BUDGET)
   const refusedSubs = new WeakMap<Client, number>()
   const maxRefusedSubs = opts.maxRefusedSubscriptions ?? 20
   let connected = 0
-  let shuttingDown = false
   /** connection errors (resets, timeouts, garbage) are logged at debug level, bounded per address too */
   const debugBudget = new RefusalBudget(opts.refusalBudget ?? DEFAULT_REFUSAL_BUDGET)
   const debugWanted = (client: Client) => log.isLevelEnabled('debug') && debugBudget.take([`address:${addressOf(client)}`], Date.now()) !== 'count'
@@ -107,36 +108,21 @@ export async function createMqttBroker(opts: BrokerOptions): Promise<MqttBroker>
         const err = Object.assign(new Error('identifier rejected'), { returnCode: IDENTIFIER_REJECTED })
         return done(err, false)
       }
-      deviceOf.set(client, username!)
-      current.set(username!, client)
+      sessions.authenticated(client, username!)
       done(null, true)
     },
 
+    /** The steps of a publish, in order: a will, the rate limit, the ACL, then ingest and the durable PUBACK. */
     authorizePublish(client, packet, callback) {
-      const deviceId = client ? deviceOf.get(client) : undefined
+      const deviceId = client ? sessions.device(client) : undefined
       if (!client || !deviceId) return callback(new Error('not a device'))
-      // A closing client only publishes its will. An old session's will that arrives after
-      // the device has already reconnected must not mark the live device offline, nor must
-      // the wills of every device we disconnect ourselves while shutting down.
       if (client.closed) {
-        if (shuttingDown) return callback(new Error('broker shutting down'))
-        const newest = current.get(deviceId)
-        if (newest && newest !== client && !newest.closed) {
-          log.info({ device: deviceId, clientId: client.id }, 'ignoring the will of a superseded session')
-          return callback(new Error('superseded will'))
-        }
+        const refused = wills.refusal(client, deviceId)
+        if (refused) return callback(refused)
       } else {
-        const verdict = limiter.take(deviceId, Date.now())
-        if (verdict !== 'ok') {
-          const dropped = limiter.shouldReport(deviceId, Date.now())
-          if (dropped !== undefined) {
-            ingest.refuse(deviceId, packet.topic, 'rate-limited', `rate limited: more than ${opts.maxMessagesPerSecond} messages/s (${dropped} dropped in the last second)`)
-            log.warn({ device: deviceId, limit: opts.maxMessagesPerSecond }, 'device is flooding: messages dropped')
-          } else ingest.countRefusal('rate-limited')
-          if (verdict === 'disconnect') {
-            log.warn({ device: deviceId }, 'device kept flooding: disconnected')
-            return callback(new Error('flooding'))
-          }
+        const verdict = throttle.check(deviceId, packet.topic)
+        if (verdict === 'disconnect') return callback(new Error('flooding'))
+        if (verdict === 'drop') {
           // Dropped, so never acknowledged (contract v2 A3): the device keeps a QoS 1 message and
           // sends it again. An error here would close the connection, and a plain accept makes aedes
           // write the PUBACK before the publish is handed on (aedes lib/handlers/publish.js). Handled
@@ -146,37 +132,20 @@ export async function createMqttBroker(opts: BrokerOptions): Promise<MqttBroker>
           return callback(null)
         }
       }
-      const topic = parseDeviceTopic(packet.topic)
-      const own = fleet.device(deviceId)!
-      if (!topic || topic.device !== deviceId || topic.station !== own.station.model.id || topic.kind === 'cmd') {
+      const topic = ownPublishTopic(fleet, deviceId, packet.topic)
+      if (!topic) {
         // Publishing elsewhere is a misbehaving or compromised device: drop and disconnect (contract §3).
         // Each costs the device its connection (and a new CONNECT), so these need no budget.
         ingest.refuse(deviceId, cut(packet.topic), 'acl', `not allowed to publish to ${cut(packet.topic)}`)
         log.warn({ device: deviceId, topic: cut(packet.topic) }, 'mqtt publish refused: not the device’s own topic')
         return callback(new Error('publish not authorized'))
       }
-      const from = gate.position()
-      const outcome = ingest.handle(deviceId, topic.kind, packet.topic, packet.payload as Buffer)
-      if (!outcome.ok) log.info({ device: deviceId, topic: packet.topic, reason: outcome.reason }, 'reading rejected')
-      // Acknowledged means durable: the PUBACK goes out after the group commit that holds this
-      // reading — also for a duplicate, whose original may still be waiting for that commit.
-      // A reading the store dropped instead (a full InfluxDB spool) is passed on as QoS 0: no
-      // PUBACK, the device sends it again, and ingest forgets it so that the copy is not a duplicate.
-      if (packet.qos > 0) {
-        acks.add(from, gate.position(), (err, kept) => {
-          if (!err && !kept) {
-            packet.qos = 0
-            if (outcome.ok && outcome.seq !== undefined) ingest.forget(deviceId, outcome.seq, outcome.ts!)
-          }
-          callback(err)
-        })
-      } else callback(null)
+      ingestAndAck.publish(deviceId, topic.kind, packet, callback)
     },
 
     authorizeSubscribe(client, sub, callback) {
-      const deviceId = deviceOf.get(client)
-      const own = deviceId ? fleet.device(deviceId) : undefined
-      if (!deviceId || !own || sub.topic !== deviceTopic(own.station.model.id, deviceId, 'cmd')) {
+      const deviceId = sessions.device(client)
+      if (!maySubscribe(fleet, deviceId, sub.topic)) {
         if (record('subscribe', client, deviceId)) {
           log.warn({ device: deviceId ?? null, topic: cut(sub.topic), remote: addressOf(client) }, 'mqtt subscribe refused: only the device’s own cmd topic')
           if (deviceId) ingest.refuse(deviceId, cut(sub.topic), 'acl', `not allowed to subscribe to ${cut(sub.topic)}`)
@@ -193,26 +162,21 @@ export async function createMqttBroker(opts: BrokerOptions): Promise<MqttBroker>
       callback(null, { ...sub, qos: Math.min(sub.qos, 1) as Subscription['qos'] })
     },
 
-    // Devices never receive each other's readings: only cmd is ever delivered.
     authorizeForward(client, packet) {
-      const deviceId = deviceOf.get(client)
-      return deviceId && packet.topic.endsWith(`/devices/${deviceId}/cmd`) ? packet : null
+      return mayReceive(sessions.device(client), packet.topic) ? packet : null
     },
   })
 
-  consumeDevicePublishes(aedes, (client) => deviceOf.has(client))
+  consumeDevicePublishes(aedes, (client) => sessions.isDevice(client))
 
   aedes.on('client', () => connected++)
   aedes.on('clientDisconnect', (client) => {
     connected--
-    const deviceId = deviceOf.get(client)
-    if (deviceId && current.get(deviceId) === client) {
-      current.delete(deviceId)
-      limiter.forget(deviceId)
-    }
+    const gone = sessions.closed(client)
+    if (gone) throttle.forget(gone)
   })
   aedes.on('clientError', (client, err) => {
-    const deviceId = deviceOf.get(client)
+    const deviceId = sessions.device(client)
     // aedes itself refuses a PUBLISH to an empty topic or one with wildcards, and closes the
     // connection before our hook sees it: it is still a refused publish, counted and logged.
     if (deviceId && /PUBLISH|topic has too many levels/.test(err.message)) {
@@ -235,7 +199,7 @@ export async function createMqttBroker(opts: BrokerOptions): Promise<MqttBroker>
     connectedDevices: () => connected,
     close: () =>
       new Promise<void>((resolve) => {
-        shuttingDown = true
+        wills.brokerClosing()
         server.close()
         aedes.close(() => resolve())
       }),

@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto'
+import { AppError } from '../domain/errors.ts'
+import type { EventHub } from '../event-hub.ts'
+import type { Clock } from '../ports.ts'
+import type { Incident } from './alert.ts'
+import type { AlertStore } from './alert-store.ts'
+
+/**
+ * The open incident of each station (at most one), and when each station's last one closed.
+ * While an incident is open, the rules that pause for it wait; once it closes, what is still
+ * missing or open is judged from that moment. The engine re-judges the station after each change.
+ */
+export class Incidents {
+  private readonly open = new Map<string, Incident>()
+  private readonly lastClose = new Map<string, number>()
+
+  constructor(
+    private readonly o: { store: AlertStore; clock: Clock; hub: EventHub<{ incidentChanged: [incident: Incident, change: 'opened' | 'closed'] }> },
+  ) {}
+
+  /** Restores the open incidents and the last close times from the store. */
+  restore(): void {
+    for (const i of this.o.store.openIncidents()) this.open.set(i.station, i)
+    for (const [s, t] of this.o.store.lastIncidentClose()) this.lastClose.set(s, t)
+  }
+
+  openAt(station: string): Incident | undefined {
+    return this.open.get(station)
+  }
+
+  /** when the station's newest closed incident closed, if it had one */
+  lastClosedAt(station: string): number | undefined {
+    return this.lastClose.get(station)
+  }
+
+  start(station: string, user: string, note?: string): Incident {
+    const open = this.open.get(station)
+    if (open) throw new AppError('INCIDENT_ALREADY_OPEN', `incident ${open.id} is already open at ${station}`)
+    const incident: Incident = { id: randomUUID(), station, openedAt: this.o.clock.now(), openedBy: user, ...(note ? { note } : {}) }
+    this.o.store.saveIncident(incident)
+    this.open.set(station, incident)
+    this.o.hub.emit('incidentChanged', incident, 'opened')
+    return incident
+  }
+
+  close(id: string, user: string): Incident {
+    const incident = [...this.open.values()].find((i) => i.id === id)
+    if (!incident) {
+      const stored = this.o.store.getIncident(id)
+      if (stored?.closedAt !== undefined) throw new AppError('CONFLICT', `incident ${id} is already closed`)
+      throw new AppError('INCIDENT_UNKNOWN', `no incident "${id}"`)
+    }
+    incident.closedAt = this.o.clock.now()
+    incident.closedBy = user
+    this.o.store.saveIncident(incident)
+    this.open.delete(incident.station)
+    this.lastClose.set(incident.station, incident.closedAt)
+    this.o.hub.emit('incidentChanged', incident, 'closed')
+    return incident
+  }
+}
