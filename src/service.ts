@@ -5,6 +5,7 @@ import { HttpServerPart } from './adapters/http/http-server.ts'
 import { alertRoutes } from './adapters/http/routes/alerts.ts'
 import { ledgerRoutes } from './adapters/http/routes/ledger.ts'
 import { inspectionRoutes } from './adapters/http/routes/inspections.ts' // routine (contract v2 §D)
+import { drillRoutes } from './adapters/http/routes/drills.ts' // routine (contract v2 §D)
 import { MqttFrontDoor } from './adapters/mqtt/front-door.ts'
 import { createReadingStore } from './adapters/reading-store-factory.ts'
 import { WebhookSender } from './adapters/webhook/webhook-sender.ts'
@@ -30,7 +31,7 @@ import { systemClock, systemTimers, type Clock, type ReadingStore, type Timers }
 import { warnAboutDemoSecrets } from './wiring/demo-secrets.ts'
 import { EXPIRY_RULES, ledgerPart } from './wiring/ledger.ts'
 import { createLogs } from './wiring/logs.ts'
-import { routinePart } from './wiring/routine.ts' // routine (contract v2 §D)
+import { routine as routineOf } from './wiring/routine.ts' // routine (contract v2 §D)
 
 export interface ServiceOptions {
   env: Record<string, string | undefined>
@@ -93,7 +94,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     const engine: AlertEngine = new AlertEngine({ fleet, store: state.alerts, clock, timers, hub, onSilent: (device) => ingest.markSilent(device) })
     const ingest = new Ingest({ fleet, readings, records: state.records, clock, observer: metrics.ingestObserver, hub, openIncident: (s) => engine.openIncident(s)?.id })
     const { ledger, part: ledgerLifecycle } = ledgerPart({ store: state.ledger, stations, clock, timers, seedDir: env.LEDGER_SEED, log })
-    const { inspections, part: routineLifecycle } = routinePart({ store: state.routine, stations, engine, clock, timers }) // routine (contract v2 §D)
+    const routine = routineOf({ store: state.routine, stations, engine, alerts: state.alerts, hub, registry: metrics.registry, clock, timers }) // routine (contract v2 §D)
     const board = new StatusBoard({ fleet, hub, alerts: engine, ledger: (s) => ledger.usable(s), minPushIntervalMs: env.STATUS_PUSH_INTERVAL_MS })
 
     // ---- people: accounts, live push, outbound -------------------------------------------
@@ -151,7 +152,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     const app = createHttpApp({
       accounts, fleet, board, readings, records: state.records, registry: metrics.registry, health, log, https: httpTls !== undefined, loginThrottle,
       onLogout: (token) => live.revoke(token), ready: () => ready,
-      extra: [alertRoutes(accounts, engine, state.alerts), ledgerRoutes(accounts, ledger, clock, ledgerWorkbook), inspectionRoutes(accounts, inspections)], // routine: inspectionRoutes
+      extra: [alertRoutes(accounts, engine, state.alerts, (id, user, note) => routine.drills.acknowledge(id, user, note)), ledgerRoutes(accounts, ledger, clock, ledgerWorkbook),
+        inspectionRoutes(accounts, routine.inspections), drillRoutes(accounts, { ...routine, now: () => clock.now() })], // routine (contract v2 §D): the drill ack, inspectionRoutes, drillRoutes
     })
     http = new HttpServerPart({
       app, host: env.HOST, port: env.HTTP_PORT, ...(httpTls ? { tls: httpTls } : {}),
@@ -159,7 +161,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     })
 
     // Started in this order, stopped in reverse: a part is up before anything that feeds it.
-    for (const part of [engine, ledgerLifecycle, routineLifecycle, board, live, webhook, mqtt, http, accounts]) parts.add(part)
+    for (const part of [engine, ledgerLifecycle, routine.part, board, live, webhook, mqtt, http, accounts]) parts.add(part)
     await parts.start()
     mqtt.onClientsChanged(() => metrics.connected.set(mqtt.connectedDevices()))
   } catch (err) {
