@@ -6,6 +6,8 @@ import { alertRoutes } from './adapters/http/routes/alerts.ts'
 import { ledgerRoutes } from './adapters/http/routes/ledger.ts'
 import { inspectionRoutes } from './adapters/http/routes/inspections.ts' // routine (contract v2 §D)
 import { drillRoutes } from './adapters/http/routes/drills.ts' // routine (contract v2 §D)
+import { reportRoutes } from './adapters/http/routes/report.ts' // routine (contract v2 §D)
+import { monthlyReportWorkbook } from './adapters/xlsx/monthly-report-workbook.ts' // routine (contract v2 §D)
 import { MqttFrontDoor } from './adapters/mqtt/front-door.ts'
 import { createReadingStore } from './adapters/reading-store-factory.ts'
 import { WebhookSender } from './adapters/webhook/webhook-sender.ts'
@@ -94,7 +96,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     const engine: AlertEngine = new AlertEngine({ fleet, store: state.alerts, clock, timers, hub, onSilent: (device) => ingest.markSilent(device) })
     const ingest = new Ingest({ fleet, readings, records: state.records, clock, observer: metrics.ingestObserver, hub, openIncident: (s) => engine.openIncident(s)?.id })
     const { ledger, part: ledgerLifecycle } = ledgerPart({ store: state.ledger, stations, clock, timers, seedDir: env.LEDGER_SEED, log })
-    const routine = routineOf({ store: state.routine, stations, engine, alerts: state.alerts, hub, registry: metrics.registry, clock, timers }) // routine (contract v2 §D)
+    const routine = routineOf({ store: state.routine, stations, engine, alerts: state.alerts, hub, registry: metrics.registry, clock, timers, movements: (s, from, to) => ledger.movements(s, from, to) }) // routine (contract v2 §D)
     const board = new StatusBoard({ fleet, hub, alerts: engine, ledger: (s) => ledger.usable(s), minPushIntervalMs: env.STATUS_PUSH_INTERVAL_MS })
 
     // ---- people: accounts, live push, outbound -------------------------------------------
@@ -153,7 +155,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       accounts, fleet, board, readings, records: state.records, registry: metrics.registry, health, log, https: httpTls !== undefined, loginThrottle,
       onLogout: (token) => live.revoke(token), ready: () => ready,
       extra: [alertRoutes(accounts, engine, state.alerts, (id, user, note) => routine.drills.acknowledge(id, user, note)), ledgerRoutes(accounts, ledger, clock, ledgerWorkbook),
-        inspectionRoutes(accounts, routine.inspections), drillRoutes(accounts, { ...routine, now: () => clock.now() })], // routine (contract v2 §D): the drill ack, inspectionRoutes, drillRoutes
+        inspectionRoutes(accounts, routine.inspections), drillRoutes(accounts, { ...routine, now: () => clock.now() }),
+        reportRoutes(accounts, (s, month) => routine.report(s, month), monthlyReportWorkbook)], // routine (contract v2 §D): the drill ack, inspection, drill and report routes
     })
     http = new HttpServerPart({
       app, host: env.HOST, port: env.HTTP_PORT, ...(httpTls ? { tls: httpTls } : {}),

@@ -9,7 +9,9 @@ import type { StationConfig } from '../domain/station.ts'
 import type { Part } from '../lifecycle.ts'
 import type { Clock, Timers } from '../ports.ts'
 import { ackTimes, type AckTimesReport } from '../routine/ack-times.ts'
+import type { Movement } from '../ledger/ledger.ts'
 import { DrillService } from '../routine/drills.ts'
+import { monthBounds, monthlyReport, type MonthlyReport } from '../routine/monthly-report.ts'
 import { InspectionService } from '../routine/inspections.ts'
 import type { RoutineStore } from '../routine/routine-store.ts'
 import { TrainingService } from '../routine/trainings.ts'
@@ -22,6 +24,7 @@ export interface Routine {
   drills: DrillService
   trainings: TrainingService
   ackTimes(q: { from: number; to: number; station?: string }): AckTimesReport
+  report(station: string, month: string): MonthlyReport
   part: Part
 }
 
@@ -31,7 +34,7 @@ export interface Routine {
  * unresolved alerts. Every acknowledgement — of a real alert, and each person's of a drill — is
  * observed in `stationwatch_time_to_ack_seconds{drill}`.
  */
-export function routine(deps: { store: RoutineStore; stations: StationConfig[]; engine: AlertEngine; alerts: AlertStore; hub: ServiceHub; registry: Registry; clock: Clock; timers: Timers }): Routine {
+export function routine(deps: { store: RoutineStore; stations: StationConfig[]; engine: AlertEngine; alerts: AlertStore; hub: ServiceHub; registry: Registry; clock: Clock; timers: Timers; movements: (station: string, from: number, to: number) => Movement[] }): Routine {
   const { store, engine, clock } = deps
   const byId = new Map(deps.stations.map((s) => [s.id, s]))
   const timeToAck = new Histogram({
@@ -66,6 +69,27 @@ export function routine(deps: { store: RoutineStore; stations: StationConfig[]; 
       const scope = { from: q.from, to: q.to, limit: 1_000_000, ...(q.station ? { station: q.station } : {}) }
       return ackTimes(q, deps.alerts.queryAlerts({ ...scope, drill: false }), drills.list(scope))
     },
+    report(stationId, month) {
+      const station = inspections.station(stationId)
+      const { from, to } = monthBounds(month, station.timezone)
+      const now = clock.now()
+      const alerts = deps.alerts.queryAlerts({ station: station.id, drill: false, to, limit: 1_000_000 }).filter((a) => (a.resolvedAt ?? now) > from)
+      return monthlyReport({
+        station,
+        month,
+        now,
+        alerts,
+        inspections: station.inspections.map((inspection) => ({ inspection, since: store.inspectionSince(station.id, inspection.id, now), runs: store.runs({ station: station.id, inspection: inspection.id, limit: 1_000_000 }) })),
+        movements: deps.movements(station.id, from, to - 1),
+        drills: store.drills({ station: station.id, from, to, limit: 1_000_000 }),
+        trainings: trainings.list(station.id, { fromDate: `${month}-01`, toDate: nextMonth(month) }),
+      })
+    },
     part: { name: 'routine', start: () => inspections.start(), stop: () => inspections.stop() },
   }
+}
+
+function nextMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number]
+  return m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`
 }
