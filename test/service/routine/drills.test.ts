@@ -1,7 +1,9 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FakeTime } from '../../helpers/fake-time.ts'
 import { fetchMetric } from '../../helpers/metrics.ts'
-import { createUser } from '../../helpers/service.ts'
+import { createUser, eventually } from '../../helpers/service.ts'
 import { RULES, S, startAlertRig, type AlertRig } from '../alerts/alert-helpers.ts'
 import { sh } from './routine-fixture.ts'
 
@@ -22,13 +24,27 @@ describe('drills and time to acknowledge', () => {
   const ack = (id: string, token: string) => api(`/api/alerts/${id}/ack`, { method: 'POST', body: {}, token })
   const status = async () => (await api(`/api/stations/${S}`)).body
 
+  // the webhook: the outbound end of the alert path a drill must walk like a real alert
+  const hooked: any[] = []
+  let hook: Server
+
   beforeAll(async () => {
-    rig = await startAlertRig(RULES, {}, new FakeTime(sh('2026-12-10T10:00')))
+    hook = createServer((req, res) => {
+      let body = ''
+      req.on('data', (c) => (body += c))
+      req.on('end', () => (hooked.push(JSON.parse(body)), res.end('ok')))
+    })
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()))
+    const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`
+    rig = await startAlertRig(RULES, { WEBHOOK_URL: url }, new FakeTime(sh('2026-12-10T10:00')))
     li = await createUser(rig.t, 'li', 'responder')
     zhou = await createUser(rig.t, 'zhou', 'responder')
     viewer = await createUser(rig.t, 'viewer', 'viewer')
   })
-  afterAll(() => rig?.t.stop())
+  afterAll(async () => {
+    await rig?.t.stop()
+    await new Promise<void>((r) => hook.close(() => r()))
+  })
 
   it('real alerts acknowledged at known seconds', async () => {
     await rig.door(true)
@@ -96,6 +112,14 @@ describe('drills and time to acknowledge', () => {
       { user: 'zhou', ackedAt: drill.startedAt + 30_000, secondsToAck: 30 },
       { user: 'li', ackedAt: drill.startedAt + 90_000, secondsToAck: 90 },
     ])
+  })
+
+  it('the drill alert went out on the webhook like a real alert, marked drill', async () => {
+    const mine = () => hooked.filter((h) => h.alert?.id === drill.alertId)
+    await eventually(() => mine().length >= 2, 10_000, 'the drill opened and acknowledged on the webhook')
+    expect(mine().map((h) => h.change).slice(0, 2)).toEqual(['opened', 'acknowledged'])
+    expect(mine()[0].alert).toMatchObject({ drill: true, rule: 'door-forced', severity: 'critical' })
+    expect(mine()[0].alert.message).toContain('演练')
   })
 
   it('ending a drill resolves its alert; it cannot end twice or be acknowledged after', async () => {
