@@ -50,7 +50,7 @@ export class EmbeddedAlertStore implements AlertStore {
     if (q.from !== undefined) (where.push('opened_at >= ?'), args.push(q.from))
     if (q.to !== undefined) (where.push('opened_at < ?'), args.push(q.to))
     // Drills are few: the flag is read from the stored body rather than given a column of its own.
-    if (q.drill !== undefined) where.push(q.drill ? "json_extract(body, '$.drill') = 1" : "json_extract(body, '$.drill') IS NULL")
+    if (q.drill !== undefined) where.push(q.drill ? "json_extract(body, '$.drill') = 1" : "coalesce(json_extract(body, '$.drill'), 0) = 0")
     const sql = `SELECT body FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY opened_at DESC, rowid DESC LIMIT ?`
     return this.db
       .prepare<unknown[], { body: string }>(sql)

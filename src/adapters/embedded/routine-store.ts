@@ -24,6 +24,7 @@ interface RunRow { id: string; station: string; inspection: string; t: number; u
  */
 export class EmbeddedRoutineStore implements RoutineStore {
   private readonly insertEvent
+  private readonly since = new Map<string, number>()
 
   constructor(private readonly db: Db) {
     db.exec(SCHEMA)
@@ -31,8 +32,14 @@ export class EmbeddedRoutineStore implements RoutineStore {
   }
 
   inspectionSince(station: string, inspection: string, now: number): number {
+    // Asked on every view and judgement; written once per inspection.
+    const key = `${station}|${inspection}`
+    const known = this.since.get(key)
+    if (known !== undefined) return known
     this.db.prepare('INSERT OR IGNORE INTO inspection_since (station, inspection, since) VALUES (?, ?, ?)').run(station, inspection, now)
-    return this.db.prepare<[string, string], { since: number }>('SELECT since FROM inspection_since WHERE station = ? AND inspection = ?').get(station, inspection)!.since
+    const since = this.db.prepare<[string, string], { since: number }>('SELECT since FROM inspection_since WHERE station = ? AND inspection = ?').get(station, inspection)!.since
+    this.since.set(key, since)
+    return since
   }
 
   addRun(run: InspectionRun, audit: AuditEvent): void {
