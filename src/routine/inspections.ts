@@ -39,6 +39,8 @@ export class InspectionService {
   private readonly stations: Map<string, StationConfig>
   private timer: unknown
   private stopped = false
+  /** per station, its nearest due time still ahead at its last judgement */
+  private readonly nextJudgement = new Map<string, number>()
 
   constructor(
     stations: StationConfig[],
@@ -52,7 +54,7 @@ export class InspectionService {
   }
 
   start(): void {
-    this.judgeAll()
+    this.judgeAll(true)
   }
 
   stop(): void {
@@ -111,26 +113,38 @@ export class InspectionService {
       const note = results[item.id]!.note
       this.alerts.raise(station.id, { rule: 'inspection-failed', subject: `inspection:${inspection.id}:${item.id}`, severity: 'warning', occurrence: now, message: `${inspection.name}: ${item.text} — not OK${note ? `: ${note}` : ''} (${by})` })
     }
-    this.judgeAll()
+    this.judge(station)
+    this.arm()
     return run
   }
 
-  private judgeAll(): void {
-    if (this.stopped) return
+  /** At start-up every station (an inspection removed from a file clears its alert); then those with inspections. */
+  private judgeAll(all = false): void {
+    for (const station of this.stations.values()) if (all || station.inspections.length > 0) this.judge(station)
+    this.arm()
+  }
+
+  private judge(station: StationConfig): void {
     const now = this.clock.now()
+    const conditions: ExternalCondition[] = []
     let next = Infinity
-    for (const station of this.stations.values()) {
-      const conditions: ExternalCondition[] = []
-      for (const insp of station.inspections) {
-        const due = this.nextDueAt(station, insp)
-        if (now >= due) conditions.push({ rule: 'inspection-overdue', subject: `inspection:${insp.id}`, severity: 'warning', occurrence: due, message: `${insp.name} was due ${formatLocal(due, station.timezone)} and is not done` })
-        else next = Math.min(next, due)
-      }
-      this.alerts.reconcile(station.id, INSPECTION_RULES, conditions)
+    for (const insp of station.inspections) {
+      const due = this.nextDueAt(station, insp)
+      if (now >= due) conditions.push({ rule: 'inspection-overdue', subject: `inspection:${insp.id}`, severity: 'warning', occurrence: due, message: `${insp.name} was due ${formatLocal(due, station.timezone)} and is not done` })
+      else next = Math.min(next, due)
     }
+    this.nextJudgement.set(station.id, next)
+    this.alerts.reconcile(station.id, INSPECTION_RULES, conditions)
+  }
+
+  /** One timer, to the nearest due time still ahead among all stations. */
+  private arm(): void {
+    if (this.stopped) return
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer)
     this.timer = undefined
+    let next = Infinity
+    for (const t of this.nextJudgement.values()) next = Math.min(next, t)
     if (next === Infinity) return
-    this.timer = this.timers.setTimeout(() => ((this.timer = undefined), this.judgeAll()), Math.min(next - now, MAX_TIMER_MS))
+    this.timer = this.timers.setTimeout(() => ((this.timer = undefined), this.judgeAll()), Math.min(Math.max(0, next - this.clock.now()), MAX_TIMER_MS))
   }
 }

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FakeTime } from '../../helpers/fake-time.ts'
 import { createUser, login, startTestService, type TestService } from '../../helpers/service.ts'
@@ -109,5 +111,14 @@ describe('inspections on an injected clock in Asia/Shanghai: due times, overdue,
     viewer = await login(t, 'wang-viewer', 'wang-viewer-password')
     expect(await inspection('weekly')).toMatchObject({ lastDoneBy: 'li-responder', nextDueAt: sh('2026-12-21T09:00'), overdue: true })
     expect((await alertsOn('inspection-overdue', 'inspection:monthly')).filter((a) => a.state === 'active')).toHaveLength(1)
+  })
+
+  it('an inspection taken out of the station file has its overdue alert resolved at start-up', async () => {
+    const json = { ...t.station.json, inspections: (t.station.json.inspections as any[]).filter((i) => i.id !== 'monthly') }
+    writeFileSync(join(t.stationsDir, `${t.station.id}.json`), JSON.stringify(json, null, 2))
+    await t.restart()
+    expect((await t.api(`/api/stations/${t.station.id}/inspections`)).body.map((i: any) => i.id)).toEqual(['weekly'])
+    const [a] = await alertsOn('inspection-overdue', 'inspection:monthly')
+    expect(a).toMatchObject({ state: 'resolved', resolvedBy: 'system' })
   })
 })
