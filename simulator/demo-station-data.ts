@@ -106,3 +106,40 @@ const SUPPLIES: ItemRow[] = [
 ]
 
 export const DEMO_ITEMS: readonly ItemRow[] = [...PROFESSIONAL, ...SUPPLIES]
+
+/** The demo station's walk-round checks (contract v2 §D), items from its real equipment. */
+export const DEMO_INSPECTIONS = [
+  {
+    id: 'weekly-walkround',
+    name: '每周巡检',
+    every: 'week' as const,
+    due: 'mon 09:00',
+    items: [
+      { id: 'doors', text: '正门、器材室门开关顺畅，门磁无松动' },
+      { id: 'keybox', text: '钥匙箱内四把钥匙齐全（正门、器材室各两把）' },
+      { id: 'spreader-cutter', text: '液压扩张剪切钳在位，无漏油，刀口无损伤' },
+      { id: 'floodlight', text: '移动照明灯已充满电，开灯正常' },
+      { id: 'radios', text: '对讲机电量充足，互通试呼正常' },
+      { id: 'extinguishers', text: '干粉灭火器压力表指针在绿区，铅封完好' },
+      { id: 'first-aid', text: '急救箱封条完好，止血带、弹性绷带数量够用' },
+      { id: 'signage', text: '24小时开放指示牌、钥匙保管人联系电话清晰可见' },
+    ],
+  },
+  {
+    id: 'monthly-check',
+    name: '月度检查',
+    every: 'month' as const,
+    due: '1 09:00',
+    items: [
+      { id: 'cut-off-saw', text: '无齿锯试启动正常，锯片无裂纹，燃油充足' },
+      { id: 'air-bags', text: '起重气垫充气试验无漏气，气管接头完好' },
+      { id: 'leakage-detector', text: '漏电检测仪自检通过，电池电量充足' },
+      { id: 'insulated-hook', text: '绝缘救援钩绝缘层无破损，在检验有效期内' },
+      { id: 'car-dollies', text: '挪车器滚轮转动灵活，锁止正常' },
+      { id: 'escape-hoods', text: '消防自救呼吸器包装完好，在有效期内' },
+      { id: 'drainage-pump', text: '排水泵通电试运转正常，水带无破损' },
+      { id: 'expiry', text: '药品、饮用水、压缩饼干、方便面无过期（对照台账）' },
+      { id: 'batteries', text: '手电筒、头灯可用，备用电池数量不少于40节' },
+    ],
+  },
+]

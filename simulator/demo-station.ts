@@ -1,6 +1,7 @@
 import {
   DEMO_DOOR_DEVICES,
   DEMO_DOORS,
+  DEMO_INSPECTIONS,
   DEMO_ITEMS,
   DEMO_KEYBOX,
   DEMO_KEYS,
@@ -51,5 +52,6 @@ export function buildDemoStation(secretHashes: Readonly<Record<string, string>>)
         secretHash: hashOf(deviceId(r)),
       })),
     ],
+    inspections: DEMO_INSPECTIONS.map((i) => ({ ...i, items: i.items.map((item) => ({ ...item })) })),
   }
 }

@@ -57,6 +57,10 @@ export const stationSchema = z.object({
   ),
   devices: z.array(deviceSchema).min(1),
   rules: rulesSchema.optional(),
+  /** walk-round checks (the service validates `due` against `every`) */
+  inspections: z
+    .array(z.object({ id, name: z.string().min(1), every: z.enum(['day', 'week', 'month']), due: z.string().min(1), items: z.array(z.object({ id, text: z.string().min(1) })).min(1) }))
+    .optional(),
 })
 
 export type Station = z.infer<typeof stationSchema>

@@ -2,6 +2,7 @@ import type { AlertStore } from './alerts/alert-store.ts'
 import type { Role } from './auth/roles.ts'
 import type { LedgerStore } from './ledger/ledger-store.ts'
 import type { DeliveryLog } from './notify/ports.ts'
+import type { RoutineStore } from './routine/routine-store.ts'
 import type { AuditEvent } from './domain/audit-event.ts'
 import type { StationSnapshot } from './domain/station-state.ts'
 
@@ -124,6 +125,8 @@ export interface StateStore {
   readonly accounts: AccountStore
   readonly ledger: LedgerStore
   readonly deliveries: DeliveryLog
+  /** inspection runs, trainings and drills (contract v2 §D) */
+  readonly routine: RoutineStore
   /** resolves once every write so far is committed; a PUBACK waits for it with the reading store's */
   committed(): Promise<void>
 }

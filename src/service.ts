@@ -5,6 +5,10 @@ import { HttpServerPart } from './adapters/http/http-server.ts'
 import { alertRoutes } from './adapters/http/routes/alerts.ts'
 import { notifyRoutes } from './adapters/http/routes/notify.ts'
 import { ledgerRoutes } from './adapters/http/routes/ledger.ts'
+import { inspectionRoutes } from './adapters/http/routes/inspections.ts'
+import { drillRoutes } from './adapters/http/routes/drills.ts'
+import { reportRoutes } from './adapters/http/routes/report.ts'
+import { monthlyReportWorkbook } from './adapters/xlsx/monthly-report-workbook.ts'
 import { MqttFrontDoor } from './adapters/mqtt/front-door.ts'
 import { createChannels } from './adapters/notify/create-channels.ts'
 import { createReadingStore } from './wiring/reading-store.ts'
@@ -35,6 +39,7 @@ import { systemClock, systemTimers, type Clock, type ReadingStore, type Timers }
 import { warnAboutDemoSecrets } from './wiring/demo-secrets.ts'
 import { EXPIRY_RULES, ledgerPart } from './wiring/ledger.ts'
 import { createLogs } from './wiring/logs.ts'
+import { routine as routineOf } from './wiring/routine.ts'
 
 export interface ServiceOptions {
   env: Record<string, string | undefined>
@@ -99,6 +104,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     const engine: AlertEngine = new AlertEngine({ fleet, store: state.alerts, clock, timers, hub, onSilent: (device) => ingest.markSilent(device) })
     const ingest = new Ingest({ fleet, readings, records: state.records, clock, observer: metrics.ingestObserver, hub, openIncident: (s) => engine.openIncident(s)?.id })
     const { ledger, part: ledgerLifecycle } = ledgerPart({ store: state.ledger, stations, clock, timers, seedDir: env.LEDGER_SEED, log })
+    const routine = routineOf({ store: state.routine, stations, engine, alerts: state.alerts, hub, registry: metrics.registry, clock, timers, movements: (s, from, to) => ledger.movements(s, from, to) })
     const board = new StatusBoard({ fleet, hub, alerts: engine, ledger: (s) => ledger.usable(s), minPushIntervalMs: env.STATUS_PUSH_INTERVAL_MS })
 
     // ---- people: accounts, live push, outbound -------------------------------------------
@@ -182,7 +188,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     const app = createHttpApp({
       accounts, fleet, board, readings, records: state.records, registry: metrics.registry, health, log, https: httpTls !== undefined, loginThrottle,
       onLogout: (token) => live.revoke(token), ready: () => ready,
-      extra: [alertRoutes(accounts, engine, state.alerts), ledgerRoutes(accounts, ledger, clock, ledgerWorkbook), notifyRoutes(accounts, notifier, state.alerts, notifyConfig)],
+      extra: [alertRoutes(accounts, engine, state.alerts, (id, user, note) => routine.drills.acknowledge(id, user, note)), ledgerRoutes(accounts, ledger, clock, ledgerWorkbook),
+        inspectionRoutes(accounts, routine.inspections), drillRoutes(accounts, { ...routine, now: () => clock.now() }),
+        reportRoutes(accounts, (s, month) => routine.report(s, month), monthlyReportWorkbook), notifyRoutes(accounts, notifier, state.alerts, notifyConfig)],
     })
     http = new HttpServerPart({
       app, host: env.HOST, port: env.HTTP_PORT, ...(httpTls ? { tls: httpTls } : {}),
@@ -191,7 +199,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
     // Started in this order, stopped in reverse: a part is up before anything that feeds it (the
     // notifier before the engine, which may raise alerts as it judges the stored state at start).
-    for (const part of [...(notifier ? [notifier] : []), engine, ledgerLifecycle, board, live, webhook, mqtt, http, accounts]) parts.add(part)
+    for (const part of [...(notifier ? [notifier] : []), engine, ledgerLifecycle, routine.part, board, live, webhook, mqtt, http, accounts]) parts.add(part)
     await parts.start()
     mqtt.onClientsChanged(() => metrics.connected.set(mqtt.connectedDevices()))
   } catch (err) {

@@ -105,6 +105,7 @@ export class AlertEngine {
     return this.unresolved.forcedDoorsAt(station)
   }
 
+  /** Real alerts only: drills never count. */
   unresolvedCount(station: string): number {
     return this.unresolved.countAt(station)
   }
@@ -116,7 +117,7 @@ export class AlertEngine {
 
   countsByState(): Record<'active' | 'acknowledged', number> {
     const c = { active: 0, acknowledged: 0 }
-    for (const a of this.unresolved.values()) c[a.state as 'active' | 'acknowledged']++
+    for (const a of this.unresolved.values()) if (!a.drill) c[a.state as 'active' | 'acknowledged']++
     return c
   }
 
@@ -155,6 +156,28 @@ export class AlertEngine {
       this.commit(alert, 'opened')
     }
     this.arm()
+  }
+
+  /**
+   * Opens an alert for a condition judged elsewhere that only a person resolves (a failed
+   * inspection item, a drill): nothing is opened while one is unresolved on the same subject, or
+   * for an occurrence already alerted. A drill alert goes the whole alert path but is kept out of
+   * the station's readiness and the real counts.
+   */
+  raise(station: string, c: ExternalCondition, opts: { drill?: boolean } = {}): Alert | undefined {
+    const key = alertKey(station, c.rule, c.subject)
+    if (this.unresolved.get(key) || this.latestOccurrence.get(key) === c.occurrence) return undefined
+    const incident = opts.drill ? undefined : this.incidents.openAt(station)
+    const alert: AlertRecord = {
+      id: randomUUID(), station, rule: c.rule, subject: c.subject, severity: c.severity, state: 'active', message: c.message,
+      openedAt: this.clock.now(), escalated: false, occurrence: c.occurrence, ...(incident ? { incident: incident.id } : {}), ...(opts.drill ? { drill: true as const } : {}),
+    }
+    this.unresolved.add(alert)
+    this.latestOccurrence.set(key, c.occurrence)
+    if (alert.severity === 'critical') this.scheduleEscalation(alert)
+    this.commit(alert, 'opened')
+    this.arm()
+    return publicAlert(alert)
   }
 
   // ---- responder actions -----------------------------------------------------------

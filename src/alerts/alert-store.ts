@@ -1,12 +1,15 @@
 import type { AlertRecord, AlertState, Incident } from './alert.ts'
 
+export interface AlertQuery { state?: AlertState; station?: string; limit: number; drill?: boolean; from?: number; to?: number }
+
 /** Where alerts and incidents are kept. */
 export interface AlertStore {
   saveAlert(a: AlertRecord): void
   /** resolves once every change saved so far is committed (an API answer waits for it) */
   durable(): Promise<void>
   getAlert(id: string): AlertRecord | undefined
-  queryAlerts(q: { state?: AlertState; station?: string; limit: number }): AlertRecord[]
+  /** newest first; `drill: false` leaves drills out, `true` keeps only them; `from`/`to` bound `openedAt` ([from, to)) */
+  queryAlerts(q: AlertQuery): AlertRecord[]
   /** unresolved alerts, and the newest alert of every (station, rule, subject) */
   loadForEngine(): { unresolved: AlertRecord[]; latestOccurrence: Map<string, number> }
   saveIncident(i: Incident): void

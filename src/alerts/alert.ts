@@ -1,5 +1,5 @@
 /** Alert rules of contract §6, by name. */
-export type RuleName = 'door-forced' | 'door-open-too-long' | 'key-overdue' | 'equipment-missing' | 'stock-low' | 'device-offline' | 'battery-low' | 'tamper' | 'expiring' | 'expired'
+export type RuleName = 'door-forced' | 'door-open-too-long' | 'key-overdue' | 'equipment-missing' | 'stock-low' | 'device-offline' | 'battery-low' | 'tamper' | 'expiring' | 'expired' | 'inspection-overdue' | 'inspection-failed'
 export type Severity = 'info' | 'warning' | 'critical'
 /** active → acknowledged → resolved; resolved is final, a new occurrence is a new alert. */
 export type AlertState = 'active' | 'acknowledged' | 'resolved'
@@ -29,6 +29,8 @@ export interface Alert {
    * while the condition comes and goes, and resolves itself once it has stayed clear a while
    */
   flapping?: true
+  /** a drill (演练, contract v2 §D): goes the whole alert path but never changes readiness or real counts */
+  drill?: boolean
 }
 
 /** What the engine keeps beside the public alert. */

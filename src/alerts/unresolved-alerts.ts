@@ -45,6 +45,8 @@ export class UnresolvedAlerts {
     if (replaced) this.unindex(replaced)
     this.byKey.set(key, a)
     this.byId.set(a.id, a)
+    // A drill is not indexed by station: it never counts as a station's alert or forces a door.
+    if (a.drill) return
     let s = this.byStation.get(a.station)
     if (!s) this.byStation.set(a.station, (s = { count: 0, forcedDoors: new Set() }))
     s.count++
@@ -71,6 +73,7 @@ export class UnresolvedAlerts {
 
   private unindex(a: AlertRecord): void {
     this.byId.delete(a.id)
+    if (a.drill) return
     const s = this.byStation.get(a.station)!
     s.count--
     if (a.rule === 'door-forced') s.forcedDoors.delete(doorOf(a))

@@ -20,6 +20,11 @@ export type EventKind =
   | 'ledger-issue'
   | 'ledger-count'
   | 'ledger-write-off'
+  // the station's routine (contract v2 §D)
+  | 'inspection-run'
+  | 'training-recorded'
+  | 'drill-started'
+  | 'drill-ended'
 
 export interface AuditEvent {
   /** server time, ms since the epoch */

@@ -38,6 +38,24 @@ const equipmentDeviceSchema = z
 
 export const deviceSchema = z.discriminatedUnion('type', [doorDeviceSchema, keyboxDeviceSchema, equipmentDeviceSchema])
 
+/** `09:00` (day), `mon 09:00` (week), `1 09:00` (month: day 1-31, the month's last day when it is shorter). */
+export const DUE_FORMATS = {
+  day: /^([01]\d|2[0-3]):([0-5]\d)$/,
+  week: /^(mon|tue|wed|thu|fri|sat|sun) ([01]\d|2[0-3]):([0-5]\d)$/,
+  month: /^([1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):([0-5]\d)$/,
+} as const
+const DUE_EXAMPLE = { day: '09:00', week: 'mon 09:00', month: '1 09:00' } as const
+
+const inspectionSchema = z
+  .object({
+    id: idSchema,
+    name: z.string().min(1),
+    every: z.enum(['day', 'week', 'month']),
+    due: z.string(),
+    items: z.array(z.object({ id: idSchema, text: z.string().min(1) }).strict()).min(1),
+  })
+  .strict()
+
 export const stationSchema = z
   .object({
     id: idSchema,
@@ -65,9 +83,12 @@ export const stationSchema = z
     ),
     devices: z.array(deviceSchema),
     rules: rulesSchema.default(rulesSchema.parse({})),
+    /** walk-round checks with a due time in the station's zone (contract v2 §D) */
+    inspections: z.array(inspectionSchema).default([]),
   })
   .strict()
   .superRefine(checkReferences)
+  .superRefine(checkInspections)
 
 export type StationConfig = z.infer<typeof stationSchema>
 export type DeviceConfig = z.infer<typeof deviceSchema>
@@ -76,6 +97,21 @@ export type DoorConfig = StationConfig['doors'][number]
 export type KeyConfig = StationConfig['keys'][number]
 export type ItemConfig = StationConfig['equipment'][number]
 export type DeviceType = DeviceConfig['type']
+export type InspectionConfig = StationConfig['inspections'][number]
+
+function checkInspections(s: { inspections: InspectionConfig[] }, ctx: z.RefinementCtx): void {
+  const ids = new Set<string>()
+  s.inspections.forEach((insp, i) => {
+    if (ids.has(insp.id)) ctx.addIssue({ code: 'custom', path: ['inspections', i, 'id'], message: `duplicate inspection id "${insp.id}"` })
+    ids.add(insp.id)
+    if (!DUE_FORMATS[insp.every].test(insp.due)) ctx.addIssue({ code: 'custom', path: ['inspections', i, 'due'], message: `must be like "${DUE_EXAMPLE[insp.every]}" for every "${insp.every}"` })
+    const items = new Set<string>()
+    insp.items.forEach((item, j) => {
+      if (items.has(item.id)) ctx.addIssue({ code: 'custom', path: ['inspections', i, 'items', j, 'id'], message: `duplicate item id "${item.id}"` })
+      items.add(item.id)
+    })
+  })
+}
 
 const knownTimeZones = new Map<string, boolean>()
 

@@ -35,6 +35,8 @@ const RULES: Record<Language, Record<RuleName, string>> = {
     tamper: '设备被拆动',
     expiring: '物资即将过期',
     expired: '物资已过期',
+    'inspection-overdue': '巡检逾期未做',
+    'inspection-failed': '巡检项目不合格',
   },
   en: {
     'door-forced': 'Door forced open',
@@ -47,6 +49,8 @@ const RULES: Record<Language, Record<RuleName, string>> = {
     tamper: 'Device tampered with',
     expiring: 'Supplies expiring soon',
     expired: 'Supplies expired',
+    'inspection-overdue': 'Inspection overdue',
+    'inspection-failed': 'Inspection item failed',
   },
 }
 const SEVERITY: Record<Language, Record<Severity, string>> = {

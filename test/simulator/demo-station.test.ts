@@ -43,6 +43,17 @@ describe('the demo station config/stations/xinhua.json', () => {
     expect(loadStations(DEMO_STATION_FILE).stations).toHaveLength(1) // the service accepts it
   })
 
+  it('ships a weekly and a monthly inspection whose items name its own equipment', () => {
+    const loaded = loadStations(DEMO_STATION_FILE).stations[0]!
+    expect(loaded.inspections.map((i) => [i.every, i.due])).toEqual([['week', 'mon 09:00'], ['month', '1 09:00']])
+    const names = station.equipment.map((e) => e.name)
+    for (const insp of loaded.inspections) {
+      expect(insp.items.length).toBeGreaterThanOrEqual(5)
+      // most items check a named piece of the station's equipment
+      expect(insp.items.filter((i) => names.some((n) => i.text.includes(n))).length).toBeGreaterThanOrEqual(insp.items.length / 2)
+    }
+  })
+
   it('is generated from the data table, and its demo secrets verify against its hashes', () => {
     const hashes = Object.fromEntries(station.devices.map((d) => [d.id, d.secretHash]))
     expect(readFileSync(DEMO_STATION_FILE, 'utf8')).toBe(toJsonText(buildDemoStation(hashes)))

@@ -89,7 +89,8 @@ function alertItem(a, showStation, rerender) {
  */
 export function alertTitle(a) {
   const key = `rule.${a.rule}`
-  if (!has(key)) return a.message
+  // A drill names no real subject: its own message (marked 演练) says what is being drilled.
+  if (a.drill || !has(key)) return a.message
   return t(key, { name: subjectName(a.station, a.subject) })
 }
 

@@ -164,6 +164,8 @@ export const STRINGS = {
   // An expiry alert's subject is a batch (`batch:ID`): {name} is its id, or "id（item）" where the page knows it.
   'rule.expiring': ['批次 {name} 即将过期', 'Batch {name} expires soon'],
   'rule.expired': ['批次 {name} 已过期', 'Batch {name} has expired'],
+  'rule.inspection-overdue': ['检查 {name} 已逾期', 'Inspection {name} is overdue'],
+  'rule.inspection-failed': ['检查项 {name} 不合格', 'Inspection item {name} failed'],
 
   // One per code of the station status's `reasonCodes` (src/domain/reasons.ts), filled from its values;
   // test/dashboard/reason-strings.test.ts checks that every code the service can give has one.

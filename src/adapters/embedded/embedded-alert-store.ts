@@ -1,5 +1,5 @@
-import type { AlertRecord, AlertState, Incident } from '../../alerts/alert.ts'
-import type { AlertStore } from '../../alerts/alert-store.ts'
+import type { AlertRecord, Incident } from '../../alerts/alert.ts'
+import type { AlertQuery, AlertStore } from '../../alerts/alert-store.ts'
 import type { BatchWriter } from './batch-writer.ts'
 import type { Db } from './database.ts'
 
@@ -41,12 +41,16 @@ export class EmbeddedAlertStore implements AlertStore {
     return row ? (JSON.parse(row.body) as AlertRecord) : undefined
   }
 
-  queryAlerts(q: { state?: AlertState; station?: string; limit: number }): AlertRecord[] {
+  queryAlerts(q: AlertQuery): AlertRecord[] {
     this.writer.flushSync()
     const where: string[] = []
     const args: (string | number)[] = []
     if (q.state) (where.push('state = ?'), args.push(q.state))
     if (q.station) (where.push('station = ?'), args.push(q.station))
+    if (q.from !== undefined) (where.push('opened_at >= ?'), args.push(q.from))
+    if (q.to !== undefined) (where.push('opened_at < ?'), args.push(q.to))
+    // Drills are few: the flag is read from the stored body rather than given a column of its own.
+    if (q.drill !== undefined) where.push(q.drill ? "json_extract(body, '$.drill') = 1" : "coalesce(json_extract(body, '$.drill'), 0) = 0")
     const sql = `SELECT body FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY opened_at DESC, rowid DESC LIMIT ?`
     return this.db
       .prepare<unknown[], { body: string }>(sql)

@@ -7,6 +7,7 @@ import { EmbeddedAlertStore } from './embedded-alert-store.ts'
 import { EmbeddedLedgerStore } from './ledger-store.ts'
 import { SqliteNotificationLog } from './notification-log.ts'
 import { EmbeddedRecordStore } from './record-store.ts'
+import { EmbeddedRoutineStore } from './routine-store.ts'
 
 export interface EmbeddedStateOptions {
   dataDir: string
@@ -31,6 +32,7 @@ export class EmbeddedStateStore implements StateStore, Part {
   readonly accounts: EmbeddedAccountStore
   readonly ledger: EmbeddedLedgerStore
   readonly deliveries: SqliteNotificationLog
+  readonly routine: EmbeddedRoutineStore
 
   constructor(opts: EmbeddedStateOptions) {
     this.db = openDatabase(opts.dataDir)
@@ -40,6 +42,7 @@ export class EmbeddedStateStore implements StateStore, Part {
     this.accounts = new EmbeddedAccountStore(this.db)
     this.ledger = new EmbeddedLedgerStore(this.db)
     this.deliveries = new SqliteNotificationLog(this.db, this.writer)
+    this.routine = new EmbeddedRoutineStore(this.db)
   }
 
   committed(): Promise<void> {

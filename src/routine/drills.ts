@@ -1,0 +1,90 @@
+import type { ExternalCondition } from '../alerts/alert-engine.ts'
+import type { Alert, RuleName, Severity } from '../alerts/alert.ts'
+import { AppError } from '../domain/errors.ts'
+import type { StationConfig } from '../domain/station.ts'
+import type { Clock } from '../ports.ts'
+import type { Drill, DrillResponse, RoutineStore } from './routine-store.ts'
+
+/** Rules a drill may rehearse, with the severity the real alert would have. */
+export const DRILL_RULES = {
+  'door-forced': { severity: 'critical', zh: '门被强行打开' },
+  tamper: { severity: 'critical', zh: '设备被拆动' },
+  'equipment-missing': { severity: 'critical', zh: '器材不在位' },
+  'door-open-too-long': { severity: 'warning', zh: '门长时间未关' },
+  'key-overdue': { severity: 'warning', zh: '钥匙逾期未还' },
+  'device-offline': { severity: 'warning', zh: '设备离线' },
+} as const satisfies Partial<Record<RuleName, { severity: Severity; zh: string }>>
+export type DrillRule = keyof typeof DRILL_RULES
+
+/** What drills need of the alert engine and its store. */
+export interface DrillAlerts {
+  raise(station: string, condition: ExternalCondition, opts: { drill?: boolean }): Alert | undefined
+  acknowledge(id: string, user: string, note?: string): Alert
+  resolve(id: string, user: string, note?: string): Alert
+  getAlert(id: string): Alert | undefined
+}
+
+/**
+ * Drills (演练): a responder starts one, its alert (`drill: true`, subject `drill:ID`) goes the
+ * whole alert path — live push, webhook, notifications, escalation — and every person who
+ * acknowledges it is recorded with their seconds to acknowledge. The first acknowledgement also
+ * acknowledges the alert; later ones only add a response.
+ */
+export class DrillService {
+  constructor(
+    private readonly stations: Map<string, StationConfig>,
+    private readonly store: RoutineStore,
+    private readonly alerts: DrillAlerts,
+    private readonly clock: Clock,
+    private readonly newId: () => string,
+    private readonly onResponse: (drill: Drill, response: DrillResponse) => void = () => {},
+  ) {}
+
+  start(stationId: string, input: { rule?: DrillRule; note?: string }, by: string): Drill & { alert: Alert } {
+    const station = this.stations.get(stationId)
+    if (!station) throw new AppError('STATION_UNKNOWN', `no station "${stationId}"`)
+    const open = this.store.drills({ station: station.id, limit: 20 }).find((d) => d.endedAt === undefined)
+    if (open) throw new AppError('CONFLICT', `drill ${open.id} is still running at ${station.id}: end it first`)
+    const rule = input.rule ?? 'door-forced'
+    const now = this.clock.now()
+    const id = this.newId()
+    const message = `【演练】${station.name} · ${DRILL_RULES[rule].zh} (drill: ${rule})${input.note ? ` — ${input.note}` : ''}`
+    const alert = this.alerts.raise(station.id, { rule, subject: `drill:${id}`, severity: DRILL_RULES[rule].severity, occurrence: now, message }, { drill: true })
+    if (!alert) throw new AppError('CONFLICT', `drill ${id} could not be raised`)
+    const drill: Drill = { id, station: station.id, rule, alertId: alert.id, startedAt: now, startedBy: by, ...(input.note ? { note: input.note } : {}), responses: [] }
+    this.store.saveDrill(drill, { t: now, station: station.id, kind: 'drill-started', subject: `drill:${id}`, device: '', user: by, value: alert.id, detail: `${rule}${input.note ? `; ${input.note}` : ''}` })
+    return { ...drill, alert }
+  }
+
+  /** A drill alert's acknowledgement by one person; undefined when the alert is not a drill's. */
+  acknowledge(alertId: string, user: string, note?: string): Alert | undefined {
+    const drill = this.store.drillOfAlert(alertId)
+    if (!drill) return undefined
+    if (drill.endedAt !== undefined) throw new AppError('CONFLICT', `drill ${drill.id} has ended`)
+    if (drill.responses.some((r) => r.user === user)) throw new AppError('CONFLICT', `${user} has already acknowledged drill ${drill.id}`)
+    const current = this.alerts.getAlert(alertId)
+    const alert = current?.state === 'active' ? this.alerts.acknowledge(alertId, user, note) : current!
+    const ackedAt = this.clock.now()
+    const response: DrillResponse = { user, ackedAt, secondsToAck: (ackedAt - drill.startedAt) / 1000 }
+    drill.responses.push(response)
+    this.store.saveDrill(drill)
+    this.onResponse(drill, response)
+    return alert
+  }
+
+  end(drillId: string, by: string): Drill {
+    const drill = this.store.drill(drillId)
+    if (!drill) throw new AppError('NOT_FOUND', `no drill "${drillId}"`)
+    if (drill.endedAt !== undefined) throw new AppError('CONFLICT', `drill ${drill.id} has already ended`)
+    if (this.alerts.getAlert(drill.alertId)?.state !== 'resolved') this.alerts.resolve(drill.alertId, by, 'drill ended')
+    drill.endedAt = this.clock.now()
+    drill.endedBy = by
+    this.store.saveDrill(drill, { t: drill.endedAt, station: drill.station, kind: 'drill-ended', subject: `drill:${drill.id}`, device: '', user: by, value: drill.responses.length, detail: `${drill.responses.length} acknowledged` })
+    return drill
+  }
+
+  list(q: { station?: string; from?: number; to?: number; limit: number }): Drill[] {
+    if (q.station !== undefined && !this.stations.has(q.station)) throw new AppError('STATION_UNKNOWN', `no station "${q.station}"`)
+    return this.store.drills(q)
+  }
+}

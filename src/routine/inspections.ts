@@ -1,0 +1,150 @@
+import type { ExternalCondition } from '../alerts/alert-engine.ts'
+import type { RuleName } from '../alerts/alert.ts'
+import { AppError } from '../domain/errors.ts'
+import type { InspectionConfig, StationConfig } from '../domain/station.ts'
+import type { Clock, Timers } from '../ports.ts'
+import { pendingDue, runCountsFor } from './inspection-state.ts'
+import type { InspectionRun, ItemResult, RoutineStore } from './routine-store.ts'
+import { formatLocal } from './local-format.ts'
+
+export const INSPECTION_RULES = ['inspection-overdue'] as const satisfies readonly RuleName[]
+
+/** Where the conditions go: the alert engine. */
+export interface RoutineAlerts {
+  reconcile(station: string, rules: readonly RuleName[], conditions: readonly ExternalCondition[]): void
+  raise(station: string, condition: ExternalCondition): unknown
+}
+
+export interface InspectionView {
+  id: string
+  name: string
+  every: InspectionConfig['every']
+  due: string
+  items: { id: string; text: string }[]
+  lastDoneAt: number | null
+  lastDoneBy: string | null
+  nextDueAt: number
+  overdue: boolean
+}
+
+// setTimeout's limit; a month-away due time is reached in steps.
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * The stations' inspections: what is due when, runs submitted by responders, and the
+ * `inspection-overdue` / `inspection-failed` conditions, judged at start-up, after every run and
+ * at the next due time (one timer for all stations).
+ */
+export class InspectionService {
+  private readonly stations: Map<string, StationConfig>
+  private timer: unknown
+  private stopped = false
+  /** per station, its nearest due time still ahead at its last judgement */
+  private readonly nextJudgement = new Map<string, number>()
+
+  constructor(
+    stations: StationConfig[],
+    private readonly store: RoutineStore,
+    private readonly alerts: RoutineAlerts,
+    private readonly clock: Clock,
+    private readonly timers: Timers,
+    private readonly newId: () => string,
+  ) {
+    this.stations = new Map(stations.map((s) => [s.id, s]))
+  }
+
+  start(): void {
+    this.judgeAll(true)
+  }
+
+  stop(): void {
+    this.stopped = true
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer)
+  }
+
+  station(id: string): StationConfig {
+    const s = this.stations.get(id)
+    if (!s) throw new AppError('STATION_UNKNOWN', `no station "${id}"`)
+    return s
+  }
+
+  inspection(stationId: string, inspectionId: string): { station: StationConfig; inspection: InspectionConfig } {
+    const station = this.station(stationId)
+    const inspection = station.inspections.find((i) => i.id === inspectionId)
+    if (!inspection) throw new AppError('NOT_FOUND', `no inspection "${inspectionId}" at ${station.id}`)
+    return { station, inspection }
+  }
+
+  /** The due time the inspection waits for now (in the past when it is overdue). */
+  nextDueAt(station: StationConfig, inspection: InspectionConfig): number {
+    const since = this.store.inspectionSince(station.id, inspection.id, this.clock.now())
+    return pendingDue(inspection, station.timezone, since, this.store.lastCountedRun(station.id, inspection.id))
+  }
+
+  view(stationId: string): InspectionView[] {
+    const station = this.station(stationId)
+    const now = this.clock.now()
+    return station.inspections.map((insp) => {
+      const [last] = this.store.runs({ station: station.id, inspection: insp.id, limit: 1 })
+      const nextDueAt = this.nextDueAt(station, insp)
+      return { id: insp.id, name: insp.name, every: insp.every, due: insp.due, items: insp.items, lastDoneAt: last?.t ?? null, lastDoneBy: last?.by ?? null, nextDueAt, overdue: now >= nextDueAt }
+    })
+  }
+
+  runs(stationId: string, inspectionId: string, limit = 500): InspectionRun[] {
+    const { station, inspection } = this.inspection(stationId, inspectionId)
+    return this.store.runs({ station: station.id, inspection: inspection.id, limit })
+  }
+
+  /** Records a walk through the checklist; every item must be answered, and only its items. */
+  submit(stationId: string, inspectionId: string, results: Record<string, ItemResult>, by: string): InspectionRun {
+    const { station, inspection } = this.inspection(stationId, inspectionId)
+    const known = new Set(inspection.items.map((i) => i.id))
+    for (const id of Object.keys(results)) if (!known.has(id)) throw new AppError('BAD_REQUEST', `body.results.${id}: not an item of inspection "${inspection.id}"`)
+    const missing = inspection.items.find((i) => !(i.id in results))
+    if (missing) throw new AppError('BAD_REQUEST', `body.results.${missing.id}: must be answered (${missing.text})`)
+    const now = this.clock.now()
+    const counts = runCountsFor(now, this.nextDueAt(station, inspection), inspection, station.timezone)
+    const run: InspectionRun = { id: this.newId(), station: station.id, inspection: inspection.id, t: now, by, results, late: counts.late, ...(counts.dueAt !== undefined ? { dueAt: counts.dueAt } : {}) }
+    const failed = inspection.items.filter((i) => !results[i.id]!.ok)
+    const detail = [`${inspection.items.length - failed.length} ok, ${failed.length} not ok`, ...failed.map((i) => `${i.id}${results[i.id]!.note ? `: ${results[i.id]!.note}` : ''}`), counts.late ? 'late' : undefined]
+    this.store.addRun(run, { t: now, station: station.id, kind: 'inspection-run', subject: `inspection:${inspection.id}`, device: '', user: by, value: failed.length, detail: detail.filter(Boolean).join('; ') })
+    for (const item of failed) {
+      const note = results[item.id]!.note
+      this.alerts.raise(station.id, { rule: 'inspection-failed', subject: `inspection:${inspection.id}:${item.id}`, severity: 'warning', occurrence: now, message: `${inspection.name}: ${item.text} — not OK${note ? `: ${note}` : ''} (${by})` })
+    }
+    this.judge(station)
+    this.arm()
+    return run
+  }
+
+  /** At start-up every station (an inspection removed from a file clears its alert); then those with inspections. */
+  private judgeAll(all = false): void {
+    for (const station of this.stations.values()) if (all || station.inspections.length > 0) this.judge(station)
+    this.arm()
+  }
+
+  private judge(station: StationConfig): void {
+    const now = this.clock.now()
+    const conditions: ExternalCondition[] = []
+    let next = Infinity
+    for (const insp of station.inspections) {
+      const due = this.nextDueAt(station, insp)
+      if (now >= due) conditions.push({ rule: 'inspection-overdue', subject: `inspection:${insp.id}`, severity: 'warning', occurrence: due, message: `${insp.name} was due ${formatLocal(due, station.timezone)} and is not done` })
+      else next = Math.min(next, due)
+    }
+    this.nextJudgement.set(station.id, next)
+    this.alerts.reconcile(station.id, INSPECTION_RULES, conditions)
+  }
+
+  /** One timer, to the nearest due time still ahead among all stations. */
+  private arm(): void {
+    if (this.stopped) return
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer)
+    this.timer = undefined
+    let next = Infinity
+    for (const t of this.nextJudgement.values()) next = Math.min(next, t)
+    if (next === Infinity) return
+    this.timer = this.timers.setTimeout(() => ((this.timer = undefined), this.judgeAll()), Math.min(Math.max(0, next - this.clock.now()), MAX_TIMER_MS))
+  }
+}
