@@ -15,23 +15,23 @@ module.exports = {
   forbidden: [
     {
       name: 'pure-core-no-node-io',
-      comment: 'The core (src/domain, src/alerts, src/ingest, src/ledger, src/notify) decides; it does no I/O. Pass data and time in, hand results out.',
+      comment: 'The core (src/domain, src/alerts, src/ingest, src/ledger, src/notify, src/routine) decides; it does no I/O. Pass data and time in, hand results out.',
       severity: 'error',
-      from: { path: '^src/(domain|alerts|ingest|ledger|notify)/' },
+      from: { path: '^src/(domain|alerts|ingest|ledger|notify|routine)/' },
       to: { dependencyTypes: ['core'], path: `^(node:)?(${NODE_IO.map(escape).join('|')})$` },
     },
     {
       name: 'pure-core-no-adapter-packages',
       comment: 'The core does not know the broker, the HTTP or socket servers, the stores or the logger.',
       severity: 'error',
-      from: { path: '^src/(domain|alerts|ingest|ledger|notify)/' },
+      from: { path: '^src/(domain|alerts|ingest|ledger|notify|routine)/' },
       to: { path: `(^|/)node_modules/(${ADAPTER_PACKAGES.map(escape).join('|')})/` },
     },
     {
       name: 'pure-core-no-adapters',
       comment: 'The core does not import adapters; adapters implement ports the core defines.',
       severity: 'error',
-      from: { path: '^src/(domain|alerts|ingest|ledger|notify)/' },
+      from: { path: '^src/(domain|alerts|ingest|ledger|notify|routine)/' },
       to: { path: '^src/adapters/' },
     },
     {
