@@ -10,7 +10,6 @@ import { drillRoutes } from './adapters/http/routes/drills.ts'
 import { reportRoutes } from './adapters/http/routes/report.ts'
 import { monthlyReportWorkbook } from './adapters/xlsx/monthly-report-workbook.ts'
 import { MqttFrontDoor } from './adapters/mqtt/front-door.ts'
-import { createChannels } from './adapters/notify/create-channels.ts'
 import { createReadingStore } from './wiring/reading-store.ts'
 import { WebhookSender } from './adapters/webhook/webhook-sender.ts'
 import { ledgerWorkbook } from './adapters/xlsx/ledger-workbook.ts'
@@ -20,7 +19,6 @@ import type { Alert } from './alerts/alert.ts'
 import { wireAlertEffects } from './app/alert-effects.ts'
 import type { ServiceEvents } from './app/events.ts'
 import { healthReport } from './app/health.ts'
-import { keyHolderFrom, stationInfoFrom } from './app/notify-context.ts'
 import { StatusBoard } from './app/status-board.ts'
 import { Accounts } from './auth/accounts.ts'
 import { LoginThrottle } from './auth/login-throttle.ts'
@@ -32,13 +30,12 @@ import { Fleet } from './domain/fleet.ts'
 import { EventHub } from './event-hub.ts'
 import { Ingest } from './ingest/ingest.ts'
 import { Lifecycle } from './lifecycle.ts'
-import { Notifier } from './notify/notifier.ts'
 import { createMetrics } from './observability/metrics.ts'
-import { createNotifyMetrics, notifyHealth } from './observability/notify-metrics.ts'
 import { systemClock, systemTimers, type Clock, type ReadingStore, type Timers } from './ports.ts'
 import { warnAboutDemoSecrets } from './wiring/demo-secrets.ts'
 import { EXPIRY_RULES, ledgerPart } from './wiring/ledger.ts'
 import { createLogs } from './wiring/logs.ts'
+import { notifierOf } from './wiring/notify.ts'
 import { routine as routineOf } from './wiring/routine.ts'
 
 export interface ServiceOptions {
@@ -131,21 +128,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       observer: { attempt: (ok) => metrics.webhookAttempts.inc({ result: ok ? 'ok' : 'failed' }), dropped: (severity) => metrics.webhookDropped.inc({ severity }), coalesced: () => metrics.webhookCoalesced.inc() },
     })
 
-    const notifyMetrics = createNotifyMetrics(metrics.registry, notifyConfig ? [...notifyConfig.channels.keys()] : [])
-    const notifier = notifyConfig
-      ? new Notifier({
-          config: notifyConfig,
-          channels: createChannels(notifyConfig, clock),
-          clock,
-          timers,
-          deliveries: state.deliveries,
-          station: stationInfoFrom(stations),
-          keyHolder: keyHolderFrom(fleet),
-          currentAlert: (id) => state.alerts.getAlert(id),
-          onDelivery: notifyMetrics.delivered,
-          log,
-        })
-      : undefined
+    const { notifier, health: notifyHealthNow } = notifierOf({ config: notifyConfig, state, stations, fleet, registry: metrics.registry, clock, timers, log })
 
     // ---- what happens when ------------------------------------------------------------------
     hub.on('stationChanged', (station, result) => (engine.handleChange(station, result), board.touch(station.model.id)))
@@ -173,11 +156,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     })
     const health = healthReport({
       readings, source: mqtt, alerts: engine, webhook, metrics,
-      notify: notifier && (() => {
-        const h = notifyHealth(notifier)
-        notifyMetrics.observe(h)
-        return h
-      }),
+      notify: notifyHealthNow,
     })
     metrics.onScrape(health)
     const loginThrottle = new LoginThrottle({
