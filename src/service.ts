@@ -33,7 +33,7 @@ import { Lifecycle } from './lifecycle.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { systemClock, systemTimers, type Clock, type ReadingStore, type Timers } from './ports.ts'
 import { warnAboutDemoSecrets } from './wiring/demo-secrets.ts'
-import { EXPIRY_RULES, ledgerPart } from './wiring/ledger.ts'
+import { EXPIRY_RULES, LEDGER_STOCK_RULES, ledgerPart } from './wiring/ledger.ts'
 import { createLogs } from './wiring/logs.ts'
 import { notifierOf } from './wiring/notify.ts'
 import { routine as routineOf } from './wiring/routine.ts'
@@ -140,7 +140,12 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
         ...(notifier ? [{ alertChanged: notifier.handleAlertChange.bind(notifier) }] : []),
       ],
     })
-    ledger.onJudged((station, judgement) => (engine.reconcile(station.id, EXPIRY_RULES, judgement.conditions), board.touch(station.id)))
+    ledger.onJudged((station, judgement) => {
+      engine.reconcile(station.id, EXPIRY_RULES, judgement.conditions)
+      // Scoped to the items no device reports: a sensed item's stock-low is the engine's own rule's.
+      engine.reconcile(station.id, LEDGER_STOCK_RULES, judgement.stockLow, judgement.ledgerSubjects)
+      board.touch(station.id)
+    })
 
     // ---- the edge: devices in, people in --------------------------------------------------
     mqtt = new MqttFrontDoor({

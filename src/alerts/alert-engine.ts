@@ -135,16 +135,25 @@ export class AlertEngine {
    * Takes the whole current set of conditions of `rules` at `station`, judged elsewhere: opens an
    * alert for each new occurrence and resolves (as `system`) the unresolved ones whose condition
    * is gone. An occurrence already alerted is not alerted again, even after a manual resolve.
+   * With `subjects`, the caller owns only those subjects of `rules` (the ledger's `stock-low` on
+   * items no device reports): alerts of the same rules on other subjects are not its to resolve.
    */
-  reconcile(station: string, rules: readonly RuleName[], conditions: readonly ExternalCondition[]): void {
-    const wanted = new Map(conditions.map((c) => [alertKey(station, c.rule, c.subject), c]))
+  reconcile(station: string, rules: readonly RuleName[], conditions: readonly ExternalCondition[], subjects?: ReadonlySet<string>): void {
+    const owned = subjects ? conditions.filter((c) => subjects.has(c.subject)) : conditions
+    const wanted = new Map(owned.map((c) => [alertKey(station, c.rule, c.subject), c]))
     for (const a of [...this.unresolved.values()]) {
-      if (a.station !== station || !rules.includes(a.rule)) continue
+      if (a.station !== station || !rules.includes(a.rule) || (subjects && !subjects.has(a.subject))) continue
       const key = alertKey(station, a.rule, a.subject)
       if (!wanted.has(key)) (this.latestOccurrence.delete(key), this.close(a, 'system', 'condition cleared'))
     }
     for (const [key, c] of wanted) {
-      if (this.unresolved.get(key) || this.latestOccurrence.get(key) === c.occurrence) continue
+      if (this.unresolved.get(key)) {
+        // The open alert stands for the condition as judged now; a caller that dates a spell from
+        // when it first saw it (the ledger after a restart) must not have it raised again once resolved.
+        this.latestOccurrence.set(key, c.occurrence)
+        continue
+      }
+      if (this.latestOccurrence.get(key) === c.occurrence) continue
       const incident = this.incidents.openAt(station)
       const alert: AlertRecord = {
         id: randomUUID(), station, rule: c.rule, subject: c.subject, severity: c.severity, state: 'active', message: c.message,

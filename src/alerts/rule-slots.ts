@@ -33,7 +33,10 @@ export class RuleSlots {
       // A reading's subject is a rope built for it: what is kept is one flat string, the id a slice of it.
       const kept = [type, subject.slice(i + 1)].join(':') as Subject
       const id = kept.slice(i + 1)
-      slots = rulesBySubjectType[type].map((rule) => ({ rule, id, subject: kept, key: alertKey(model.id, rule.name, kept) }))
+      // An item no device reports has no device state to judge: its stock-low is the ledger's
+      // (`reconcile` with the ledger's subjects), and a rule here would resolve that alert as "cleared".
+      const rules = type === 'item' && model.items.has(id) && !model.isSensed(id) ? [] : rulesBySubjectType[type]
+      slots = rules.map((rule) => ({ rule, id, subject: kept, key: alertKey(model.id, rule.name, kept) }))
       // Only what the configuration names is kept, so the cache cannot grow beyond it.
       if (isConfigured(model, type, id)) bySubject.set(kept, slots)
     }

@@ -72,6 +72,10 @@ export class StationModel {
   keysOpening(door: string): readonly KeyConfig[] {
     return this.doorKeys.get(door) ?? []
   }
+  /** An item no device reports is the ledger's: the engine's item rules leave it alone. */
+  isSensed(item: string): boolean {
+    return this.itemDevice.has(item)
+  }
   isCounted(item: string): boolean {
     return this.items.get(item)?.min !== undefined
   }

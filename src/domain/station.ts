@@ -170,3 +170,11 @@ function checkReferences(s: { doors: { id: string }[]; keys: { id: string; opens
     }
   })
 }
+
+/**
+ * Items a device reports on. The others are the ledger's: their count and presence come from its
+ * usable units, and their `stock-low` is judged from it (not by the engine's item rules).
+ */
+export function sensedItems(config: Pick<StationConfig, 'devices'>): ReadonlySet<string> {
+  return new Set(config.devices.flatMap((d) => (d.type === 'equipment' ? d.items : [])))
+}

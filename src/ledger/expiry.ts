@@ -1,5 +1,5 @@
 import type { Severity } from '../alerts/alert.ts'
-import type { StationConfig } from '../domain/station.ts'
+import { sensedItems, type StationConfig } from '../domain/station.ts'
 import { isExpired, type Batch } from './ledger.ts'
 import { addDays, daysBetween, localDate, localMidnight, type IsoDate } from './local-days.ts'
 
@@ -17,9 +17,24 @@ export interface ExpiryCondition {
   message: string
 }
 
+/** `stock-low` on a counted item no device reports: its usable units are below `min`. */
+export interface LedgerStockLow {
+  rule: 'stock-low'
+  subject: `item:${string}`
+  itemId: string
+  severity: 'warning'
+  /** when this low spell began, as the caller knows it (`lowSince`), else the judgement's `now` */
+  occurrence: number
+  message: string
+}
+
 /** What the rest of the service needs from a station's ledger at one moment. */
 export interface LedgerJudgement {
   conditions: ExpiryCondition[]
+  /** counted items no device reports whose usable units are below `min` (expired units do not count) */
+  stockLow: LedgerStockLow[]
+  /** `item:ID` of every item no device reports: the subjects whose `stock-low` the ledger owns */
+  ledgerSubjects: ReadonlySet<`item:${string}`>
   /** per item: units not expired (every equipment entry, 0 without batches) */
   usable: Map<string, number>
   /** per item: all units held, expired ones included */
@@ -38,11 +53,12 @@ export function batchState(b: Pick<Batch, 'expiresOn'>, today: IsoDate, warnDays
 }
 
 /**
- * Pure: the station's expiry conditions and usable quantities at `now`, judged by the local date in
- * the station's time zone. Batches used up or written off (quantity 0) carry no condition, so
- * their alerts resolve.
+ * Pure: the station's expiry conditions, usable quantities and the low stock of items no device
+ * reports at `now`, judged by the local date in the station's time zone. Batches used up or
+ * written off (quantity 0) carry no condition, so their alerts resolve. `lowSince` (item → when
+ * its low spell began) keeps a spell's occurrence across judgements, so it is alerted once.
  */
-export function judgeLedger(station: StationConfig, batches: readonly Batch[], now: number): LedgerJudgement {
+export function judgeLedger(station: StationConfig, batches: readonly Batch[], now: number, lowSince: ReadonlyMap<string, number> = new Map()): LedgerJudgement {
   const tz = station.timezone
   const today = localDate(now, tz)
   const usable = new Map<string, number>()
@@ -82,5 +98,20 @@ export function judgeLedger(station: StationConfig, batches: readonly Batch[], n
       })
     }
   }
-  return { conditions, usable, quantity }
+  const sensed = sensedItems(station)
+  const unsensed = station.equipment.filter((e) => !sensed.has(e.id))
+  const stockLow: LedgerStockLow[] = []
+  for (const e of unsensed) {
+    const left = usable.get(e.id)!
+    if (e.min === undefined || left >= e.min) continue
+    stockLow.push({
+      rule: 'stock-low',
+      subject: `item:${e.id}`,
+      itemId: e.id,
+      severity: 'warning',
+      occurrence: lowSince.get(e.id) ?? now,
+      message: `${e.name} is low: ${left} usable in the ledger, minimum ${e.min}`,
+    })
+  }
+  return { conditions, stockLow, ledgerSubjects: new Set(unsensed.map((e) => `item:${e.id}` as const)), usable, quantity }
 }

@@ -35,6 +35,12 @@ const AUDIT_KIND: Record<Movement['kind'], EventKind> = { receipt: 'ledger-recei
 export class LedgerService {
   private readonly stations: Map<string, StationConfig>
   private readonly judged = new Map<string, LedgerJudgement>()
+  /**
+   * Per station, item → when its ledger stock was first judged below `min` in this low spell, so
+   * the spell is one occurrence (alerted once, even after a manual resolve). Kept in memory: after
+   * a restart a spell still open keeps its unresolved alert; one resolved by hand is raised again.
+   */
+  private readonly lowSince = new Map<string, Map<string, number>>()
   private readonly listeners: JudgedListener[] = []
   private timer: unknown
   private stopped = false
@@ -158,7 +164,9 @@ export class LedgerService {
   }
 
   private judge(station: StationConfig): void {
-    const j = judgeLedger(station, this.store.batches(station.id), this.clock.now())
+    const since = this.lowSince.get(station.id) ?? new Map<string, number>()
+    const j = judgeLedger(station, this.store.batches(station.id), this.clock.now(), since)
+    this.lowSince.set(station.id, new Map(j.stockLow.map((c) => [c.itemId, c.occurrence])))
     this.judged.set(station.id, j)
     for (const l of this.listeners) l(station, j)
   }

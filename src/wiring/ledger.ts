@@ -10,6 +10,8 @@ import { seedReceipts } from '../ledger/seed.ts'
 import type { Clock, Timers } from '../ports.ts'
 
 export const EXPIRY_RULES = ['expiring', 'expired'] as const
+/** The ledger's `stock-low`, reconciled only on the items no device reports (`ledgerSubjects`). */
+export const LEDGER_STOCK_RULES = ['stock-low'] as const
 
 /**
  * The station ledger (contract v2 §C) as a part: on start, opening stock from LEDGER_SEED is

@@ -3,6 +3,7 @@ import { RuleSlots } from '../../../src/alerts/rule-slots.ts'
 import { StationModel } from '../../../src/domain/station-model.ts'
 import { stationSchema } from '../../../src/domain/station.ts'
 import { fixtureStation } from '../../helpers/station-fixture.ts'
+import { ledgerStation } from '../../service/ledger/ledger-fixture.ts'
 
 const model = new StationModel(stationSchema.parse(fixtureStation('s1').json))
 
@@ -29,4 +30,12 @@ test('stations do not share slots, and subjects the configuration does not name 
   const unknown = slots.of(model, 'door:nowhere')
   expect(unknown.map((s) => s.key)).toEqual(['s1|door-forced|door:nowhere', 's1|door-open-too-long|door:nowhere'])
   expect(slots.of(model, 'door:nowhere')).not.toBe(unknown)
+})
+
+test("items no device reports get no item rules: their stock-low is the ledger's", () => {
+  const slots = new RuleSlots()
+  const withLedger = new StationModel(stationSchema.parse(ledgerStation('s3').json))
+  expect(slots.of(withLedger, 'item:bandages')).toEqual([])
+  expect(slots.of(withLedger, 'item:aed-pads')).toEqual([])
+  expect(slots.of(withLedger, 'item:water').map((s) => s.rule.name)).toEqual(['equipment-missing', 'stock-low'])
 })

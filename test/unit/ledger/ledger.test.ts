@@ -81,4 +81,17 @@ describe('ledger operations (pure)', () => {
     expect(j.quantity.get('bandages')).toBe(12)
     expect(j.usable.get('aed-pads')).toBe(0)
   })
+
+  it('judges stock-low on counted items no device reports: expired units excluded, a spell dated once', () => {
+    const now = Date.parse('2026-12-05T16:00:00Z') // 2026-12-06 00:00 in Shanghai
+    const water: Batch = { id: 'w', itemId: 'water', quantity: 1, receivedAt: 0 }
+    const lamps: Batch = { id: 'l', itemId: 'flashlights', quantity: 5, receivedAt: 0, expiresOn: '2027-01-01' }
+    // 19 units, 15 of them usable: below bandages' min of 20; water (min 24) is sensed, the shelf reader's
+    const j = judgeLedger(station, [batch('gone', 4, '2026-12-05'), batch('good', 15, '2027-03-01'), water, lamps], now)
+    expect(j.stockLow).toEqual([{ rule: 'stock-low', subject: 'item:bandages', itemId: 'bandages', severity: 'warning', occurrence: now, message: '弹性绷带 is low: 15 usable in the ledger, minimum 20' }])
+    expect([...j.ledgerSubjects].sort()).toEqual(['item:aed-pads', 'item:bandages', 'item:flashlights'])
+    // a spell already under way keeps its start; flashlights at exactly min are not low
+    expect(judgeLedger(station, [batch('good', 15, '2027-03-01'), lamps], now + 60_000, new Map([['bandages', now]])).stockLow.map((c) => [c.itemId, c.occurrence])).toEqual([['bandages', now]])
+    expect(judgeLedger(station, [batch('good', 20, '2027-03-01'), lamps], now).stockLow).toEqual([])
+  })
 })
