@@ -16,6 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { startInfluxd, type Influxd } from '../test/helpers/influxd.ts'
+import { acks } from './acks.ts'
 import { connectionScale } from './connection-scale.ts'
 import { ingestThroughput } from './ingest-throughput.ts'
 import { latency } from './latency.ts'
@@ -27,6 +28,7 @@ import { timerLoad } from './timer-load.ts'
 
 const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
   ingest: ingestThroughput,
+  acks,
   latency,
   connections: connectionScale,
   timers: timerLoad,
