@@ -25,7 +25,7 @@ const WINDOWS = [
 interface LatencyRow { target: AckTarget; rate: number; achieved: number; puback: LatencySummary; loadAverage: number }
 
 async function pubackLatency(ctx: BenchContext, target: AckTarget, fleet: Fleet): Promise<LatencyRow[]> {
-  const svc = target === 'embedded' ? await startServiceChild({ stationsDir: fleet.stationsDir }) : undefined
+  const svc = target === 'embedded' ? await startServiceChild({ stationsDir: fleet.stationsDir, ...(ctx.profileDir ? { profileDir: ctx.profileDir } : {}) }) : undefined
   const bare = target === 'bare' ? await startBareBroker() : undefined
   const port = svc?.mqttPort ?? bare!.mqttPort
   const observer = startObserver()
@@ -67,7 +67,7 @@ export async function acks(ctx: BenchContext): Promise<BenchResult> {
       for (const w of WINDOWS) {
         // Interleaved, so that whatever else loads the machine falls on both alike.
         for (const target of ['bare', 'embedded'] as const) {
-          const run = await runIngest(ctx, target, fleet, { warmupMs, durationMs, inFlight: w.window * w.active, window: w.window, active: w.active })
+          const run = await runIngest(ctx, target, fleet, { warmupMs, durationMs, inFlight: w.window * w.active, window: w.window, active: w.active, ...(ctx.profileDir ? { profileDir: ctx.profileDir } : {}) })
           ctx.log(`  ${w.name}, ${target}: ${run.rate} msg/s, mean PUBACK ${run.meanAckMs} ms; CPU ${run.cpu.targetMainThread} main thread, ${run.cpu.target} all threads; machine ${run.machineBusy}/2 busy`)
           windows.push({ ...run, name: w.name })
         }
