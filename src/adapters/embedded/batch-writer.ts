@@ -131,10 +131,12 @@ export class BatchWriter {
 
   /**
    * Registers an upsert where only the last row per key matters (e.g. the live snapshot); the
-   * row is built when the batch is cut, once per batch, not per message.
+   * row is built when the batch is cut, once per batch, not per message; `jsonColumns` as for
+   * `table()` (serialized on the writer's thread: with commits paced by the writer, batches are
+   * small at moderate load and the live snapshot is built nearly once a message).
    */
-  latest(name: string, sql: string): (key: string, row: () => Row) => void {
-    this.prepare(name, sql, [])
+  latest(name: string, sql: string, jsonColumns: number[] = []): (key: string, row: () => Row) => void {
+    this.prepare(name, sql, jsonColumns)
     const q = { name, rows: new Map<string, () => Row>() }
     this.upserts.push(q)
     return (key, row) => {
