@@ -5,6 +5,7 @@
  *   npm run bench                      # full mode (~15 min)
  *   npm run bench -- --quick           # under 2 minutes: fewer sizes and repeats, shorter windows
  *   npm run bench -- --only=ingest,latency
+ *   npm run bench -- --quick --only=acks,disk   # acknowledgements (issue 14)
  *   npm run bench -- --quick --profile # also CPU profiles of the service under ingest load
  *
  * Every part runs in a process of its own (the service, bare aedes, the load generator, the /ws
@@ -16,7 +17,9 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { startInfluxd, type Influxd } from '../test/helpers/influxd.ts'
+import { acks } from './acks.ts'
 import { connectionScale } from './connection-scale.ts'
+import { diskCommit } from './disk-commit.ts'
 import { ingestThroughput } from './ingest-throughput.ts'
 import { latency } from './latency.ts'
 import type { BenchContext, BenchResult, Figure } from './lib/context.ts'
@@ -27,6 +30,8 @@ import { timerLoad } from './timer-load.ts'
 
 const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
   ingest: ingestThroughput,
+  acks,
+  disk: diskCommit,
   latency,
   connections: connectionScale,
   timers: timerLoad,

@@ -6,6 +6,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { writeHeapSnapshot } from 'node:v8'
 
 export interface Child {
   proc: ChildProcess
@@ -106,6 +107,10 @@ export const processProbes = {
   cpu() {
     const c = process.cpuUsage()
     return c.user + c.system
+  },
+  /** A V8 heap snapshot into `file` (for what a connection keeps: bench/lib/heap-diff.ts). */
+  heapSnapshot(a: { file: string }) {
+    return writeHeapSnapshot(a.file)
   },
 }
 

@@ -4,8 +4,8 @@
  *
  * - `connect`: opens every device's connection (optionally with a retained `{"online":false}`
  *   will and a retained online status), a bounded number at a time; reports the connect rate.
- * - `closed`: closed loop, QoS 1, `window` messages in flight per device; counts PUBACKs during
- *   the measured interval. A PUBACK from the service means "validated, applied and durable".
+ * - `closed`: closed loop, QoS 1, `window` messages in flight per device (on the first `active`
+ *   devices, or all); counts PUBACKs during the measured interval. A PUBACK from the service means "validated, applied and durable".
  * - `open`: open loop at `rate` messages/s across all devices (QoS 1, in flight per device
  *   bounded); reports what was achieved and the PUBACK latency.
  * - `disconnect`: a clean DISCONNECT on every connection (no wills).
@@ -119,13 +119,15 @@ async function connectAll(a: { host: string; port: number; devices: DeviceSpec[]
   return { connected: conns.length, failed, errors, connectSeconds, connectsPerSecond: conns.length / connectSeconds, connackMs: h, statusSeconds }
 }
 
-async function closedLoop(a: { window: number; warmupMs: number; durationMs: number; drainMs: number }) {
+/** `active`: only the first `active` connections publish (a window in total smaller than one per device) */
+async function closedLoop(a: { window: number; warmupMs: number; durationMs: number; drainMs: number; active?: number }) {
+  const active = conns.slice(0, a.active ?? conns.length)
   let phase: 'warmup' | 'measure' | 'drain' = 'warmup'
   let measured = 0
   let total = 0
   const perSecond: number[] = []
   let secondCount = 0
-  for (const c of conns) {
+  for (const c of active) {
     c.onAck = () => {
       c.inflight--
       total++
@@ -133,7 +135,7 @@ async function closedLoop(a: { window: number; warmupMs: number; durationMs: num
       if (phase !== 'drain' && !c.closed) publishState(c)
     }
   }
-  for (const c of conns) {
+  for (const c of active) {
     for (let k = 0; k < a.window; k++) publishState(c)
     flush(c)
   }

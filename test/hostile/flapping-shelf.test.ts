@@ -65,13 +65,15 @@ test('a flapping shelf writes a bounded number of alert changes and cannot push 
   const tamper = await eventually(async () => (await t.api(`/api/alerts?station=${GUARDED}`)).body.find((a: any) => a.rule === 'tamper'), 5000, 'the tamper alert')
   expect(tamper).toMatchObject({ severity: 'critical', state: 'active' })
 
-  // Toggle every item across its minimum, one message at a time (each waits for its PUBACK:
-  // some 20 a second, under the default limit of 50), for 3 s.
+  // Toggle every item across its minimum, one message at a time (each waits for its PUBACK, then
+  // 50 ms: some 20 a second, under the default limit of 50 — a PUBACK alone takes about one
+  // commit, a millisecond or two, and would outrun the limit), for 3 s.
   const started = Date.now()
   let toggles = 0
   while (Date.now() - started < 3000) {
     await publishState(shelf, FLAPPER, SHELF, { ts: Date.now(), seq: ++seq, items: counts(toggles % 2 === 0 ? 2 : 20) })
     toggles++
+    await new Promise((r) => setTimeout(r, 50))
   }
   expect(toggles).toBeGreaterThan(20)
 

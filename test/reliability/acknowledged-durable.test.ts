@@ -11,7 +11,7 @@ const TOTAL = 5000
 const WINDOW = 20 // a device keeps at most this many QoS 1 messages in flight
 
 /** Publishes `seqs` with a bounded in-flight window; resolves when all are acknowledged or the connection dies. */
-async function publishAll(client: MqttClient, topic: string, seqs: number[], t0: number, acked: Set<number>): Promise<void> {
+async function publishAll(client: MqttClient, topic: string, seqs: number[], t0: number, acked: Set<number>, onAck: () => void = () => undefined): Promise<void> {
   let next = 0
   await new Promise<void>((resolve) => {
     let inflight = 0
@@ -25,7 +25,7 @@ async function publishAll(client: MqttClient, topic: string, seqs: number[], t0:
         client.publish(topic, JSON.stringify({ ts: t0 + seq, seq, open: seq % 2 === 1 }), { qos: 1 }, (err) => {
           inflight--
           done++
-          if (!err) acked.add(seq)
+          if (!err) (acked.add(seq), onAck())
           if (done === seqs.length) return resolve()
           pump()
         })
@@ -53,13 +53,18 @@ test.each([
   const client = await connect(mqttPort)
   const acked = new Set<number>()
   const all = Array.from({ length: TOTAL }, (_, i) => i + 1)
-  // Kill somewhere in the middle of the stream, at a point the test does not choose.
-  const killAfter = 300 + Math.floor(Math.random() * 1500)
+  // Kill somewhere in the middle of the stream, at a point the test does not choose: after a
+  // random number of PUBACKs (a time would not do: acknowledgements take about one commit each,
+  // and the whole stream can be over in a few hundred ms).
+  const killAfterAcks = 300 + Math.floor(Math.random() * 3500)
   let signalledAt = 0
-  const killer = setTimeout(() => ((signalledAt = Date.now()), first.child.kill(signal)), killAfter)
-  await publishAll(client, topic, all, t0, acked)
-  clearTimeout(killer)
-  if (!signalledAt) ((signalledAt = Date.now()), first.child.kill(signal))
+  const kill = () => {
+    if (signalledAt) return
+    signalledAt = Date.now()
+    first.child.kill(signal)
+  }
+  await publishAll(client, topic, all, t0, acked, () => acked.size >= killAfterAcks && kill())
+  kill()
   const exit = await first.exited
   if (signal === 'SIGTERM') {
     expect(exit.code).toBe(0)
@@ -68,6 +73,7 @@ test.each([
   client.end(true)
   const ackedBeforeKill = acked.size
   expect(ackedBeforeKill, 'the kill should land mid-stream').toBeLessThan(TOTAL)
+  expect(ackedBeforeKill).toBeGreaterThanOrEqual(killAfterAcks)
 
   // The device reconnects and retries everything it has no PUBACK for.
   const second = spawnService(env)

@@ -26,11 +26,19 @@ export class StoreWriteError extends Error {
 }
 
 /**
- * Group commit on a thread of its own. Writes are queued here and cut into a batch every
- * `intervalMs` (or once `maxRows` are waiting); the writer thread commits each batch as one
- * transaction on its own connection to the same WAL-mode file, in order. While it commits, the
- * next batch fills, so under load batches grow and cost less a row, and the inserts — the
- * largest single cost of ingest when they ran on the event loop — use the other core.
+ * Group commit on a thread of its own, paced by the disk rather than by a timer (leader/follower,
+ * as databases do it). When someone waits for durability (`committed()`: a PUBACK, an answered API
+ * change) and the writer thread is idle, the batch is cut at the end of this turn of the event loop
+ * (every socket read of the turn joins it); while a commit runs, what arrives meanwhile fills the
+ * next batch, which is cut the moment that commit is reported. So at low load an acknowledgement
+ * waits for about one commit, and at high load batches grow by themselves to what the writer can
+ * take in one commit's time. Rows nobody waits for (background writes) are cut after `intervalMs`
+ * at the latest; a batch is cut early at `maxRows`, and at most MAX_UNCOMMITTED_BATCHES are
+ * handed to the writer before the event loop waits for it (the memory bound).
+ *
+ * The writer thread commits each batch as one transaction on its own connection to the same
+ * WAL-mode file, in order; the inserts — the largest single cost of ingest when they ran on the
+ * event loop — use the other core.
  *
  * Every write of the service's tables goes through here (readings, audit events, rejects, the
  * live snapshot, alerts, incidents): one ordered stream, so a batch is one consistent moment and
@@ -42,7 +50,7 @@ export class StoreWriteError extends Error {
  * `onFailure` tells the service, which stops.
  */
 export interface BatchWriterOptions {
-  /** how long rows wait for their batch to be cut (ms) */
+  /** the longest rows nobody waits for (no `committed()`) wait for their batch to be cut (ms) */
   intervalMs?: number
   /** a batch is cut early at this many rows */
   maxRows?: number
@@ -57,8 +65,10 @@ export class BatchWriter {
   private readonly upserts: { name: string; rows: Map<string, () => Row> }[] = []
   private pending = 0
   private timer: NodeJS.Timeout | undefined
-  /** the interval elapsed while a batch was being committed: cut the next one when that is done */
+  /** cut the batch being filled as soon as the commit in progress is reported (someone waits for it, or the interval elapsed) */
   private due = false
+  /** a cut is scheduled for the end of this turn of the event loop */
+  private cutSoon: NodeJS.Immediate | undefined
   /** batches are numbered from 1; openSeq is the one being filled */
   private openSeq = 1
   private postedSeq = 0
@@ -79,8 +89,7 @@ export class BatchWriter {
     private readonly db: Db,
     opts: BatchWriterOptions = {},
   ) {
-    // 50 ms: every batch also carries the live snapshot of each station changed in it, serialized
-    // here; at 10,000 msg/s a 20 ms interval spent more on snapshots than the PUBACKs gained.
+    // Only for writes nobody waits for; an acknowledgement's batch is cut when the writer is free.
     this.intervalMs = opts.intervalMs ?? 50
     this.maxRows = opts.maxRows ?? 5000
     this.onCommit = opts.onCommit
@@ -93,7 +102,8 @@ export class BatchWriter {
       if (m.t === 'failed') return this.fail(new StoreWriteError(`SQLite commit failed: ${m.message}`, m.code))
       this.settle(m.seq)
       this.onCommit?.(m.ms, m.rows)
-      if (this.due && this.pending > 0) this.cut()
+      // The follower becomes the leader: what arrived during that commit is the next batch.
+      if (this.due && this.pending > 0 && this.committedSeq === this.postedSeq) this.cut()
     })
     this.worker.on('error', (err) => this.fail(new StoreWriteError(`SQLite writer thread failed: ${err.message}`)))
     this.exited = new Promise((resolve) =>
@@ -121,10 +131,12 @@ export class BatchWriter {
 
   /**
    * Registers an upsert where only the last row per key matters (e.g. the live snapshot); the
-   * row is built when the batch is cut, once per batch, not per message.
+   * row is built when the batch is cut, once per batch, not per message; `jsonColumns` as for
+   * `table()` (serialized on the writer's thread: with commits paced by the writer, batches are
+   * small at moderate load and the live snapshot is built nearly once a message).
    */
-  latest(name: string, sql: string): (key: string, row: () => Row) => void {
-    this.prepare(name, sql, [])
+  latest(name: string, sql: string, jsonColumns: number[] = []): (key: string, row: () => Row) => void {
+    this.prepare(name, sql, jsonColumns)
     const q = { name, rows: new Map<string, () => Row>() }
     this.upserts.push(q)
     return (key, row) => {
@@ -136,12 +148,16 @@ export class BatchWriter {
   }
 
   /**
-   * Resolves once everything queued so far is committed, by the next group commit: many callers
-   * share one transaction (and one promise). Rejects if that commit failed.
+   * Resolves once everything queued so far is committed: by a commit that starts at the end of
+   * this turn if the writer is idle, or as soon as the one in progress is done. Many callers share
+   * one transaction (and one promise). Rejects if that commit failed.
    */
   committed(): Promise<void> {
     if (this.failure) return Promise.reject(this.failure)
-    if (this.pending > 0) return this.waitFor(this.openSeq)
+    if (this.pending > 0) {
+      this.cutWhenFree()
+      return this.waitFor(this.openSeq)
+    }
     if (this.postedSeq > this.committedSeq) return this.waitFor(this.postedSeq)
     return Promise.resolve()
   }
@@ -169,6 +185,7 @@ export class BatchWriter {
     await this.committed().catch(() => undefined)
     this.closed = true
     clearTimeout(this.timer)
+    clearImmediate(this.cutSoon)
     // Unreferenced so far (an idle writer must not keep the process alive); its exit is awaited now.
     this.worker.ref()
     this.worker.postMessage({ t: 'close' })
@@ -195,10 +212,29 @@ export class BatchWriter {
     else this.cut()
   }
 
+  /**
+   * Someone waits for the batch being filled: the leader's turn. If the writer is idle it is cut
+   * once this turn's other work is done (setImmediate runs after every socket read of the turn, so
+   * they share the commit); if a commit is running, the moment it is reported.
+   */
+  private cutWhenFree(): void {
+    if (this.postedSeq > this.committedSeq) {
+      this.due = true
+      return
+    }
+    this.cutSoon ??= setImmediate(() => {
+      this.cutSoon = undefined
+      if (this.postedSeq > this.committedSeq) this.due = true
+      else this.cut()
+    })
+  }
+
   /** Hands the batch being filled to the writer thread. */
   private cut(): void {
     clearTimeout(this.timer)
     this.timer = undefined
+    clearImmediate(this.cutSoon)
+    this.cutSoon = undefined
     this.due = false
     if (this.pending === 0 || this.failure) return
     if (this.postedSeq - this.committedSeq >= MAX_UNCOMMITTED_BATCHES) this.waitSync(this.postedSeq - MAX_UNCOMMITTED_BATCHES + 1)
@@ -269,6 +305,8 @@ export class BatchWriter {
     this.failure = err
     clearTimeout(this.timer)
     this.timer = undefined
+    clearImmediate(this.cutSoon)
+    this.cutSoon = undefined
     for (const w of this.waiters.values()) w.reject(err)
     this.waiters.clear()
     this.onFailure?.(err)

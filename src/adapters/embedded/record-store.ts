@@ -23,7 +23,7 @@ export class EmbeddedRecordStore implements RecordStore {
     this.insertEvent = writer.table('events', 'INSERT INTO events (t, station, kind, subject, device, user, value, detail, incident) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [6])
     this.insertReject = writer.table('rejects', 'INSERT INTO rejects (t, device, topic, reason) VALUES (?, ?, ?, ?)')
     this.pruneRejects = writer.table('prune-rejects', 'DELETE FROM rejects WHERE id <= (SELECT max(id) FROM rejects) - ?')
-    this.upsertLive = writer.latest('live', 'INSERT INTO live (station, snapshot, updated) VALUES (?, ?, ?) ON CONFLICT (station) DO UPDATE SET snapshot = excluded.snapshot, updated = excluded.updated')
+    this.upsertLive = writer.latest('live', 'INSERT INTO live (station, snapshot, updated) VALUES (?, ?, ?) ON CONFLICT (station) DO UPDATE SET snapshot = excluded.snapshot, updated = excluded.updated', [1])
   }
 
   appendEvents(events: AuditEvent[]): void {
@@ -71,7 +71,8 @@ export class EmbeddedRecordStore implements RecordStore {
   }
 
   saveSnapshot(station: string, snap: () => StationSnapshot): void {
-    this.upsertLive(station, () => [station, JSON.stringify(snap()), Date.now()])
+    // The snapshot object is copied to the writer thread as the batch is cut, and serialized there.
+    this.upsertLive(station, () => [station, snap(), Date.now()])
   }
 
   loadSnapshots(): Map<string, StationSnapshot> {

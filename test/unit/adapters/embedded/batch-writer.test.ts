@@ -43,19 +43,57 @@ describe('BatchWriter', () => {
     other.close()
   })
 
-  test('committed() waits for the batch that holds what was queued, not for the interval of a later one', async () => {
-    const { db, writer } = open(50)
+  test('committed() with the writer idle commits at the end of the turn, not after the interval', async () => {
+    const { db, writer } = open(10_000)
+    const insert = writer.table('t', 'INSERT INTO t (x) VALUES (?)')
+    for (let round = 0; round < 5; round++) {
+      insert([round])
+      const started = performance.now()
+      await writer.committed()
+      // One commit of one row: milliseconds, even on a loaded machine; the interval is 10 s.
+      expect(performance.now() - started).toBeLessThan(2000)
+    }
+    expect(xs(db)).toEqual([0, 1, 2, 3, 4])
+  })
+
+  test('rows nobody waits for are committed after the interval', async () => {
+    const { db, writer } = open(300)
     const insert = writer.table('t', 'INSERT INTO t (x) VALUES (?)')
     insert([1])
-    const first = writer.committed()
-    await writer.flush()
-    await first
+    await new Promise((r) => setTimeout(r, 100))
+    expect(xs(db)).toEqual([])
+    await new Promise((r) => setTimeout(r, 1500))
     expect(xs(db)).toEqual([1])
-    insert([2])
+  })
+
+  test('while a commit runs the next batch fills, and is cut as soon as that commit is done: batches grow with the load', async () => {
+    const batches: number[] = []
+    const dir = tempDir('sw-writer-')
+    const db = openDatabase(dir)
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, x INTEGER NOT NULL)')
+    const writer = new BatchWriter(db, { intervalMs: 10_000, onCommit: (_ms, rows) => batches.push(rows) })
+    cleanup.push(async () => {
+      await writer.close()
+      db.close()
+      rmSync(dir, { recursive: true, force: true })
+    })
+    const insert = writer.table('t', 'INSERT INTO t (x) VALUES (?)')
+    // A closed loop of 50 callers, each queueing 20 rows and waiting for them, 20 times over.
+    let n = 0
+    const caller = async () => {
+      for (let k = 0; k < 20; k++) {
+        for (let i = 0; i < 20; i++) insert([n++])
+        await writer.committed()
+      }
+    }
     const started = performance.now()
-    await writer.committed()
-    expect(performance.now() - started).toBeGreaterThanOrEqual(40)
-    expect(xs(db)).toEqual([1, 2])
+    await Promise.all(Array.from({ length: 50 }, caller))
+    expect(performance.now() - started).toBeLessThan(10_000) // never the 10 s interval
+    expect(db.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 20_000 })
+    // Far fewer commits than waits (1,000): followers share the leader's next commit.
+    expect(batches.length).toBeLessThan(200)
+    expect(Math.max(...batches)).toBeGreaterThanOrEqual(500)
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(20_000)
   })
 
   test('latest() keeps one row per key, built when the batch is cut', async () => {
