@@ -75,7 +75,7 @@ function side(kind, f) {
   const ruleName = (/** @type {string} */ r) => (has(`routine.rule.${r}`) ? t(`routine.rule.${r}`) : r)
   return h(
     'div',
-    { class: `ack-side ${kind}`, dataset: { kind } },
+    { class: `ack-side ack-${kind}`, dataset: { kind } },
     h('h4', null, t(`routine.ack.${kind}`)),
     h(
       'table',

@@ -24,8 +24,9 @@ import { selectedStation, store, zoneOf } from './store.js'
  * @typedef {{ inspections: Inspection[], drills: Drill[], trainings: Training[] }} RoutineData
  */
 
-/** @type {{ station: string | null, screen: Screen, flash: Node | null, data: RoutineData | null, seq: number }} */
-const ui = { station: null, screen: { kind: 'list' }, flash: null, data: null, seq: 0 }
+/** `history`: the inspections whose run history is open, kept open across live redraws. */
+/** @type {{ station: string | null, screen: Screen, flash: Node | null, data: RoutineData | null, seq: number, history: Set<string> }} */
+const ui = { station: null, screen: { kind: 'list' }, flash: null, data: null, seq: 0, history: new Set() }
 
 /**
  * Fetches the station's routine and draws the lists, unless a form or a walk is open (then `fresh`,
@@ -36,7 +37,7 @@ const ui = { station: null, screen: { kind: 'list' }, flash: null, data: null, s
 export async function renderRoutine(root, opts = {}) {
   const station = selectedStation()
   if (!station) return replace(root, h('p', { class: 'empty' }, t('conn.connecting')))
-  if (ui.station !== station.id) Object.assign(ui, { station: station.id, screen: { kind: 'list' }, flash: null, data: null })
+  if (ui.station !== station.id) Object.assign(ui, { station: station.id, screen: { kind: 'list' }, flash: null, data: null, history: new Set() })
   if (opts.fresh) ui.screen = { kind: 'list' }
   if (ui.screen.kind !== 'list') return
   if (!ui.data) replace(root, h('h2', null, t('routine.title')), h('p', { class: 'empty' }, t('history.loading')))
@@ -141,11 +142,12 @@ function listScreen(root, station, data) {
  */
 function inspectionCard(root, i, tz, responder, staff) {
   const history = h('div', { class: 'run-history', hidden: true, 'data-testid': 'run-history' })
-  const showHistory = async (/** @type {Event} */ ev) => {
-    const button = /** @type {HTMLButtonElement} */ (ev.currentTarget)
-    if (!history.hidden) return ((history.hidden = true), button.setAttribute('aria-expanded', 'false'))
-    history.hidden = false
-    button.setAttribute('aria-expanded', 'true')
+  const button = staff ? h('button', { type: 'button', class: 'btn small secondary', 'data-action': 'runs', 'aria-expanded': 'false', onclick: () => toggleHistory() }, t('routine.runs')) : null
+  const toggleHistory = async (show = history.hidden) => {
+    history.hidden = !show
+    button?.setAttribute('aria-expanded', String(show))
+    if (!show) return void ui.history.delete(i.id)
+    ui.history.add(i.id)
     replace(history, h('p', { class: 'empty small' }, t('history.loading')))
     try {
       const runs = await routineApi.runs(ui.station ?? '', i.id)
@@ -154,7 +156,7 @@ function inspectionCard(root, i, tz, responder, staff) {
       replace(history, h('p', { class: 'error' }, t('error.load', { msg: err instanceof Error ? err.message : String(err) })))
     }
   }
-  return h(
+  const card = h(
     'li',
     { class: `inspection card${i.overdue ? ' overdue' : ''}`, dataset: { inspection: i.id, overdue: String(i.overdue) } },
     h('div', { class: 'inspection-head' }, h('strong', { class: 'name' }, i.name), i.overdue ? h('span', { class: 'overdue-badge', 'data-testid': 'overdue-badge' }, t('routine.overdue')) : null),
@@ -165,10 +167,12 @@ function inspectionCard(root, i, tz, responder, staff) {
       'div',
       { class: 'item-actions' },
       responder ? h('button', { type: 'button', class: 'btn', 'data-action': 'walk', onclick: () => open(root, { kind: 'walk', inspection: i }) }, t('routine.walk.start')) : null,
-      staff ? h('button', { type: 'button', class: 'btn small secondary', 'data-action': 'runs', 'aria-expanded': 'false', onclick: showHistory }, t('routine.runs')) : null,
+      button,
     ),
     history,
   )
+  if (staff && ui.history.has(i.id)) toggleHistory(true)
+  return card
 }
 
 /** @param {Inspection} i @param {InspectionRun} r @param {string} tz */
