@@ -10,6 +10,7 @@ import { formatDuration, formatTime } from './format.js'
 import { notifyPanel } from './notify-panel.js'
 import { applyAlert, openAlerts, store, zoneOf } from './store.js'
 import { batchLabel } from './ledger-data.js'
+import { inspectionLabel } from './routine-data.js'
 
 /** @typedef {import('./api.js').Alert} Alert */
 
@@ -22,13 +23,17 @@ let muted = false
 
 /** @param {HTMLElement} root */
 export function renderAlerts(root) {
-  const alerts = openAlerts()
+  // Drills are kept apart from real alerts (contract §10): their own group, not in the count.
+  const alerts = openAlerts().filter((a) => !a.drill)
+  const drills = openAlerts().filter((a) => a.drill)
   const several = store.stations.size > 1
   const rerender = () => renderAlerts(root)
   patch(
     root,
     h('div', { class: 'alerts-head' }, h('h2', null, t('alerts.title'), ' ', h('span', { class: 'count' }, String(alerts.length))), alarmControls(root)),
     alerts.length ? h('ul', { class: 'alert-list' }, alerts.map((a) => alertItem(a, several, rerender))) : h('p', { class: 'empty', 'data-testid': 'no-alerts' }, t('alerts.none')),
+    drills.length ? h('h3', { class: 'alerts-drill-head', 'data-testid': 'drill-alerts-head' }, t('alerts.drills'), ' ', h('span', { class: 'count' }, String(drills.length))) : null,
+    drills.length ? h('ul', { class: 'alert-list drill-alerts', 'data-testid': 'drill-alerts' }, drills.map((a) => alertItem(a, several, rerender))) : null,
     can(store.user, 'admin') ? notifyPanel(rerender) : null,
   )
 }
@@ -59,10 +64,11 @@ function alertItem(a, showStation, rerender) {
   const responder = can(store.user, 'responder')
   return h(
     'li',
-    { class: `alert sev-${a.severity} state-${a.state}${a.escalated ? ' escalated' : ''}`, 'data-key': a.id, dataset: { alertId: a.id, severity: a.severity, state: a.state, rule: a.rule } },
+    { class: `alert sev-${a.severity} state-${a.state}${a.escalated ? ' escalated' : ''}${a.drill ? ' drill' : ''}`, 'data-key': a.id, dataset: { alertId: a.id, severity: a.severity, state: a.state, rule: a.rule, drill: String(!!a.drill) } },
     h(
       'div',
       { class: 'alert-tags' },
+      a.drill ? h('span', { class: 'drill-badge', 'data-testid': 'drill-badge' }, t('alerts.drill')) : null,
       h('span', { class: 'sev' }, t(`alerts.sev.${a.severity}`)),
       h('span', { class: 'state' }, t(`alerts.state.${a.state}`)),
       a.escalated ? h('span', { class: 'esc' }, t('alerts.escalated')) : null,
@@ -102,6 +108,7 @@ function subjectName(stationId, subject) {
   const s = store.stations.get(stationId)
   const [type, id] = [subject.slice(0, subject.indexOf(':')), subject.slice(subject.indexOf(':') + 1)]
   if (type === 'batch') return batchLabel(id)
+  if (type === 'inspection') return inspectionLabel(stationId, id)
   const list = type === 'door' ? s?.doors : type === 'key' ? s?.keys : type === 'item' ? s?.equipment : undefined
   return list?.find((x) => x.id === id)?.name ?? id
 }

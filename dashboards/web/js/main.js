@@ -9,13 +9,14 @@ import { applyStatic, currentLang, onLangChange, setLang, t } from './i18n.js'
 import { formatTime } from './format.js'
 import { renderHistory, resizeCharts } from './history.js'
 import { renderLedger } from './ledger.js'
+import { renderRoutine } from './routine.js'
 import { onLedger, syncLedger } from './ledger-data.js'
 import { LiveConnection } from './live.js'
 import { openAlerts, selectedStation, selectStation, setUser, store, subscribe, zoneOf } from './store.js'
 
-/** @typedef {'board' | 'alerts' | 'history' | 'audit' | 'ledger'} View */
+/** @typedef {'board' | 'alerts' | 'history' | 'audit' | 'ledger' | 'routine'} View */
 
-const VIEWS = /** @type {View[]} */ (['board', 'alerts', 'history', 'audit', 'ledger'])
+const VIEWS = /** @type {View[]} */ (['board', 'alerts', 'history', 'audit', 'ledger', 'routine'])
 const live = new LiveConnection({ onAlert: announce })
 
 const el = {
@@ -24,6 +25,7 @@ const el = {
   history: $('#view-history'),
   audit: $('#view-audit'),
   ledger: $('#view-ledger'),
+  routine: $('#view-routine'),
 }
 
 /** @returns {View} */
@@ -46,6 +48,7 @@ function showView() {
   if (view === 'history') renderHistory(el.history)
   if (view === 'audit') renderAudit(el.audit)
   if (view === 'ledger') renderLedger(el.ledger, { fresh: true })
+  if (view === 'routine') renderRoutine(el.routine, { fresh: true })
 }
 
 function renderLiveViews() {
@@ -60,7 +63,8 @@ function renderHeader() {
   renderStationPicker()
   const station = selectedStation()
   $('#station-zone').textContent = station ? t('app.timezone', { tz: zoneOf(station) }) : ''
-  const n = openAlerts().filter((a) => a.state === 'active').length
+  // drills are counted apart (contract §10): the badge is the real alerts waiting for someone
+  const n = openAlerts().filter((a) => a.state === 'active' && !a.drill).length
   const badge = $('#alert-badge')
   badge.hidden = n === 0
   badge.textContent = String(n)
@@ -174,12 +178,19 @@ function wire() {
     renderLiveViews()
   })
   subscribe(['selection'], () => {
-    if (store.user && (currentView() === 'history' || currentView() === 'audit' || currentView() === 'ledger')) showView()
+    if (store.user && (currentView() === 'history' || currentView() === 'audit' || currentView() === 'ledger' || currentView() === 'routine')) showView()
   })
   subscribe(['link'], renderLink)
   // The ledger is fetched again when the selected station's stock or expiry alerts change; the board's
   // expiry badges and an open ledger list follow it.
   subscribe(['stations', 'alerts', 'selection'], () => store.user && syncLedger(selectedStation(), openAlerts(store.selected ?? undefined)))
+  // An alert that opens or changes (an inspection overdue, a drill acknowledged) refreshes the routine's lists.
+  let routineRefresh = 0
+  subscribe(['alerts'], () => {
+    if (!store.user || currentView() !== 'routine') return
+    clearTimeout(routineRefresh)
+    routineRefresh = setTimeout(() => renderRoutine(el.routine), 300)
+  })
   onLedger((station) => {
     if (!store.user || station !== store.selected) return
     renderBoard(el.board)

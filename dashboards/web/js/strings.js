@@ -1,4 +1,5 @@
 // Every text the dashboard shows, as [Simplified Chinese, English]. `{name}` is filled in by t().
+import { ROUTINE_STRINGS } from './routine-strings.js'
 
 /** @type {Record<string, [string, string]>} */
 export const STRINGS = {
@@ -341,4 +342,5 @@ export const STRINGS = {
   'dur.m': ['{n} 分钟', '{n} min'],
   'dur.hm': ['{h} 小时 {m} 分', '{h} h {m} min'],
   'dur.dh': ['{d} 天 {h} 小时', '{d} d {h} h'],
+  ...ROUTINE_STRINGS,
 }
