@@ -6,6 +6,7 @@ import { WebSocket } from 'ws'
 import { killAllSpawned } from '../helpers/process.ts'
 import { fixtureStation } from '../helpers/station-fixture.ts'
 import { fetchMetric, sleep } from './hostile-helpers.ts'
+import { eventually } from '../helpers/wait.ts'
 import { alive, devicePubackWithin, fdCount, fdsSettleTo, loginToken, rawClient, spawnHostile, statusOf, upgradeRequest, type Spawned } from './raw-http.ts'
 
 const station = fixtureStation('wscap')
@@ -49,6 +50,8 @@ test('the 21st /ws connection of one session gets 429 and is closed at once; a s
   for (let i = 0; i < 20; i++) await connectLive(a)
   for (let i = 0; i < 5; i++) expect(await rawUpgrade(a)).toEqual({ status: 429, closed: true })
   expect(await fetchMetric(s.httpPort, 'stationwatch_ws_refused_total', { reason: 'per-session' })).toBe(5)
+  // The service is another process: its log line arrives through a pipe, maybe after the answer.
+  await eventually(() => capLines('per-session').length >= 1, 3000, 'the per-session cap log line')
   expect(capLines('per-session')).toHaveLength(1)
   // Another session of the same user is not affected by this session's cap.
   const b = await loginToken(s.httpPort, 'admin', PASSWORD)
@@ -72,6 +75,8 @@ test('past 100 /ws connections from one address, more get 429 whatever the sessi
   const fresh = await loginToken(s.httpPort, 'admin', PASSWORD)
   for (let i = 0; i < 3; i++) expect(await rawUpgrade(fresh)).toEqual({ status: 429, closed: true })
   expect(await fetchMetric(s.httpPort, 'stationwatch_ws_refused_total', { reason: 'per-address' })).toBe(3)
+  // The service is another process: its log line arrives through a pipe, maybe after the answer.
+  await eventually(() => capLines('per-address').length >= 1, 3000, 'the per-address cap log line')
   expect(capLines('per-address')).toHaveLength(1)
   expect(await fetchMetric(s.httpPort, 'stationwatch_ws_clients')).toBe(100)
   await devicePubackWithin(s, station, 1000)
