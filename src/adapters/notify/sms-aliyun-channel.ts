@@ -1,5 +1,3 @@
-import Dysmsapi, { SendSmsRequest } from '@alicloud/dysmsapi20170525'
-import { $OpenApiUtil } from '@alicloud/openapi-core'
 import type { NotifierChannel } from '../../notify/ports.ts'
 import type { NotifyMessage } from '../../notify/render.ts'
 
@@ -13,9 +11,20 @@ export interface AliyunSmsOptions {
   timeoutMs: number
 }
 
-// The package is CommonJS with the client as its default export; under ESM it can arrive wrapped.
-type SmsClient = typeof Dysmsapi.default
-const Client: SmsClient = (Dysmsapi as unknown as { default?: SmsClient }).default ?? (Dysmsapi as unknown as SmsClient)
+type SmsModule = typeof import('@alicloud/dysmsapi20170525')
+type SmsClient = SmsModule['default']
+interface Sdk { Client: SmsClient; SendSmsRequest: SmsModule['SendSmsRequest']; Config: (typeof import('@alicloud/openapi-core'))['$OpenApiUtil']['Config'] }
+
+/** The SDK takes ~0.3 s to load: it is loaded with the first message, not at every start-up. */
+let sdk: Promise<Sdk> | undefined
+function loadSdk(): Promise<Sdk> {
+  return (sdk ??= Promise.all([import('@alicloud/dysmsapi20170525'), import('@alicloud/openapi-core')]).then(([m, core]) => ({
+    // The package is CommonJS with the client as its default export; under ESM it can arrive wrapped.
+    Client: (m.default as unknown as { default?: SmsClient }).default ?? (m.default as unknown as SmsClient),
+    SendSmsRequest: m.SendSmsRequest,
+    Config: core.$OpenApiUtil.Config,
+  })))
+}
 
 /**
  * Aliyun SMS `SendSms` through the official SDK (`@alicloud/dysmsapi20170525`). The template is the
@@ -24,28 +33,34 @@ const Client: SmsClient = (Dysmsapi as unknown as { default?: SmsClient }).defau
  */
 export class AliyunSmsChannel implements NotifierChannel {
   readonly type = 'sms-aliyun'
-  private readonly client: InstanceType<typeof Client>
+  private client: Promise<{ sdk: Sdk; client: InstanceType<SmsClient> }> | undefined
 
-  constructor(private readonly o: AliyunSmsOptions) {
-    const url = new URL(o.endpoint)
-    this.client = new Client(
-      new $OpenApiUtil.Config({
-        accessKeyId: o.accessKeyId,
-        accessKeySecret: o.accessKeySecret,
-        endpoint: url.host,
-        protocol: url.protocol.replace(':', ''),
-        readTimeout: o.timeoutMs,
-        connectTimeout: o.timeoutMs,
-      }),
-    )
+  constructor(private readonly o: AliyunSmsOptions) {}
+
+  private connect(): Promise<{ sdk: Sdk; client: InstanceType<SmsClient> }> {
+    const url = new URL(this.o.endpoint)
+    return (this.client ??= loadSdk().then((sdk) => ({
+      sdk,
+      client: new sdk.Client(
+        new sdk.Config({
+          accessKeyId: this.o.accessKeyId,
+          accessKeySecret: this.o.accessKeySecret,
+          endpoint: url.host,
+          protocol: url.protocol.replace(':', ''),
+          readTimeout: this.o.timeoutMs,
+          connectTimeout: this.o.timeoutMs,
+        }),
+      ),
+    })))
   }
 
   async send(m: NotifyMessage): Promise<{ ok: boolean; error?: string }> {
     const phones = (m.to ?? []).flatMap((p) => (p.phone ? [p.phone] : []))
     if (!phones.length) return { ok: false, error: 'no phone number' }
     try {
-      const res = await this.client.sendSms(
-        new SendSmsRequest({ phoneNumbers: phones.join(','), signName: this.o.signName, templateCode: this.o.templateCode, templateParam: JSON.stringify(m.params) }),
+      const { sdk, client } = await this.connect()
+      const res = await client.sendSms(
+        new sdk.SendSmsRequest({ phoneNumbers: phones.join(','), signName: this.o.signName, templateCode: this.o.templateCode, templateParam: JSON.stringify(m.params) }),
       )
       const code = res.body?.code
       return code === 'OK' ? { ok: true } : { ok: false, error: `Code ${code ?? '?'}: ${String(res.body?.message ?? '').slice(0, 200)}` }
