@@ -181,8 +181,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     })
 
     // Started in this order, stopped in reverse: a part is up before anything that feeds it (the
-    // notifier before the engine, which may raise alerts as it judges the stored state at start).
-    for (const part of [...(notifier ? [notifier] : []), engine, ledgerLifecycle, routine.part, board, live, webhook, mqtt, http, accounts]) parts.add(part)
+    // notifier before the engine, which may raise alerts as it judges the stored state at start);
+    // live push stops before the HTTP server, whose close waits for the upgraded /ws sockets too.
+    for (const part of [...(notifier ? [notifier] : []), engine, ledgerLifecycle, routine.part, board, webhook, mqtt, http, live, accounts]) parts.add(part)
     await parts.start()
     mqtt.onClientsChanged(() => metrics.connected.set(mqtt.connectedDevices()))
   } catch (err) {
