@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { overviewRows, worstFirst, worstSeverities } from '../../../src/domain/overview.ts'
+import { stationSchema } from '../../../src/domain/station.ts'
 import type { StationStatus } from '../../../src/domain/station-status.ts'
+import { fixtureStation } from '../../helpers/station-fixture.ts'
 
 const status = (id: string, level: StationStatus['level'], readiness: number, extra: Partial<StationStatus> = {}): StationStatus => ({
   id, name: `站 ${id}`, timezone: 'Asia/Shanghai', readiness, level, reasons: [], reasonCodes: [],
@@ -46,5 +48,16 @@ describe('overview lines', () => {
     const rows = overviewRows([status('a', 'ready', 100), status('c', 'ready', 100)], [{ station: 'c', severity: 'critical', drill: true }, { station: 'a', severity: 'info' }])
     expect(rows).toMatchObject([{ id: 'a', worstSeverity: 'info' }, { id: 'c' }])
     expect(rows[1]).not.toHaveProperty('worstSeverity')
+  })
+})
+
+describe('district in the station file', () => {
+  it('is optional text, and an empty one is refused naming the field', () => {
+    const json = fixtureStation('d1').json
+    expect(stationSchema.parse(json).district).toBeUndefined()
+    expect(stationSchema.parse({ ...json, district: '七里河街道' }).district).toBe('七里河街道')
+    const bad = stationSchema.safeParse({ ...json, district: '' })
+    expect(bad.success).toBe(false)
+    expect(bad.error!.issues[0]!.path).toEqual(['district'])
   })
 })
