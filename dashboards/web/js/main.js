@@ -48,6 +48,7 @@ function showView() {
     if (on) a.setAttribute('aria-current', 'page')
     else a.removeAttribute('aria-current')
   }
+  if (view === 'overview') renderOverview(el.overview)
   if (view === 'history') renderHistory(el.history)
   if (view === 'audit') renderAudit(el.audit)
   if (view === 'ledger') renderLedger(el.ledger, { fresh: true })

@@ -10,8 +10,24 @@ import { selectStation, store } from './store.js'
  * @typedef {import('./overview-order.js').Severity} Severity
  */
 
-/** @param {HTMLElement} root */
+let drawPending = false
+
+/**
+ * Draws at most once a frame, and only while the overview is shown: with hundreds of busy
+ * stations every push would otherwise rebuild every tile. Showing the view draws it.
+ * @param {HTMLElement} root
+ */
 export function renderOverview(root) {
+  if (drawPending || document.body.dataset.view !== 'overview') return
+  drawPending = true
+  requestAnimationFrame(() => {
+    drawPending = false
+    draw(root)
+  })
+}
+
+/** @param {HTMLElement} root */
+function draw(root) {
   if (!root.dataset.wired) {
     root.dataset.wired = 'yes'
     // One listener for every tile: tiles come and go with each push.
