@@ -8,6 +8,7 @@ import { ledgerRoutes } from './adapters/http/routes/ledger.ts'
 import { inspectionRoutes } from './adapters/http/routes/inspections.ts'
 import { drillRoutes } from './adapters/http/routes/drills.ts'
 import { reportRoutes } from './adapters/http/routes/report.ts'
+import { overviewRoutes } from './adapters/http/routes/overview.ts'
 import { MqttFrontDoor } from './adapters/mqtt/front-door.ts'
 import { createReadingStore } from './wiring/reading-store.ts'
 import { WebhookSender } from './adapters/webhook/webhook-sender.ts'
@@ -173,7 +174,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       onLogout: (token) => live.revoke(token), ready: () => ready,
       extra: [alertRoutes(accounts, engine, state.alerts, (id, user, note) => routine.drills.acknowledge(id, user, note)), ledgerRoutes(accounts, ledger, clock, ledgerWorkbook),
         inspectionRoutes(accounts, routine.inspections), drillRoutes(accounts, { ...routine, now: () => clock.now() }),
-        reportRoutes(accounts, (s, month) => routine.report(s, month), monthlyReportWorkbook), notifyRoutes(accounts, notifier, state.alerts, notifyConfig)],
+        reportRoutes(accounts, (s, month) => routine.report(s, month), monthlyReportWorkbook), notifyRoutes(accounts, notifier, state.alerts, notifyConfig), overviewRoutes(accounts, { statuses: () => board.all(), unresolvedAlerts: () => engine.openAlerts() })],
     })
     http = new HttpServerPart({
       app, host: env.HOST, port: env.HTTP_PORT, ...(httpTls ? { tls: httpTls } : {}),

@@ -6,6 +6,8 @@ export type ReadinessLevel = 'ready' | 'degraded' | 'not-ready'
 export interface StationStatus {
   id: string
   name: string
+  /** absent when the station file has none */
+  district?: string
   timezone: string
   readiness: number
   level: ReadinessLevel
@@ -144,6 +146,7 @@ export function computeStatus(state: StationState, ctx: StatusContext): StationS
   return {
     id: config.id,
     name: config.name,
+    district: config.district,
     timezone: config.timezone,
     readiness,
     level,

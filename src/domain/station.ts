@@ -60,6 +60,8 @@ export const stationSchema = z
   .object({
     id: idSchema,
     name: z.string().min(1),
+    /** the street office or district that runs it (e.g. 七里河街道): the overview groups by it (contract v2 §E) */
+    district: z.string().min(1).optional(),
     timezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai').default('Asia/Shanghai'),
     doors: z.array(z.object({ id: idSchema, name: z.string().min(1) }).strict()),
     keys: z.array(

@@ -146,6 +146,8 @@ describe.skipIf(skipWithoutChromium)('dashboard: alerts', () => {
     const { page } = d
     await logIn(page, 'resp1', 'resp1-password')
     await page.selectOption('#station-picker select', 'teststation')
+    // two stations: the dashboard opens on the overview (contract v2 §E)
+    await page.click('[data-view-link=board]')
     await page.click('[data-action=open-incident]')
     await page.fill('#ask-note', '三号楼漏水，取用防汛物资')
     await page.click('#ask-ok')

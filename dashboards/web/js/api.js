@@ -9,7 +9,7 @@
  * @typedef {{ id: string, type: string, online: boolean, battery?: number, tamper?: boolean, lastSeen: number | null }} Device
  * @typedef {{ id: string, station?: string, openedAt: number, openedBy: string, note?: string }} Incident
  * @typedef {{ code: string, [param: string]: string | number | null }} Reason a readiness reason's code and the values its text needs
- * @typedef {{ id: string, name: string, timezone?: string, readiness: number, level: 'ready' | 'degraded' | 'not-ready', reasons: string[], reasonCodes: Reason[], doors: Door[], keys: Key[], equipment: Item[], devices: Device[], incident: Incident | null, activeAlerts: number }} StationStatus
+ * @typedef {{ id: string, name: string, district?: string, timezone?: string, readiness: number, level: 'ready' | 'degraded' | 'not-ready', reasons: string[], reasonCodes: Reason[], doors: Door[], keys: Key[], equipment: Item[], devices: Device[], incident: Incident | null, activeAlerts: number }} StationStatus
  * @typedef {{ id: string, station: string, rule: string, subject: string, severity: 'info' | 'warning' | 'critical', state: 'active' | 'acknowledged' | 'resolved', message: string, openedAt: number, ackedAt?: number, ackedBy?: string, ackNote?: string, resolvedAt?: number, resolvedBy?: string, escalated: boolean, drill?: boolean, flapping?: boolean }} Alert
  * @typedef {{ t: number, station: string, kind: string, subject: string, device: string, user?: string, value?: string | number, detail?: string, incident?: string }} AuditEvent
  * @typedef {'sent' | 'failed' | 'held' | 'merged'} DeliveryStatus

@@ -9,17 +9,19 @@ import { applyStatic, currentLang, onLangChange, setLang, t } from './i18n.js'
 import { formatTime } from './format.js'
 import { renderHistory, resizeCharts } from './history.js'
 import { renderLedger } from './ledger.js'
+import { renderOverview } from './overview.js'
 import { renderRoutine } from './routine.js'
 import { onLedger, syncLedger } from './ledger-data.js'
 import { LiveConnection } from './live.js'
 import { openAlerts, selectedStation, selectStation, setUser, store, subscribe, zoneOf } from './store.js'
 
-/** @typedef {'board' | 'alerts' | 'history' | 'audit' | 'ledger' | 'routine'} View */
+/** @typedef {'overview' | 'board' | 'alerts' | 'history' | 'audit' | 'ledger' | 'routine'} View */
 
-const VIEWS = /** @type {View[]} */ (['board', 'alerts', 'history', 'audit', 'ledger', 'routine'])
+const VIEWS = /** @type {View[]} */ (['overview', 'board', 'alerts', 'history', 'audit', 'ledger', 'routine'])
 const live = new LiveConnection({ onAlert: announce })
 
 const el = {
+  overview: $('#view-overview'),
   board: $('#view-board'),
   alerts: $('#view-alerts'),
   history: $('#view-history'),
@@ -31,7 +33,8 @@ const el = {
 /** @returns {View} */
 function currentView() {
   const v = /** @type {View} */ (location.hash.slice(1))
-  if (!VIEWS.includes(v)) return 'board'
+  // Opens on the overview of many stations (contract v2 §E); one station's overview would be its board.
+  if (!VIEWS.includes(v)) return store.stations.size > 1 ? 'overview' : 'board'
   if (v === 'audit' && !can(store.user, 'staff')) return 'board'
   return v
 }
@@ -45,6 +48,7 @@ function showView() {
     if (on) a.setAttribute('aria-current', 'page')
     else a.removeAttribute('aria-current')
   }
+  if (view === 'overview') renderOverview(el.overview)
   if (view === 'history') renderHistory(el.history)
   if (view === 'audit') renderAudit(el.audit)
   if (view === 'ledger') renderLedger(el.ledger, { fresh: true })
@@ -52,6 +56,7 @@ function showView() {
 }
 
 function renderLiveViews() {
+  renderOverview(el.overview)
   renderBoard(el.board)
   renderAlerts(el.alerts)
 }
@@ -176,6 +181,7 @@ function wire() {
     if (!store.user) return
     renderHeader()
     renderLiveViews()
+    if (!location.hash) showView()
   })
   subscribe(['selection'], () => {
     if (store.user && (currentView() === 'history' || currentView() === 'audit' || currentView() === 'ledger' || currentView() === 'routine')) showView()

@@ -1,5 +1,6 @@
 // Every text the dashboard shows, as [Simplified Chinese, English]. `{name}` is filled in by t().
 import { ROUTINE_STRINGS } from './routine-strings.js'
+import { OVERVIEW_STRINGS } from './overview-strings.js'
 
 /** @type {Record<string, [string, string]>} */
 export const STRINGS = {
@@ -343,4 +344,5 @@ export const STRINGS = {
   'dur.hm': ['{h} 小时 {m} 分', '{h} h {m} min'],
   'dur.dh': ['{d} 天 {h} 小时', '{d} d {h} h'],
   ...ROUTINE_STRINGS,
+  ...OVERVIEW_STRINGS,
 }
