@@ -125,14 +125,17 @@ export class InfluxReadingStore implements ReadingStore {
   }
 
   /**
-   * Resolves when every point written so far is in InfluxDB or in the fsync'd spool, in the
-   * store's own batch rhythm (at most `flushIntervalMs` plus one write): QoS 1 PUBACKs wait for
-   * this, and it must not turn every message into a write of its own.
+   * Resolves when every point written so far is in InfluxDB or in the fsync'd spool: QoS 1
+   * PUBACKs wait for this. The points are cut at the end of the turn and written as soon as the
+   * write (or spool fsync) in flight is done, so an idle store answers in about one write and a
+   * busy one in bigger batches, never one write a message.
    */
   durable(): Promise<void> {
     const target = this.seq.last
     if (this.seq.settled >= target) return Promise.resolve()
-    return this.seq.waitFor(target)
+    const p = this.seq.waitFor(target)
+    this.pipeline.hurrySoon(target)
+    return p
   }
 
   /** Points written so far (each message's points are a range of these). */

@@ -58,6 +58,8 @@ export class WritePipeline {
   private urgentSeq = 0
   /** the oldest buffered point has waited `flushIntervalMs` */
   private due = false
+  /** a `hurrySoon` cut is scheduled for the end of this turn */
+  private cutPending = false
   private timer: NodeJS.Timeout | undefined
   private inflight: { lines: string[]; lastSeq: number; spilled: boolean } | undefined
   private readonly drainer: SpoolDrainer
@@ -121,6 +123,23 @@ export class WritePipeline {
   hurry(seq: number): void {
     this.urgentSeq = Math.max(this.urgentSeq, seq)
     this.batchDue()
+  }
+
+  /**
+   * Somebody waits for the points up to `seq` (a PUBACK): they are cut at the end of this
+   * event-loop turn, so every socket read of the turn shares the batch, and go out at once if
+   * nothing is being written, else the moment the write in flight ends, together with whatever
+   * arrived meanwhile (leader/follower: batches grow with the load, no timer on the path).
+   * In spooling mode the spool's appender groups the same way behind its fsync.
+   */
+  hurrySoon(seq: number): void {
+    this.urgentSeq = Math.max(this.urgentSeq, seq)
+    if (this.cutPending) return
+    this.cutPending = true
+    setImmediate(() => {
+      this.cutPending = false
+      this.batchDue()
+    })
   }
 
   /** Something reached the spool: a drain waiting for it reads on. */

@@ -157,6 +157,29 @@ describeWithInfluxd('InfluxDB store', () => {
     expect(rec.batches.length).toBeLessThanOrEqual(2)
   })
 
+  test('durable() does not wait for the batch window: released by the write (direct) or the spool fsync (InfluxDB away) of that turn', async () => {
+    // A 2 s window, so that waiting for it cannot pass for a fast acknowledgement on a loaded machine.
+    const db = testDatabase()
+    const { store } = await open(db, { flushIntervalMs: 2000 })
+    let t0 = performance.now()
+    store.write([doorPoint(T0, true, { deviceTs: 1 })])
+    await store.durable()
+    expect(performance.now() - t0).toBeLessThan(1000)
+    expect(await doorSequence(db)).toEqual([1])
+
+    const [port] = await freePorts(1)
+    const away = await openInflux({ url: `http://127.0.0.1:${port}` }, testDatabase(), { ...FAST, flushIntervalMs: 2000, waitForInfluxMs: 100 })
+    fx.cleanup(() => away.close())
+    expect(away.store.health()).toMatchObject({ ok: false, spooled: 0 })
+    t0 = performance.now()
+    away.store.write([doorPoint(T0, true, { deviceTs: 1 })])
+    const from = away.store.position() - 1
+    await away.store.durable()
+    expect(performance.now() - t0).toBeLessThan(1000)
+    expect(away.store.health()).toMatchObject({ spooled: 1 })
+    expect(away.store.kept(from, away.store.position())).toBe(true)
+  })
+
   test('a hung InfluxDB: the write is spooled after spillAfterMs, ingest goes on; when it answers the spool drains in order and is removed', async () => {
     const db = testDatabase()
     const proxy = await startFaultProxy(fx.influxd.url)
