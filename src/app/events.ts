@@ -1,20 +1,15 @@
-import type { Alert, AlertChange, Incident } from '../alerts/alert.ts'
-import type { ApplyResult, StationState } from '../domain/station-state.ts'
+import type { AlertEvents } from '../alerts/alert-engine.ts'
 import type { StationStatus } from '../domain/station-status.ts'
 import type { EventHub } from '../event-hub.ts'
+import type { IngestEvents } from '../ingest/ingest.ts'
 
 /**
  * The one vocabulary the parts are wired with. Each event is named for what happened, in the past
  * tense; its listeners are called synchronously, in the order they subscribed, so a listener that
- * needs to do I/O queues it and returns (nothing here may block ingest).
+ * needs to do I/O queues it and returns (nothing here may block ingest). Each part declares the
+ * events it emits (`IngestEvents`, `AlertEvents`); this is their union.
  */
-export interface ServiceEvents {
-  /** a reading or status changed a station's live state (ingest) */
-  stationChanged: [station: StationState, result: ApplyResult]
-  /** an alert opened, was acknowledged, resolved or escalated (alert engine) */
-  alertChanged: [alert: Alert, change: AlertChange, by: string | undefined]
-  /** an incident opened or closed (alert engine) */
-  incidentChanged: [incident: Incident, change: 'opened' | 'closed']
+export interface ServiceEvents extends IngestEvents, AlertEvents {
   /** a station's status is worth pushing (status board, coalesced) */
   statusChanged: [status: StationStatus]
 }

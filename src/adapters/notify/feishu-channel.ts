@@ -1,8 +1,7 @@
 import { createHmac } from 'node:crypto'
 import type { NotifierChannel } from '../../notify/ports.ts'
 import type { NotifyMessage } from '../../notify/render.ts'
-import type { Clock } from '../../ports.ts'
-import { cutUtf8, postJson, vendorError } from './http-post.ts'
+import { cutUtf8, postJson, vendorError, type SignedRobotOptions } from './http-post.ts'
 
 /** Feishu's custom bot signature: base64 HMAC-SHA256(key = timestamp + "\n" + secret, message = empty). */
 export function feishuSign(timestampSec: number, secret: string): string {
@@ -15,24 +14,13 @@ export function feishuSign(timestampSec: number, secret: string): string {
  */
 export class FeishuChannel implements NotifierChannel {
   readonly type = 'feishu'
-  private readonly url: string
-  private readonly secret: string | undefined
-  private readonly clock: Clock
-  private readonly timeoutMs: number
-
-  /** `clock` must be the real one: the vendor refuses a signature more than an hour off. */
-  constructor(opts: { url: string; secret: string | undefined; clock: Clock; timeoutMs: number }) {
-    this.url = opts.url
-    this.secret = opts.secret
-    this.clock = opts.clock
-    this.timeoutMs = opts.timeoutMs
-  }
+  constructor(private readonly o: SignedRobotOptions) {}
 
   async send(m: NotifyMessage): Promise<{ ok: boolean; error?: string }> {
-    const timestamp = Math.floor(this.clock.now() / 1000)
-    const sign = this.secret ? { timestamp: String(timestamp), sign: feishuSign(timestamp, this.secret) } : {}
+    const timestamp = Math.floor(this.o.clock.now() / 1000)
+    const sign = this.o.secret ? { timestamp: String(timestamp), sign: feishuSign(timestamp, this.o.secret) } : {}
     const body = { ...sign, msg_type: 'text', content: { text: cutUtf8(m.text, 20_000) } }
-    const res = await postJson(this.url, body, this.timeoutMs)
+    const res = await postJson(this.o.url, body, this.o.timeoutMs)
     if (!res.ok) return res
     // Older bots answer {StatusCode: 0}; current ones {code: 0}.
     const error = vendorError(res.body, ['code', 'StatusCode'])

@@ -1,3 +1,5 @@
+import type { Clock } from '../../ports.ts'
+
 /** What a vendor answered, or why there was no answer. Never carries the URL (it may hold a key). */
 export type PostResult = { ok: true; status: number; body: unknown } | { ok: false; error: string }
 
@@ -53,4 +55,14 @@ export function cutUtf8(s: string, bytes: number): string {
   let out = s
   while (Buffer.byteLength(out) > bytes - 3) out = out.slice(0, -1)
   return out + '…'
+}
+
+/** A group robot whose requests are signed with the robot's secret (DingTalk, Feishu). */
+export interface SignedRobotOptions {
+  /** the robot's webhook URL (it carries the robot's token: never logged) */
+  url: string
+  secret: string | undefined
+  /** must be the real clock: the vendors refuse a signature more than an hour off */
+  clock: Clock
+  timeoutMs: number
 }
