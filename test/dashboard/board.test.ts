@@ -34,7 +34,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: station board', () => {
     await logIn(page, 'admin', ADMIN_PASSWORD)
     expect(await page.textContent('[data-testid=readiness]')).toMatch(/^\d+$/)
     expect(await page.textContent('[data-testid=level]')).toMatch(/^(就绪|部分就绪|未就绪)$/)
-    expect(await page.textContent('.readiness-label')).toBe('就绪度')
+    await expect.poll(() => page.textContent('.readiness-label')).toBe('就绪度')
     expect(await page.textContent('#user-name')).toContain('管理员')
     // The cookie keeps the session: a reload goes straight back to the board.
     await page.reload()
@@ -118,7 +118,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: station board', () => {
     await screenshot(page, 'board-zh-CN')
 
     await page.click('#app .lang-toggle')
-    expect(await page.getAttribute('html', 'lang')).toBe('en')
+    await expect.poll(() => page.getAttribute('html', 'lang')).toBe('en')
     expect(await page.textContent('.readiness-label')).toBe('Readiness')
     expect(await page.textContent('[data-view-link=board]')).toBe('Board')
     expect(await page.locator('[data-subject="key:key-main-1"]').textContent()).toContain('taken by badge-0042')
@@ -136,7 +136,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: station board', () => {
     await screenshot(page, 'board-wall-en')
 
     await page.click('#app .lang-toggle')
-    expect(await page.textContent('.readiness-label')).toBe('就绪度')
+    await expect.poll(() => page.textContent('.readiness-label')).toBe('就绪度')
     await page.reload()
     await waitForLive(page)
     expect(await page.getAttribute('html', 'lang')).toBe('zh-CN')
@@ -171,8 +171,9 @@ describe.skipIf(skipWithoutChromium)('dashboard: station board', () => {
     expect((await page.locator('[data-view-link=alerts]').boundingBox())!.height).toBeGreaterThanOrEqual(36)
     await screenshot(page, 'board-phone')
     await page.click('[data-view-link=alerts]')
-    expect(await page.isVisible('#view-alerts')).toBe(true)
-    expect(await page.isVisible('#view-board')).toBe(false)
+    // The view follows the hash, which changes after the click's task ends.
+    await page.waitForSelector('#view-alerts', { state: 'visible', timeout: 5000 })
+    await page.waitForSelector('#view-board', { state: 'hidden', timeout: 5000 })
     await screenshot(page, 'alerts-phone')
     expectNoPageErrors(d)
     await d.close()

@@ -70,7 +70,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: connection', () => {
     // "Reconnect now" when it is offered (it is hidden during an attempt); else the backoff's next try.
     await page.locator('#conn-retry').click({ timeout: 1000 }).catch(() => undefined)
     await waitForLive(page, 20_000)
-    expect(await page.isVisible('#conn-banner')).toBe(false)
+    await page.waitForSelector('#conn-banner', { state: 'hidden', timeout: 5000 })
     expect(Number(await page.getAttribute('body', 'data-snapshots'))).toBe(2)
     expect(await doorRow.getAttribute('data-state')).toBe('closed')
     const status = (await t.api(`/api/stations/${S}`)).body

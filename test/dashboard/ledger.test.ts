@@ -205,7 +205,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: the ledger at phone size', () =
       if (id === 'bandages') {
         await walk.locator('[data-action=minus]').click()
         await walk.locator('[data-action=minus]').click()
-        expect(await value.inputValue()).toBe(String(book[id] - 2))
+        await expect.poll(() => value.inputValue()).toBe(String(book[id] - 2))
         await expectFitsPhone(page)
         await screenshot(page, 'ledger-count-step-phone')
       }

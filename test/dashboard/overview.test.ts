@@ -111,7 +111,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: the overview of many stations',
 
     // English on request.
     await page.click('#app .lang-toggle')
-    expect(await page.locator('#view-overview .overview-group[data-district=""] h2').textContent()).toContain('No district')
+    await expect.poll(() => page.locator('#view-overview .overview-group[data-district=""] h2').textContent()).toContain('No district')
     expect(await top.textContent()).toContain('Not ready')
     await screenshot(page, 'overview-en')
 

@@ -111,7 +111,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: the routine at phone size', () 
     // the spreader is left out on purpose
     expect(await walk.locator('.walk-item').textContent()).toBe('液压破拆工具在位、油量正常')
     await walk.locator('[data-action=next]').click()
-    expect(await walk.locator('.walk-item').textContent()).toBe('灭火器压力在绿区')
+    await expect.poll(() => walk.locator('.walk-item').textContent()).toBe('灭火器压力在绿区')
     await walk.locator('[data-action=not-ok]').click()
     await walk.locator('textarea[name=note]').fill('压力表指针在红区')
     await expectFitsPhone(page)
