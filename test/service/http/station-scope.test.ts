@@ -1,7 +1,7 @@
 // Contract v2 §E: a user limited to some stations sees only them, in every surface (API, CSV, /ws).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { fixtureStation } from '../../helpers/station-fixture.ts'
-import { eventually, login, openLive, publishState, startTestService, type TestService } from '../../helpers/service.ts'
+import { login, openLive, publishState, startTestService, type TestService } from '../../helpers/service.ts'
 
 describe('per-user station scope', () => {
   let t: TestService
