@@ -15,9 +15,10 @@ import type { Clock, RecordStore, StationStore } from '../ports.ts'
  * The station catalogue at start (contract v2 §E): the station files (a bad one stops start-up,
  * as before) against what the API stored. Read once; from then on the catalogue is the truth.
  */
-export function loadCatalogue(deps: { stationsPath: string; store: StationStore; hub: ServiceHub; clock: Clock; log: Logger; limits?: CatalogueLimits }): StationCatalogue {
+export async function loadCatalogue(deps: { stationsPath: string; store: StationStore; hub: ServiceHub; clock: Clock; log: Logger; limits?: CatalogueLimits }): Promise<StationCatalogue> {
   const catalogue = new StationCatalogue({ store: deps.store, hub: deps.hub, clock: deps.clock, newSecret, log: deps.log, ...(deps.limits ? { limits: deps.limits } : {}) })
-  catalogue.load(loadStationFiles(deps.stationsPath), deps.store.loadStations())
+  const files = loadStationFiles(deps.stationsPath)
+  catalogue.load(files, await deps.store.loadStations())
   return catalogue
 }
 
