@@ -103,7 +103,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     const stations = catalogue.all().map(withoutDisabledDevices)
     counts = () => ({ stations: fleet.stations.size, devices: fleet.deviceCount })
     const fleet = new Fleet(stations)
-    for (const [id, snap] of state.records.loadSnapshots()) fleet.stations.get(id)?.restore(snap)
+    // Restored before any part starts: nothing reads or changes the live state until then.
+    for (const [id, snap] of await state.records.loadSnapshots()) fleet.stations.get(id)?.restore(snap)
 
     // ---- the core: ingest, rules, ledger, status ------------------------------------------
     const engine: AlertEngine = new AlertEngine({ fleet, store: state.alerts, clock, timers, hub, onSilent: (device) => ingest.markSilent(device) })
@@ -185,9 +186,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     const app = createHttpApp({
       accounts, principals, displayTokens, fleet, board, readings, records: state.records, registry: metrics.registry, health, log, https: httpTls !== undefined, loginThrottle,
       scope: {
-        alertStation: (id) => state.alerts.getAlert(id)?.station,
-        incidentStation: (id) => state.alerts.getIncident(id)?.station,
-        drillStation: (id) => state.routine.drill(id)?.station,
+        alertStation: async (id) => (await state.alerts.getAlert(id))?.station,
+        incidentStation: async (id) => (await state.alerts.getIncident(id))?.station,
+        drillStation: async (id) => (await state.routine.drill(id))?.station,
         deviceStation: (id) => fleet.device(id)?.station.model.id,
       },
       onLogout: (token) => live.revoke(token), ready: () => ready,

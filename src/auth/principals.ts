@@ -9,8 +9,8 @@ export interface Principal { user: User; expiresAt: number }
 
 /**
  * The one place where a token (bearer, cookie or query) becomes who is asking: a login session, or a
- * display token (contract v2 §E). HTTP and `/ws` both ask here. When the state store's reads become
- * asynchronous, this is the function to convert.
+ * display token (contract v2 §E). HTTP and `/ws` both ask here; a session is looked
+ * up in the state store, so the answer is a Promise.
  */
 export class Principals {
   constructor(
@@ -18,8 +18,8 @@ export class Principals {
     private readonly displays: DisplayTokens,
   ) {}
 
-  resolve(token: string): Principal | undefined {
-    const session = this.accounts.session(token)
+  async resolve(token: string): Promise<Principal | undefined> {
+    const session = await this.accounts.session(token)
     if (session || !isDisplayToken(token)) return session
     const user = this.displays.principal(token)
     return user ? { user, expiresAt: NEVER_EXPIRES } : undefined
