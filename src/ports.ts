@@ -94,29 +94,43 @@ export interface StoredUser { name: string; role: Role; passwordHash: string; cr
 
 /**
  * Users and login sessions (tokens only as hashes). Part of the state store: SQLite today; the
- * PostgreSQL adapter of cluster mode implements the same port.
+ * PostgreSQL adapter of cluster mode implements the same port. Reads and read-then-write steps
+ * return Promises (see StateStore); writes that return nothing are queued.
  */
 export interface AccountStore {
-  findUser(username: string): StoredUser | undefined
-  /** false when the username is taken */
-  insertUser(user: StoredUser): boolean
+  findUser(username: string): Promise<StoredUser | undefined>
+  /** false when the username is taken (one atomic insert: two concurrent creations, one winner) */
+  insertUser(user: StoredUser): Promise<boolean>
   updateUser(username: string, change: { passwordHash: string; role: Role }): void
-  listUsers(): StoredUser[]
+  listUsers(): Promise<StoredUser[]>
   insertSession(s: { tokenHash: string; username: string; expiresAt: number; createdAt: number }): void
   /** the live session of a token hash, with its user's current role */
-  findSession(tokenHash: string, now: number): { user: { name: string; role: Role }; expiresAt: number } | undefined
+  findSession(tokenHash: string, now: number): Promise<{ user: { name: string; role: Role }; expiresAt: number } | undefined>
   deleteSession(tokenHash: string): void
-  /** deletes all but the newest `keep` sessions of a user; returns the token hashes deleted */
-  trimSessions(username: string, keep: number): string[]
-  deleteExpiredSessions(now: number): number
+  /** deletes all but the newest `keep` sessions of a user, in one step; resolves to the token hashes deleted */
+  trimSessions(username: string, keep: number): Promise<string[]>
+  deleteExpiredSessions(now: number): Promise<number>
 }
 
 /**
  * Everything the service keeps of its own (not the readings): users and sessions, alerts and
- * incidents, the audit trail and rejects, live snapshots, the ledger, the notification log. The
- * embedded SQLite file implements it today; cluster mode's PostgreSQL adapter will. Reads are
- * synchronous today (SQLite answers in microseconds on the event loop); see docs/architecture.md
- * for what a networked store changes.
+ * incidents, the audit trail and rejects, live snapshots, the ledger, the notification log, the
+ * routine. The embedded SQLite file implements it; cluster mode's PostgreSQL adapter does too, so
+ * the port is shaped for a store across the network:
+ *
+ * - every sub-store method that returns a value returns a Promise of it (the SQLite adapter
+ *   answers with an already resolved one: its reads stay microseconds on the event loop);
+ * - a method that returns nothing (`void`) stays synchronous: it queues a write, and
+ *   `committed()` resolves once every write queued so far is durable;
+ * - a read sees every write queued before it (read your own writes), committed or not yet;
+ * - a step that reads and then writes and must not be interleaved (a ledger transaction, a user
+ *   insert that reports whether it won, trimming a user's sessions) is one method, atomic in the
+ *   adapter (one transaction), and returns a Promise.
+ *
+ * Callers that decide on what they read (alert acknowledgement, ledger operations, drills,
+ * inspections) keep their decision atomic either through such a method or by running one step
+ * per key at a time (`KeyedSerial`); each says why where it does. The ingest path reads nothing
+ * from here: the live state it needs is in memory (restored once at start).
  */
 export interface StateStore {
   readonly kind: 'embedded'

@@ -8,7 +8,8 @@ const toUser = (r: UserRow): StoredUser => ({ name: r.username, role: r.role, pa
 
 /**
  * Users and sessions in the embedded database, on the main connection: a login or a token check
- * must see its own writes at once, and these are few (a login a second at most).
+ * must see its own writes at once, and these are few (a login a second at most). The port's
+ * Promises are answered already resolved: the statements run synchronously.
  */
 export class EmbeddedAccountStore implements AccountStore {
   private readonly stmts
@@ -31,12 +32,12 @@ export class EmbeddedAccountStore implements AccountStore {
     }
   }
 
-  findUser(username: string): StoredUser | undefined {
+  async findUser(username: string): Promise<StoredUser | undefined> {
     const r = this.stmts.findUser.get(username)
     return r ? toUser(r) : undefined
   }
 
-  insertUser(u: StoredUser): boolean {
+  async insertUser(u: StoredUser): Promise<boolean> {
     return this.stmts.insertUser.run(u.name, u.passwordHash, u.role, u.createdAt).changes === 1
   }
 
@@ -44,7 +45,7 @@ export class EmbeddedAccountStore implements AccountStore {
     this.stmts.updateUser.run(change.passwordHash, change.role, username)
   }
 
-  listUsers(): StoredUser[] {
+  async listUsers(): Promise<StoredUser[]> {
     return this.stmts.listUsers.all().map(toUser)
   }
 
@@ -52,7 +53,7 @@ export class EmbeddedAccountStore implements AccountStore {
     this.stmts.insertSession.run(s.tokenHash, s.username, s.expiresAt, s.createdAt)
   }
 
-  findSession(tokenHash: string, now: number): { user: { name: string; role: Role }; expiresAt: number } | undefined {
+  async findSession(tokenHash: string, now: number): Promise<{ user: { name: string; role: Role }; expiresAt: number } | undefined> {
     const r = this.stmts.findSession.get(tokenHash, now)
     return r ? { user: { name: r.username, role: r.role }, expiresAt: r.expires_at } : undefined
   }
@@ -61,13 +62,14 @@ export class EmbeddedAccountStore implements AccountStore {
     this.stmts.deleteSession.run(tokenHash)
   }
 
-  trimSessions(username: string, keep: number): string[] {
+  async trimSessions(username: string, keep: number): Promise<string[]> {
+    // Read and delete in one synchronous step: no other statement runs on this connection in between.
     const past = this.stmts.sessionsPast.all(username, keep).map((r) => r.token_hash)
     for (const h of past) this.stmts.deleteSession.run(h)
     return past
   }
 
-  deleteExpiredSessions(now: number): number {
+  async deleteExpiredSessions(now: number): Promise<number> {
     return this.stmts.deleteExpired.run(now).changes
   }
 }

@@ -18,10 +18,11 @@ const PUBLIC_API = new Set(['/api/health', '/api/auth/login', '/api/auth/logout'
  * at it, so a request without a valid token is a 401 whatever its body.
  */
 export function authenticate(accounts: Accounts) {
-  return (req: Request, _res: Response, next: NextFunction) => {
+  // Async: the session is looked up in the state store (express 5 hands a rejection to next).
+  return async (req: Request, _res: Response, next: NextFunction) => {
     if (!req.path.startsWith('/api/') || PUBLIC_API.has(req.path)) return next()
     const token = tokenOf(req)
-    const user = token ? accounts.authenticate(token) : undefined
+    const user = token ? await accounts.authenticate(token) : undefined
     if (!user) return next(new AppError('UNAUTHENTICATED', token ? 'invalid or expired token' : 'login required'))
     req.user = user
     next()
@@ -30,11 +31,11 @@ export function authenticate(accounts: Accounts) {
 
 /** 401 without a valid token, 403 when the user's role is below `role`. */
 export function requireRole(accounts: Accounts, role: Role) {
-  return (req: Request, _res: Response, next: NextFunction) => {
+  return async (req: Request, _res: Response, next: NextFunction) => {
     let user = req.user
     if (!user) {
       const token = tokenOf(req)
-      user = token ? accounts.authenticate(token) : undefined
+      user = token ? await accounts.authenticate(token) : undefined
       if (!user) return next(new AppError('UNAUTHENTICATED', token ? 'invalid or expired token' : 'login required'))
       req.user = user
     }

@@ -30,8 +30,8 @@ export function adminRoutes(accounts: Accounts, records: RecordStore): Router {
     res.status(201).json(user)
   })
 
-  r.get('/api/users', admin, (_req, res) => {
-    res.json(accounts.list())
+  r.get('/api/users', admin, async (_req, res) => {
+    res.json(await accounts.list())
   })
   return r
 }
