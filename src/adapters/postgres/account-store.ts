@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import type { Role } from '../../auth/roles.ts'
-import type { StoredUser } from '../../ports.ts'
+import type { AccountStore, StoredUser } from '../../ports.ts'
 import type { GroupWriter } from './group-writer.ts'
 import { eachRow, insertRows } from './rows.ts'
 
@@ -14,7 +14,7 @@ const toUser = (r: UserRow): StoredUser => ({ name: r.username, role: r.role, pa
  * Inserting a user and trimming sessions decide on what is stored, so each is one statement that
  * decides and writes at once: of two instances inserting one name, the primary key lets one win.
  */
-export class PostgresAccountStore {
+export class PostgresAccountStore implements AccountStore {
   private readonly update
   private readonly insertSessionRow
   private readonly deleteSessionRow
