@@ -1,3 +1,4 @@
+import { createConnection, createServer, type Socket } from 'node:net'
 import { expect, test } from 'vitest'
 import { migrate } from '../../src/adapters/postgres/migrate.ts'
 import { PostgresStateStore } from '../../src/adapters/postgres/state-store.ts'
@@ -111,6 +112,23 @@ describeWithPostgres('PostgreSQL state store', () => {
     expect((await store.records.queryEvents({ station: 's1', limit: 1 }))[0]?.t).toBe(51)
   })
 
+  test('a COMMIT that reached the server but whose answer was lost is not applied twice when the batch is retried', async () => {
+    const url = new URL(await pg.database())
+    const proxy = await answerDropper(pg.postgres.port)
+    pg.cleanup(() => proxy.close())
+    url.port = String(proxy.port)
+    const store = await open(url.href)
+    const event = (t: number): AuditEvent => ({ t, station: 's1', kind: 'door-opened', subject: 'door:main', device: 'd1' })
+    store.records.appendEvents([event(1)])
+    await store.committed()
+    proxy.armed = true
+    for (let t = 2; t <= 5; t++) store.records.appendEvents([event(t)])
+    await store.committed()
+    expect(proxy.dropped).toBe(1)
+    const ts = (await store.records.queryEvents({ station: 's1', limit: 100 })).map((e) => e.t)
+    expect(ts).toEqual([5, 4, 3, 2, 1])
+  })
+
   test('a write the server refuses stops the store: committed() rejects and onFailure is told', async () => {
     const url = await pg.database()
     const failures: Error[] = []
@@ -132,3 +150,43 @@ describeWithPostgres('PostgreSQL state store', () => {
     expect(JSON.stringify((await store.records.loadSnapshots()).get('s1'))).toContain('x\uFFFDy')
   })
 })
+
+/**
+ * A TCP proxy to PostgreSQL that, once armed, forwards the next COMMIT to the server but cuts the
+ * client's connection before the server's answer reaches it: the commit happened, the client
+ * cannot know.
+ */
+async function answerDropper(upstreamPort: number) {
+  const sockets = new Set<Socket>()
+  const state = { armed: false, dropped: 0 }
+  const server = createServer((client) => {
+    const up = createConnection({ host: '127.0.0.1', port: upstreamPort })
+    sockets.add(client).add(up)
+    let cut = false
+    client.on('data', (chunk: Buffer) => {
+      up.write(chunk)
+      if (state.armed && chunk.includes('COMMIT')) {
+        state.armed = false
+        cut = true
+        state.dropped++
+        // Long enough for the server to commit; its answer is never passed on.
+        setTimeout(() => (client.destroy(), up.destroy()), 300)
+      }
+    })
+    up.on('data', (chunk: Buffer) => {
+      if (!cut) client.write(chunk)
+    })
+    client.on('error', () => up.destroy())
+    up.on('error', () => client.destroy())
+    client.on('close', () => up.destroy())
+    up.on('close', () => client.destroy())
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return Object.assign(state, {
+    port: (server.address() as { port: number }).port,
+    close: () => {
+      for (const s of sockets) s.destroy()
+      return new Promise((r) => server.close(r))
+    },
+  })
+}

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type pg from 'pg'
-import { isTransient } from './pool.ts'
+import { inTransaction, isTransient } from './pool.ts'
 
 type Row = unknown[]
 
@@ -195,29 +195,15 @@ export class GroupWriter {
   }
 
   private async commit(batch: Batch): Promise<void> {
-    const client = await this.pool.connect()
-    let broken: Error | undefined
-    try {
-      await client.query('BEGIN')
+    await inTransaction(this.pool, async (client) => {
       const claim = await client.query(
         'INSERT INTO store_writers (writer, seq) VALUES ($1, $2) ON CONFLICT (writer) DO UPDATE SET seq = excluded.seq, updated_at = now() WHERE store_writers.seq < excluded.seq',
         [this.id, batch.seq],
       )
-      if (claim.rowCount === 0) {
-        // An earlier attempt committed this batch; only its answer was lost.
-        await client.query('ROLLBACK')
-        return
-      }
+      // Nothing claimed: an earlier attempt committed this batch, only its answer was lost.
+      if (claim.rowCount === 0) return
       for (const [write, rows] of batch.tables) await write(client, rows)
-      await client.query('COMMIT')
-    } catch (err) {
-      broken = err instanceof Error ? err : new Error(String(err))
-      await client.query('ROLLBACK').catch(() => undefined)
-      throw err
-    } finally {
-      // A connection that failed mid-transaction is not given back to the pool.
-      client.release(broken)
-    }
+    })
   }
 
   private waitFor(seq: number): Promise<void> {

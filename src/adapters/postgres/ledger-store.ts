@@ -4,7 +4,7 @@ import type { Batch, LedgerChange, Movement } from '../../ledger/ledger.ts'
 import type { MovementQuery } from '../../ledger/ledger-store.ts'
 import type { GroupWriter } from './group-writer.ts'
 import { eventRow } from './record-store.ts'
-import { text } from './pool.ts'
+import { inTransaction, text } from './pool.ts'
 
 interface BatchRow { id: string; item: string; quantity: number; produced_on: string | null; expires_on: string | null; spec: string | null; supplier: string | null; received_at: number }
 interface MovementRow { id: string; t: number; kind: Movement['kind']; item: string; batch: string | null; quantity: number; user_name: string; note: string | null; reason: string | null; expected: number | null; counted: number | null; delta: number | null }
@@ -54,10 +54,7 @@ export class PostgresLedgerStore {
   async transact<T>(station: string, plan: (held: readonly Batch[]) => LedgerChange<T>, audit: (m: Movement) => AuditEvent): Promise<LedgerChange<T>> {
     // After what this instance queued before (one order of writes), on a connection of its own.
     await this.writer.committed()
-    const client = await this.pool.connect()
-    let broken: Error | undefined
-    try {
-      await client.query('BEGIN')
+    return inTransaction(this.pool, async (client) => {
       await client.query('INSERT INTO ledger_stations (station) VALUES ($1) ON CONFLICT DO NOTHING', [station])
       await client.query('SELECT station FROM ledger_stations WHERE station = $1 FOR UPDATE', [station])
       const held = await client.query<BatchRow>('SELECT * FROM ledger_batches WHERE station = $1 ORDER BY received_at, id COLLATE "C"', [station])
@@ -79,14 +76,8 @@ export class PostgresLedgerStore {
           eventRow(audit(m)),
         )
       }
-      await client.query('COMMIT')
       return change
-    } catch (err) {
-      await client.query('ROLLBACK').catch((e: Error) => (broken = e))
-      throw err
-    } finally {
-      client.release(broken)
-    }
+    })
   }
 }
 

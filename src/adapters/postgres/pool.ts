@@ -62,3 +62,30 @@ export function json(v: unknown): string | null {
   const s = JSON.stringify(v)
   return s.includes('\\u0000') ? JSON.stringify(v, (_k, x: unknown) => (typeof x === 'string' ? text(x) : x)) : s
 }
+
+/**
+ * Runs `fn` in one transaction on a connection of its own: COMMIT if it resolves, ROLLBACK if it
+ * throws (and the error is passed on). A connection that failed is not given back to the pool.
+ */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect()
+  // A checked-out client has no pool listener: a connection lost now would be an uncaught 'error'
+  // (the query in progress gets the error too, and that is what is reported).
+  let lost: Error | undefined
+  const onError = (err: Error) => (lost = err)
+  client.on('error', onError)
+  let failed: Error | undefined
+  try {
+    await client.query('BEGIN')
+    const result = await fn(client)
+    await client.query('COMMIT')
+    return result
+  } catch (err) {
+    failed = err instanceof Error ? err : new Error(String(err))
+    await client.query('ROLLBACK').catch(() => undefined)
+    throw err
+  } finally {
+    client.removeListener('error', onError)
+    client.release(failed ?? lost)
+  }
+}

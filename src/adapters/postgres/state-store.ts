@@ -85,6 +85,8 @@ export class PostgresStateStore implements Part {
   /** Commits what is queued and closes the pool. */
   async stop(): Promise<void> {
     await this.writer.close()
+    // Its batch number is needed only while a batch of its own may be retried.
+    if (!this.writer.failed) await this.pool.query('DELETE FROM store_writers WHERE writer = $1', [this.writer.id]).catch(() => undefined)
     await this.pool.end()
   }
 }
