@@ -23,8 +23,8 @@ export interface Routine {
   inspections: InspectionService
   drills: DrillService
   trainings: TrainingService
-  ackTimes(q: { from: number; to: number; station?: string }): AckTimesReport
-  report(station: string, month: string): MonthlyReport
+  ackTimes(q: { from: number; to: number; station?: string }): Promise<AckTimesReport>
+  report(station: string, month: string): Promise<MonthlyReport>
   part: Part
 }
 
@@ -53,8 +53,8 @@ export function routine(deps: { store: RoutineStore; stations: StationConfig[]; 
     raise: engine.raise.bind(engine),
     acknowledge: engine.acknowledge.bind(engine),
     resolve: engine.resolve.bind(engine),
-    getAlert: (id: string) => {
-      const a = deps.alerts.getAlert(id)
+    getAlert: async (id: string) => {
+      const a = await deps.alerts.getAlert(id)
       return a ? publicAlert(a) : undefined
     },
   }
@@ -64,16 +64,16 @@ export function routine(deps: { store: RoutineStore; stations: StationConfig[]; 
     inspections,
     drills,
     trainings,
-    ackTimes(q) {
+    async ackTimes(q) {
       if (q.station !== undefined && !byId.has(q.station)) throw new AppError('STATION_UNKNOWN', `no station "${q.station}"`)
       const scope = { from: q.from, to: q.to, limit: 1_000_000, ...(q.station ? { station: q.station } : {}) }
-      return ackTimes(q, deps.alerts.queryAlerts({ ...scope, drill: false }), drills.list(scope))
+      return ackTimes(q, await deps.alerts.queryAlerts({ ...scope, drill: false }), drills.list(scope))
     },
-    report(stationId, month) {
+    async report(stationId, month) {
       const station = inspections.station(stationId)
       const { from, to } = monthBounds(month, station.timezone)
       const now = clock.now()
-      const alerts = deps.alerts.queryAlerts({ station: station.id, drill: false, to, limit: 1_000_000 }).filter((a) => (a.resolvedAt ?? now) > from)
+      const alerts = (await deps.alerts.queryAlerts({ station: station.id, drill: false, to, limit: 1_000_000 })).filter((a) => (a.resolvedAt ?? now) > from)
       return monthlyReport({
         station,
         month,

@@ -24,7 +24,7 @@ const trainingQuery = z.object({ from: isoDate.optional(), to: isoDate.optional(
 const ackQuery = z.object({ station: z.string().max(64).optional(), from: timeParam.optional(), to: timeParam.optional() })
 
 /** How the time-to-acknowledge figures are gathered (the alert store and the drills, in the composition root). */
-export type AckTimesSource = (q: { from: number; to: number; station?: string }) => AckTimesReport
+export type AckTimesSource = (q: { from: number; to: number; station?: string }) => Promise<AckTimesReport>
 
 const DAY_MS = 86_400_000
 
@@ -34,12 +34,12 @@ export function drillRoutes(accounts: Accounts, deps: { drills: DrillService; tr
   const viewer = requireRole(accounts, 'viewer')
   const responder = requireRole(accounts, 'responder')
 
-  r.post('/api/stations/:id/drills', responder, (req, res) => {
+  r.post('/api/stations/:id/drills', responder, async (req, res) => {
     const body = parseRequest(drillBody, req.body, 'body') ?? {}
-    res.status(201).json(deps.drills.start(String(req.params.id), body, req.user!.name))
+    res.status(201).json(await deps.drills.start(String(req.params.id), body, req.user!.name))
   })
-  r.post('/api/drills/:id/end', responder, (req, res) => {
-    res.json(deps.drills.end(String(req.params.id), req.user!.name))
+  r.post('/api/drills/:id/end', responder, async (req, res) => {
+    res.json(await deps.drills.end(String(req.params.id), req.user!.name))
   })
   r.get('/api/drills', viewer, (req, res) => {
     const q = parseRequest(drillQuery, req.query, 'query')
@@ -54,10 +54,10 @@ export function drillRoutes(accounts: Accounts, deps: { drills: DrillService; tr
     res.json(deps.trainings.list(String(req.params.id), { ...(q.from ? { fromDate: q.from } : {}), ...(q.to ? { toDate: q.to } : {}) }))
   })
   // Who acknowledged how fast names people: staff and up, like the audit trail.
-  r.get('/api/ack-times', requireRole(accounts, 'staff'), (req, res) => {
+  r.get('/api/ack-times', requireRole(accounts, 'staff'), async (req, res) => {
     const q = parseRequest(ackQuery, req.query, 'query')
     const to = q.to ?? deps.now()
-    res.json(deps.ackTimes({ from: q.from ?? to - 30 * DAY_MS, to, ...(q.station ? { station: q.station } : {}) }))
+    res.json(await deps.ackTimes({ from: q.from ?? to - 30 * DAY_MS, to, ...(q.station ? { station: q.station } : {}) }))
   })
   return r
 }
