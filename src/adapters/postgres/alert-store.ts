@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import type { AlertRecord, Incident } from '../../alerts/alert.ts'
-import type { AlertQuery } from '../../alerts/alert-store.ts'
+import type { AlertQuery, AlertStore } from '../../alerts/alert-store.ts'
 import type { GroupWriter } from './group-writer.ts'
 import { json, text } from './pool.ts'
 import { insertRows } from './rows.ts'
@@ -10,7 +10,7 @@ import { insertRows } from './rows.ts'
  * raised them (the group writer); a change made from the API is answered once `durable()` says
  * it is committed. Each is kept whole as jsonb, with the columns the queries filter on beside it.
  */
-export class PostgresAlertStore {
+export class PostgresAlertStore implements AlertStore {
   private readonly upsertAlert
   private readonly upsertIncident
 
