@@ -58,6 +58,19 @@ describeWithPostgres('PostgreSQL state store', () => {
     expect(await a.accounts.findSession('tok', 5)).toBeUndefined()
   })
 
+  test('stop() commits what is queued before it closes the pool', async () => {
+    const url = await pg.database()
+    const first = await PostgresStateStore.open({ url })
+    first.records.appendEvents([{ t: 7, station: 's1', kind: 'door-opened', subject: 'door:main', device: 'd1' }])
+    first.alerts.saveIncident({ id: 'inc-1', station: 's1', openedAt: 7, openedBy: 'li' })
+    await first.stop()
+    const again = await open(url)
+    expect((await again.records.queryEvents({ station: 's1', limit: 10 })).map((e) => e.t)).toEqual([7])
+    expect((await again.alerts.openIncidents()).map((i) => i.id)).toEqual(['inc-1'])
+    const writers = await pg.postgres.query('SELECT writer FROM store_writers', [], dbName(url))
+    expect(writers.rows.map((r) => r.writer)).not.toContain(first.writer.id)
+  })
+
   test('two instances can neither oversell the ledger nor create one user twice, however their operations interleave', async () => {
     const url = await pg.database()
     const a = await open(url)
