@@ -63,15 +63,19 @@ export interface ReadingStore {
 export interface EventQuery { station: string; from?: number; to?: number; limit: number; kinds?: string[]; subject?: string; user?: string }
 export interface Reject { t: number; device: string; topic: string; reason: string }
 
-/** The service's own records: always in the embedded database under DATA_DIR. */
+/**
+ * The audit trail, rejects and live snapshots. Part of the StateStore: appends are queued (ingest
+ * never waits on a read from here), queries return Promises.
+ */
 export interface RecordStore {
   appendEvents(events: AuditEvent[]): void
-  queryEvents(q: EventQuery): AuditEvent[]
+  queryEvents(q: EventQuery): Promise<AuditEvent[]>
   appendReject(r: Reject): void
-  queryRejects(limit: number): Reject[]
+  queryRejects(limit: number): Promise<Reject[]>
   /** `snap` is called when the batch is cut, so many changes cost one serialisation. */
   saveSnapshot(station: string, snap: () => StationSnapshot): void
-  loadSnapshots(): Map<string, StationSnapshot>
+  /** the latest snapshot of every station, read once at start-up to restore the live state */
+  loadSnapshots(): Promise<Map<string, StationSnapshot>>
   /** resolves once everything appended so far is committed (before a read that must see it) */
   flush(): Promise<void>
 }

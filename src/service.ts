@@ -95,7 +95,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     const readingStore = (readings = await createReadingStore(env, { db: state.db, writer: state.writer, metrics, log }))
     parts.add({ name: 'reading-store', stop: () => readingStore.close() })
     const fleet = new Fleet(stations)
-    for (const [id, snap] of state.records.loadSnapshots()) fleet.stations.get(id)?.restore(snap)
+    // Restored before any part starts: nothing reads or changes the live state until then.
+    for (const [id, snap] of await state.records.loadSnapshots()) fleet.stations.get(id)?.restore(snap)
 
     // ---- the core: ingest, rules, ledger, status ------------------------------------------
     const engine: AlertEngine = new AlertEngine({ fleet, store: state.alerts, clock, timers, hub, onSilent: (device) => ingest.markSilent(device) })

@@ -133,13 +133,20 @@ export function stateStoreContract(name: string, open: () => StateStoreHandle | 
       r.saveSnapshot('s1', () => live)
       await store.committed()
       store = await h.reopen()
-      expect(store.records.queryEvents({ station: 's1', limit: 10 }).map((e) => e.t)).toEqual([2, 1])
-      expect(store.records.queryEvents({ station: 's1', limit: 10, user: 'badge-1' }).map((e) => e.kind)).toEqual(['key-taken'])
-      expect(store.records.queryRejects(10)).toEqual([{ t: 4, device: 'd1', topic: 'stations/s1/devices/d1/state', reason: 'not JSON' }])
-      expect(store.records.loadSnapshots().get('s1')).toEqual({ doors: { main: { open: false, since: 5 } } })
+      expect((await store.records.queryEvents({ station: 's1', limit: 10 })).map((e) => e.t)).toEqual([2, 1])
+      expect((await store.records.queryEvents({ station: 's1', limit: 10, user: 'badge-1' })).map((e) => e.kind)).toEqual(['key-taken'])
+      expect(await store.records.queryRejects(10)).toEqual([{ t: 4, device: 'd1', topic: 'stations/s1/devices/d1/state', reason: 'not JSON' }])
+      expect((await store.records.loadSnapshots()).get('s1')).toEqual({ doors: { main: { open: false, since: 5 } } })
     })
 
-    test('the ledger: a transaction commits its batches, movements and audit events together, or nothing when its plan throws', () => {
+    test('records: a query sees the events and rejects appended before it, without waiting for a commit', async () => {
+      store.records.appendEvents([{ t: 7, station: 's4', kind: 'door-opened', subject: 'door:main', device: 'd1' }])
+      store.records.appendReject({ t: 8, device: 'd9', topic: 't', reason: 'r' })
+      expect((await store.records.queryEvents({ station: 's4', limit: 10 })).map((e) => e.t)).toEqual([7])
+      expect((await store.records.queryRejects(1))[0]?.device).toBe('d9')
+    })
+
+    test('the ledger: a transaction commits its batches, movements and audit events together, or nothing when its plan throws', async () => {
       const batch: Batch = { id: 'b1', itemId: 'water', quantity: 24, receivedAt: 10 }
       const move: Movement = { id: 'm1', t: 10, kind: 'receipt', itemId: 'water', batchId: 'b1', quantity: 24, by: 'li' }
       const change: LedgerChange<string> = { batches: [batch], movements: [move], result: 'ok' }
@@ -152,7 +159,7 @@ export function stateStoreContract(name: string, open: () => StateStoreHandle | 
         }, (m) => ({ t: m.t, station: 's1', kind: 'ledger-receipt', subject: `item:${m.itemId}`, device: '' })),
       ).toThrow('plan refused')
       expect(store.ledger.movements({ station: 's1', limit: 10 })).toHaveLength(1)
-      expect(store.records.queryEvents({ station: 's1', limit: 10, kinds: ['ledger-receipt'] })).toHaveLength(1)
+      expect(await store.records.queryEvents({ station: 's1', limit: 10, kinds: ['ledger-receipt'] })).toHaveLength(1)
     })
   })
 }

@@ -20,7 +20,7 @@ export function adminRoutes(accounts: Accounts, records: RecordStore): Router {
   r.get('/api/rejects', admin, async (req, res) => {
     const { limit } = parseRequest(z.object({ limit: limitParam(10_000, 100) }), req.query, 'query')
     await records.flush()
-    res.json(records.queryRejects(limit))
+    res.json(await records.queryRejects(limit))
   })
 
   r.post('/api/users', admin, async (req, res) => {
