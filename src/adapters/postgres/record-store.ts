@@ -1,6 +1,6 @@
 import type { AuditEvent } from '../../domain/audit-event.ts'
 import type { StationSnapshot } from '../../domain/station-state.ts'
-import type { EventQuery, Reject } from '../../ports.ts'
+import type { EventQuery, RecordStore, Reject } from '../../ports.ts'
 import type { GroupWriter } from './group-writer.ts'
 import { json, text } from './pool.ts'
 import { eachRow, insertRows } from './rows.ts'
@@ -21,7 +21,7 @@ export function eventRow(e: AuditEvent): unknown[] {
 interface EventRow { t: number; station: string; kind: string; subject: string; device: string; user_name: string | null; value: number | string | null; detail: string | null; incident: string | null }
 
 /** Audit events, rejects and the live snapshot in PostgreSQL, written through the group writer. */
-export class PostgresRecordStore {
+export class PostgresRecordStore implements RecordStore {
   private readonly insertEvent
   private readonly insertReject
   private readonly pruneRejects
