@@ -58,6 +58,27 @@ describeWithPostgres('PostgreSQL state store', () => {
     expect(await a.accounts.findSession('tok', 5)).toBeUndefined()
   })
 
+  test('group commit: the writes of one turn are one transaction; what arrives during a commit is the next one', async () => {
+    const url = await pg.database()
+    const commits: number[] = []
+    const store = await open(url, { onCommit: (_ms, rows) => commits.push(rows) })
+    const event = (t: number): AuditEvent => ({ t, station: 's1', kind: 'door-opened', subject: 'door:main', device: 'd1' })
+    for (let t = 1; t <= 100; t++) store.records.appendEvents([event(t)])
+    await store.committed()
+    expect(commits).toEqual([100])
+    store.records.appendEvents([event(101)])
+    const first = store.committed()
+    // The batch of one is cut at the end of this turn and is in flight (it needs the server's answers)...
+    await new Promise((r) => setImmediate(r))
+    // ...so these wait for it, then go together.
+    for (let t = 102; t <= 131; t++) store.records.appendEvents([event(t)])
+    const second = store.committed()
+    await first
+    await second
+    expect(commits).toEqual([100, 1, 30])
+    expect(await store.records.queryEvents({ station: 's1', limit: 200 })).toHaveLength(131)
+  })
+
   test('stop() commits what is queued before it closes the pool', async () => {
     const url = await pg.database()
     const first = await PostgresStateStore.open({ url })
