@@ -100,7 +100,7 @@ export class Notifier {
     // in one synchronous step. The root starts the notifier before the alert engine, so no alert
     // change arrives while the reads are out.
     const restored = await Promise.all(
-      this.o.deliveries.pendingPlans().map(async (plan) => ({ plan, current: await this.o.currentAlert?.(plan.alert.id), deliveries: this.o.deliveries.forAlert(plan.alert.id) })),
+      (await this.o.deliveries.pendingPlans()).map(async (plan) => ({ plan, current: await this.o.currentAlert?.(plan.alert.id), deliveries: await this.o.deliveries.forAlert(plan.alert.id) })),
     )
     for (const { plan, current, deliveries } of restored) {
       // The config may have changed meanwhile: the alert follows the route that matches it now.
@@ -156,9 +156,8 @@ export class Notifier {
   }
 
   /** GET /api/alerts/:id/notifications */
-  notificationsFor(alertId: string): NotificationRow[] {
-    return this.o.deliveries
-      .forAlert(alertId)
+  async notificationsFor(alertId: string): Promise<NotificationRow[]> {
+    return (await this.o.deliveries.forAlert(alertId))
       .sort((a, b) => a.at - b.at)
       .map((d) => ({ at: d.at, step: d.step, channel: d.channel, ...(d.to ? { to: d.to } : {}), status: d.status, ...(d.error ? { error: d.error } : {}) }))
   }

@@ -55,7 +55,7 @@ export class DrillService {
   private async startNow(stationId: string, input: { rule?: DrillRule; note?: string }, by: string): Promise<Drill & { alert: Alert }> {
     const station = this.stations.get(stationId)
     if (!station) throw new AppError('STATION_UNKNOWN', `no station "${stationId}"`)
-    const open = this.store.drills({ station: station.id, limit: 20 }).find((d) => d.endedAt === undefined)
+    const open = (await this.store.drills({ station: station.id, limit: 20 })).find((d) => d.endedAt === undefined)
     if (open) throw new AppError('CONFLICT', `drill ${open.id} is still running at ${station.id}: end it first`)
     const rule = input.rule ?? 'door-forced'
     const now = this.clock.now()
@@ -74,7 +74,7 @@ export class DrillService {
   }
 
   private async acknowledgeNow(alertId: string, user: string, note?: string): Promise<Alert | undefined> {
-    const drill = this.store.drillOfAlert(alertId)
+    const drill = await this.store.drillOfAlert(alertId)
     if (!drill) return undefined
     if (drill.endedAt !== undefined) throw new AppError('CONFLICT', `drill ${drill.id} has ended`)
     if (drill.responses.some((r) => r.user === user)) throw new AppError('CONFLICT', `${user} has already acknowledged drill ${drill.id}`)
@@ -93,7 +93,7 @@ export class DrillService {
   }
 
   private async endNow(drillId: string, by: string): Promise<Drill> {
-    const drill = this.store.drill(drillId)
+    const drill = await this.store.drill(drillId)
     if (!drill) throw new AppError('NOT_FOUND', `no drill "${drillId}"`)
     if (drill.endedAt !== undefined) throw new AppError('CONFLICT', `drill ${drill.id} has already ended`)
     if ((await this.alerts.getAlert(drill.alertId))?.state !== 'resolved') await this.alerts.resolve(drill.alertId, by, 'drill ended')
@@ -103,7 +103,7 @@ export class DrillService {
     return drill
   }
 
-  list(q: { station?: string; from?: number; to?: number; limit: number }): Drill[] {
+  async list(q: { station?: string; from?: number; to?: number; limit: number }): Promise<Drill[]> {
     if (q.station !== undefined && !this.stations.has(q.station)) throw new AppError('STATION_UNKNOWN', `no station "${q.station}"`)
     return this.store.drills(q)
   }

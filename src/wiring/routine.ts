@@ -34,7 +34,7 @@ export interface Routine {
  * unresolved alerts. Every acknowledgement — of a real alert, and each person's of a drill — is
  * observed in `stationwatch_time_to_ack_seconds{drill}`.
  */
-export function routine(deps: { store: RoutineStore; stations: StationConfig[]; engine: AlertEngine; alerts: AlertStore; hub: ServiceHub; registry: Registry; clock: Clock; timers: Timers; movements: (station: string, from: number, to: number) => Movement[] }): Routine {
+export function routine(deps: { store: RoutineStore; stations: StationConfig[]; engine: AlertEngine; alerts: AlertStore; hub: ServiceHub; registry: Registry; clock: Clock; timers: Timers; movements: (station: string, from: number, to: number) => Promise<Movement[]> }): Routine {
   const { store, engine, clock } = deps
   const byId = new Map(deps.stations.map((s) => [s.id, s]))
   const timeToAck = new Histogram({
@@ -67,23 +67,28 @@ export function routine(deps: { store: RoutineStore; stations: StationConfig[]; 
     async ackTimes(q) {
       if (q.station !== undefined && !byId.has(q.station)) throw new AppError('STATION_UNKNOWN', `no station "${q.station}"`)
       const scope = { from: q.from, to: q.to, limit: 1_000_000, ...(q.station ? { station: q.station } : {}) }
-      return ackTimes(q, await deps.alerts.queryAlerts({ ...scope, drill: false }), drills.list(scope))
+      const [alerts, drillList] = await Promise.all([deps.alerts.queryAlerts({ ...scope, drill: false }), drills.list(scope)])
+      return ackTimes(q, alerts, drillList)
     },
     async report(stationId, month) {
       const station = inspections.station(stationId)
       const { from, to } = monthBounds(month, station.timezone)
       const now = clock.now()
-      const alerts = (await deps.alerts.queryAlerts({ station: station.id, drill: false, to, limit: 1_000_000 })).filter((a) => (a.resolvedAt ?? now) > from)
-      return monthlyReport({
-        station,
-        month,
-        now,
-        alerts,
-        inspections: station.inspections.map((inspection) => ({ inspection, since: store.inspectionSince(station.id, inspection.id, now), runs: store.runs({ station: station.id, inspection: inspection.id, limit: 1_000_000 }) })),
-        movements: deps.movements(station.id, from, to - 1),
-        drills: store.drills({ station: station.id, from, to, limit: 1_000_000 }),
-        trainings: trainings.list(station.id, { fromDate: `${month}-01`, toDate: nextMonth(month) }),
-      })
+      const [stored, inspectionRuns, movements, drillList, trainingList] = await Promise.all([
+        deps.alerts.queryAlerts({ station: station.id, drill: false, to, limit: 1_000_000 }),
+        Promise.all(
+          station.inspections.map(async (inspection) => ({
+            inspection,
+            since: await store.inspectionSince(station.id, inspection.id, now),
+            runs: await store.runs({ station: station.id, inspection: inspection.id, limit: 1_000_000 }),
+          })),
+        ),
+        deps.movements(station.id, from, to - 1),
+        store.drills({ station: station.id, from, to, limit: 1_000_000 }),
+        trainings.list(station.id, { fromDate: `${month}-01`, toDate: nextMonth(month) }),
+      ])
+      const alerts = stored.filter((a) => (a.resolvedAt ?? now) > from)
+      return monthlyReport({ station, month, now, alerts, inspections: inspectionRuns, movements, drills: drillList, trainings: trainingList })
     },
     part: { name: 'routine', start: () => inspections.start(), stop: () => inspections.stop() },
   }

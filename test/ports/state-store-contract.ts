@@ -150,16 +150,81 @@ export function stateStoreContract(name: string, open: () => StateStoreHandle | 
       const batch: Batch = { id: 'b1', itemId: 'water', quantity: 24, receivedAt: 10 }
       const move: Movement = { id: 'm1', t: 10, kind: 'receipt', itemId: 'water', batchId: 'b1', quantity: 24, by: 'li' }
       const change: LedgerChange<string> = { batches: [batch], movements: [move], result: 'ok' }
-      expect(store.ledger.transact('s1', () => change, (m) => ({ t: m.t, station: 's1', kind: 'ledger-receipt', subject: `item:${m.itemId}`, device: '', user: m.by })).result).toBe('ok')
-      expect(store.ledger.hasHistory('s1')).toBe(true)
-      expect(store.ledger.batches('s1').map((b) => [b.id, b.quantity])).toEqual([['b1', 24]])
-      expect(() =>
+      expect(await store.ledger.hasHistory('s1')).toBe(false)
+      expect((await store.ledger.transact('s1', () => change, (m) => ({ t: m.t, station: 's1', kind: 'ledger-receipt', subject: `item:${m.itemId}`, device: '', user: m.by }))).result).toBe('ok')
+      expect(await store.ledger.hasHistory('s1')).toBe(true)
+      expect((await store.ledger.batches('s1')).map((b) => [b.id, b.quantity])).toEqual([['b1', 24]])
+      await expect(
         store.ledger.transact('s1', () => {
           throw new Error('plan refused')
         }, (m) => ({ t: m.t, station: 's1', kind: 'ledger-receipt', subject: `item:${m.itemId}`, device: '' })),
-      ).toThrow('plan refused')
-      expect(store.ledger.movements({ station: 's1', limit: 10 })).toHaveLength(1)
+      ).rejects.toThrow('plan refused')
+      expect(await store.ledger.movements({ station: 's1', limit: 10 })).toHaveLength(1)
       expect(await store.records.queryEvents({ station: 's1', limit: 10, kinds: ['ledger-receipt'] })).toHaveLength(1)
+      store = await h.reopen()
+      expect((await store.ledger.batches('s1', true)).map((b) => [b.id, b.quantity])).toEqual([['b1', 24]])
+    })
+
+    test('the ledger: concurrent transactions each plan on the batches the one before left; stock never goes below zero', async () => {
+      await store.ledger.transact('s1', () => ({ batches: [{ id: 'b1', itemId: 'water', quantity: 5, receivedAt: 1 }], movements: [], result: null }), () => {
+        throw new Error('no movements')
+      })
+      let n = 0
+      const takeOne = () =>
+        store.ledger.transact(
+          's1',
+          (held) => {
+            const b = held.find((x) => x.id === 'b1')!
+            if (b.quantity < 1) throw new Error('none left')
+            const m: Movement = { id: `take-${++n}`, t: 2, kind: 'issue', itemId: 'water', batchId: 'b1', quantity: 1, by: 'li' }
+            return { batches: [{ ...b, quantity: b.quantity - 1 }], movements: [m], result: b.quantity - 1 }
+          },
+          (m) => ({ t: m.t, station: 's1', kind: 'ledger-issue', subject: `item:${m.itemId}`, device: '', user: m.by }),
+        )
+      const results = await Promise.allSettled(Array.from({ length: 8 }, takeOne))
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5)
+      expect(results.filter((r) => r.status === 'rejected')).toHaveLength(3)
+      expect((await store.ledger.batches('s1', true))[0]?.quantity).toBe(0)
+      expect(await store.ledger.movements({ station: 's1', limit: 100 })).toHaveLength(5)
+    })
+
+    test('the routine: inspection runs, trainings and drills read back newest first; the first-seen time is kept', async () => {
+      const r = store.routine
+      const since = await r.inspectionSince('s1', 'daily', 1_000)
+      expect(since).toBe(1_000)
+      expect(await r.inspectionSince('s1', 'daily', 5_000)).toBe(1_000)
+      const audit = (kind: 'inspection-run' | 'training-recorded' | 'drill-started', t: number) => ({ t, station: 's1', kind, subject: 'x', device: '', user: 'li' })
+      r.addRun({ id: 'r1', station: 's1', inspection: 'daily', t: 2_000, by: 'li', results: { a: { ok: true } }, dueAt: 1_500, late: true }, audit('inspection-run', 2_000))
+      r.addRun({ id: 'r2', station: 's1', inspection: 'daily', t: 3_000, by: 'li', results: { a: { ok: false, note: 'dusty' } }, late: false }, audit('inspection-run', 3_000))
+      expect((await r.runs({ station: 's1', inspection: 'daily', limit: 10 })).map((x) => x.id)).toEqual(['r2', 'r1'])
+      expect((await r.lastCountedRun('s1', 'daily'))?.id).toBe('r1')
+      r.addTraining({ id: 'tr1', station: 's1', date: '2026-12-01', topic: 'CPR', participants: ['li'], hours: 2, by: 'li', t: 4_000 }, audit('training-recorded', 4_000))
+      expect((await r.trainings({ station: 's1', limit: 10 })).map((x) => x.id)).toEqual(['tr1'])
+      const drill = { id: 'd1', station: 's1', rule: 'door-forced', alertId: 'al-1', startedAt: 5_000, startedBy: 'li', responses: [] }
+      r.saveDrill(drill, audit('drill-started', 5_000))
+      r.saveDrill({ ...drill, responses: [{ user: 'zhou', ackedAt: 5_030, secondsToAck: 30 }] })
+      expect((await r.drill('d1'))?.responses).toHaveLength(1)
+      expect((await r.drillOfAlert('al-1'))?.id).toBe('d1')
+      expect((await r.drills({ station: 's1', limit: 10 })).map((d) => d.id)).toEqual(['d1'])
+      expect(await r.drill('none')).toBeUndefined()
+      expect(await store.records.queryEvents({ station: 's1', limit: 10, kinds: ['inspection-run', 'training-recorded', 'drill-started'] })).toHaveLength(4)
+      await store.committed()
+      store = await h.reopen()
+      expect(await store.routine.inspectionSince('s1', 'daily', 9_000)).toBe(1_000)
+      expect((await store.routine.runs({ station: 's1', limit: 10 })).map((x) => x.id)).toEqual(['r2', 'r1'])
+    })
+
+    test('the delivery log: deliveries in time order and the latest plan of each alert, read without waiting for a commit', async () => {
+      const d = store.deliveries
+      d.record({ alertId: 'a1', at: 2, step: 1, firing: 1, channel: 'sms', to: 'zhang', status: 'failed', error: 'timed out' })
+      d.record({ alertId: 'a1', at: 1, step: 0, firing: 0, channel: 'group', status: 'sent' })
+      const alert = { id: 'a1', station: 's1', rule: 'door-forced' as const, subject: 'door:main', severity: 'critical' as const, state: 'active' as const, message: 'm', openedAt: 0, escalated: false }
+      d.savePlan({ alert, route: 0, next: 1, dueAt: 60_000 })
+      d.savePlan({ alert, route: 0, next: 2, dueAt: 120_000 })
+      expect((await d.forAlert('a1')).map((x) => x.at)).toEqual([1, 2])
+      expect((await d.pendingPlans()).map((p) => p.next)).toEqual([2])
+      d.dropPlan('a1')
+      expect(await d.pendingPlans()).toEqual([])
     })
   })
 }

@@ -41,17 +41,17 @@ export function drillRoutes(accounts: Accounts, deps: { drills: DrillService; tr
   r.post('/api/drills/:id/end', responder, async (req, res) => {
     res.json(await deps.drills.end(String(req.params.id), req.user!.name))
   })
-  r.get('/api/drills', viewer, (req, res) => {
+  r.get('/api/drills', viewer, async (req, res) => {
     const q = parseRequest(drillQuery, req.query, 'query')
-    res.json(deps.drills.list(q))
+    res.json(await deps.drills.list(q))
   })
   r.post('/api/stations/:id/trainings', responder, (req, res) => {
     const body = parseRequest(trainingBody, req.body, 'body')
     res.status(201).json(deps.trainings.record(String(req.params.id), body, req.user!.name))
   })
-  r.get('/api/stations/:id/trainings', viewer, (req, res) => {
+  r.get('/api/stations/:id/trainings', viewer, async (req, res) => {
     const q = parseRequest(trainingQuery, req.query, 'query')
-    res.json(deps.trainings.list(String(req.params.id), { ...(q.from ? { fromDate: q.from } : {}), ...(q.to ? { toDate: q.to } : {}) }))
+    res.json(await deps.trainings.list(String(req.params.id), { ...(q.from ? { fromDate: q.from } : {}), ...(q.to ? { toDate: q.to } : {}) }))
   })
   // Who acknowledged how fast names people: staff and up, like the audit trail.
   r.get('/api/ack-times', requireRole(accounts, 'staff'), async (req, res) => {

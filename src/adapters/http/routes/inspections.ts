@@ -21,17 +21,17 @@ export function inspectionRoutes(accounts: Accounts, inspections: InspectionServ
   const responder = requireRole(accounts, 'responder')
   const staff = requireRole(accounts, 'staff')
 
-  r.get('/api/stations/:id/inspections', viewer, (req, res) => {
-    res.json(inspections.view(String(req.params.id)))
+  r.get('/api/stations/:id/inspections', viewer, async (req, res) => {
+    res.json(await inspections.view(String(req.params.id)))
   })
   r.post('/api/stations/:id/inspections/:inspectionId/runs', responder, (req, res) => {
     inspections.inspection(String(req.params.id), String(req.params.inspectionId))
     const body = parseRequest(runBody, req.body, 'body')
     res.status(201).json(inspections.submit(String(req.params.id), String(req.params.inspectionId), body.results, req.user!.name))
   })
-  r.get('/api/stations/:id/inspections/:inspectionId/runs', staff, (req, res) => {
+  r.get('/api/stations/:id/inspections/:inspectionId/runs', staff, async (req, res) => {
     const q = parseRequest(runsQuery, req.query, 'query')
-    res.json(inspections.runs(String(req.params.id), String(req.params.inspectionId), q.limit))
+    res.json(await inspections.runs(String(req.params.id), String(req.params.inspectionId), q.limit))
   })
   return r
 }

@@ -30,7 +30,7 @@ export function notifyRoutes(
     const id = String(req.params.id)
     await alerts.durable()
     if (!(await alerts.getAlert(id))) throw new AppError('ALERT_UNKNOWN', `no alert ${id}`)
-    const rows = notifier?.notificationsFor(id) ?? []
+    const rows = (await notifier?.notificationsFor(id)) ?? []
     res.json(
       rows.map((row) => {
         const type = config?.channels.get(row.channel)?.type
