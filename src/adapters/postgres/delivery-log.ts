@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import type { Delivery, PlanState } from '../../notify/ports.ts'
+import type { Delivery, DeliveryLog, PlanState } from '../../notify/ports.ts'
 import type { GroupWriter } from './group-writer.ts'
 import { json, text } from './pool.ts'
 import { insertRows } from './rows.ts'
@@ -11,7 +11,7 @@ interface DeliveryRow { alert_id: string; at: number; step: number; firing: numb
  * writer. A plan row holds the latest state of the alert's escalation; NULL once it finished or
  * was stopped.
  */
-export class PostgresDeliveryLog {
+export class PostgresDeliveryLog implements DeliveryLog {
   private readonly insertDelivery
   private readonly upsertPlan
   /** the state each plan row gets when the batch is cut; null = finished */

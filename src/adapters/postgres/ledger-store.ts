@@ -1,7 +1,7 @@
 import type pg from 'pg'
 import type { AuditEvent } from '../../domain/audit-event.ts'
 import type { Batch, LedgerChange, Movement } from '../../ledger/ledger.ts'
-import type { MovementQuery } from '../../ledger/ledger-store.ts'
+import type { LedgerStore, MovementQuery } from '../../ledger/ledger-store.ts'
 import type { GroupWriter } from './group-writer.ts'
 import { eventRow } from './record-store.ts'
 import { inTransaction, text } from './pool.ts'
@@ -19,7 +19,7 @@ interface MovementRow { id: string; t: number; kind: Movement['kind']; item: str
  * last guard against a negative stock. Ledger operations are a few a minute: a connection each
  * costs nothing that matters.
  */
-export class PostgresLedgerStore {
+export class PostgresLedgerStore implements LedgerStore {
   constructor(
     private readonly pool: pg.Pool,
     private readonly writer: GroupWriter,

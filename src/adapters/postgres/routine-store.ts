@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import type { AuditEvent } from '../../domain/audit-event.ts'
-import type { Drill, InspectionRun, RangeQuery, Training } from '../../routine/routine-store.ts'
+import type { Drill, InspectionRun, RangeQuery, RoutineStore, Training } from '../../routine/routine-store.ts'
 import type { GroupWriter } from './group-writer.ts'
 import { json, text } from './pool.ts'
 import { EVENT_COLUMNS, eventRow } from './record-store.ts'
@@ -13,7 +13,7 @@ interface RunRow { id: string; station: string; inspection: string; t: number; u
  * its audit event in the same call, so both are in one batch — one transaction: on record
  * together or not at all, durable once `committed()` resolves. They are a few a day.
  */
-export class PostgresRoutineStore {
+export class PostgresRoutineStore implements RoutineStore {
   private readonly insertRun
   private readonly insertTraining
   private readonly upsertDrill

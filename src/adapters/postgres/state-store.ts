@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import type { Part } from '../../lifecycle.ts'
+import type { StateStore } from '../../ports.ts'
 import { PostgresAccountStore } from './account-store.ts'
 import { PostgresAlertStore } from './alert-store.ts'
 import { PostgresDeliveryLog } from './delivery-log.ts'
@@ -35,7 +36,7 @@ export interface PostgresStateOptions {
  * (the ledger, a new user, trimming sessions) are single transactions the server serialises
  * between instances.
  */
-export class PostgresStateStore implements Part {
+export class PostgresStateStore implements StateStore, Part {
   readonly name = 'state-store'
   readonly kind = 'postgres'
   readonly pool: pg.Pool
