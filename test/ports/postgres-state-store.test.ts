@@ -174,6 +174,17 @@ describeWithPostgres('PostgreSQL state store', () => {
     expect(store.health().ok).toBe(false)
   })
 
+  test('a snapshot that cannot be built when the batch is cut stops the store rather than crashing the process', async () => {
+    const url = await pg.database()
+    const failures: Error[] = []
+    const store = await open(url, { onFailure: (err) => failures.push(err) })
+    store.records.saveSnapshot('s1', () => {
+      throw new Error('live state unavailable')
+    })
+    await expect(store.committed()).rejects.toThrow(/could not be built: live state unavailable/)
+    expect(failures).toHaveLength(1)
+  })
+
   test('text a device sent with NUL bytes is stored (PostgreSQL text cannot hold NUL), not a failed commit', async () => {
     const url = await pg.database()
     const store = await open(url)

@@ -96,9 +96,9 @@ export class GroupWriter {
     this.latests.push(q)
     return (key, row) => {
       this.accept()
-      q.rows.delete(key)
+      const known = q.rows.has(key)
       q.rows.set(key, row)
-      this.bump()
+      if (!known) this.bump()
     }
   }
 
@@ -155,12 +155,17 @@ export class GroupWriter {
       tables.push([q.write, q.rows])
       q.rows = []
     }
-    for (const q of this.latests) {
-      if (q.rows.size === 0) continue
-      const built: Row[] = []
-      for (const row of q.rows.values()) built.push(row())
-      tables.push([q.write, built])
-      q.rows.clear()
+    try {
+      for (const q of this.latests) {
+        if (q.rows.size === 0) continue
+        const built: Row[] = []
+        for (const row of q.rows.values()) built.push(row())
+        tables.push([q.write, built])
+        q.rows.clear()
+      }
+    } catch (err) {
+      // A row that cannot be built (a snapshot that cannot be serialised) would be lost: as fatal as a refused commit.
+      return this.fail(new StoreWriteError(`a row for PostgreSQL could not be built: ${err instanceof Error ? err.message : String(err)}`))
     }
     const batch: Batch = { seq: this.openSeq++, tables, rows: this.pending }
     this.pending = 0
