@@ -7,7 +7,7 @@ const NODE_IO = [
   'child_process', 'worker_threads', 'cluster', 'readline', 'inspector',
 ];
 /** Packages that are adapters in disguise: the broker, the socket servers, the stores, the logger. */
-const ADAPTER_PACKAGES = ['aedes', 'ws', 'express', 'mqtt', 'influx', 'better-sqlite3', 'pino', 'helmet', 'prom-client'];
+const ADAPTER_PACKAGES = ['aedes', 'ws', 'express', 'mqtt', 'influx', 'better-sqlite3', 'pg', 'node-pg-migrate', 'pino', 'helmet', 'prom-client'];
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /** @type {import('dependency-cruiser').IConfiguration} */

@@ -152,7 +152,7 @@ export interface DisplayTokenStore {
  * from here: the live state it needs is in memory (restored once at start).
  */
 export interface StateStore {
-  readonly kind: 'embedded'
+  readonly kind: 'embedded' | 'postgres'
   readonly records: RecordStore
   readonly alerts: AlertStore
   readonly accounts: AccountStore

@@ -69,7 +69,10 @@ export class DrillService {
   }
 
   /** A drill alert's acknowledgement by one person; undefined when the alert is not a drill's. */
-  acknowledge(alertId: string, user: string, note?: string): Promise<Alert | undefined> {
+  async acknowledge(alertId: string, user: string, note?: string): Promise<Alert | undefined> {
+    // Every acknowledgement asks here first: one of a real alert (no drill has it; that never
+    // changes) does not wait in the drills' turn.
+    if (!(await this.store.drillOfAlert(alertId))) return undefined
     return this.serial.run('drills', () => this.acknowledgeNow(alertId, user, note))
   }
 
