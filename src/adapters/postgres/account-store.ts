@@ -4,9 +4,10 @@ import type { AccountStore, StoredUser } from '../../ports.ts'
 import type { GroupWriter } from './group-writer.ts'
 import { eachRow, insertRows } from './rows.ts'
 
-interface UserRow { username: string; password_hash: string; role: Role; created_at: number }
+interface UserRow { username: string; password_hash: string; role: Role; created_at: number; stations: string[] | null }
 
-const toUser = (r: UserRow): StoredUser => ({ name: r.username, role: r.role, passwordHash: r.password_hash, createdAt: r.created_at })
+const scopeOf = (stations: string[] | null) => (stations ? { stations } : {})
+const toUser = (r: UserRow): StoredUser => ({ name: r.username, role: r.role, passwordHash: r.password_hash, createdAt: r.created_at, ...scopeOf(r.stations) })
 
 /**
  * Users and sessions in PostgreSQL. Changes that answer nothing (a session made or ended, a
@@ -23,7 +24,11 @@ export class PostgresAccountStore implements AccountStore {
     private readonly pool: pg.Pool,
     private readonly writer: GroupWriter,
   ) {
-    this.update = writer.table(eachRow('UPDATE users SET password_hash = $1, role = $2 WHERE username = $3'))
+    // Each field given is set; one left out (null here) keeps its value. `stations` is the JSON
+    // text of the scope, 'null' to lift it.
+    this.update = writer.table(
+      eachRow('UPDATE users SET password_hash = coalesce($1, password_hash), role = coalesce($2, role), stations = CASE WHEN $3::text IS NULL THEN stations WHEN $3::text = \'null\' THEN NULL ELSE $3::jsonb END WHERE username = $4'),
+    )
     // Inserts registered before deletes: a session ended in the batch that made it is gone.
     this.insertSessionRow = writer.table(
       insertRows('sessions', [['token_hash', 'text'], ['username', 'text'], ['expires_at', 'bigint'], ['created_at', 'bigint']]),
@@ -33,28 +38,30 @@ export class PostgresAccountStore implements AccountStore {
 
   async findUser(username: string): Promise<StoredUser | undefined> {
     await this.writer.committed()
-    const { rows } = await this.pool.query<UserRow>('SELECT username, password_hash, role, created_at FROM users WHERE username = $1', [username])
+    const { rows } = await this.pool.query<UserRow>('SELECT username, password_hash, role, created_at, stations FROM users WHERE username = $1', [username])
     return rows[0] ? toUser(rows[0]) : undefined
   }
 
   async insertUser(u: StoredUser): Promise<boolean> {
     await this.writer.committed()
-    const r = await this.pool.query('INSERT INTO users (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
+    const r = await this.pool.query('INSERT INTO users (username, password_hash, role, created_at, stations) VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING', [
       u.name,
       u.passwordHash,
       u.role,
       u.createdAt,
+      u.stations ? JSON.stringify(u.stations) : null,
     ])
     return r.rowCount === 1
   }
 
-  updateUser(username: string, change: { passwordHash: string; role: Role }): void {
-    this.update([change.passwordHash, change.role, username])
+  updateUser(username: string, change: { passwordHash?: string; role?: Role; stations?: string[] | null }): void {
+    const stations = change.stations === undefined ? null : JSON.stringify(change.stations)
+    this.update([change.passwordHash ?? null, change.role ?? null, stations, username])
   }
 
   async listUsers(): Promise<StoredUser[]> {
     await this.writer.committed()
-    const { rows } = await this.pool.query<UserRow>('SELECT username, password_hash, role, created_at FROM users ORDER BY username COLLATE "C"')
+    const { rows } = await this.pool.query<UserRow>('SELECT username, password_hash, role, created_at, stations FROM users ORDER BY username COLLATE "C"')
     return rows.map(toUser)
   }
 
@@ -62,14 +69,14 @@ export class PostgresAccountStore implements AccountStore {
     this.insertSessionRow([s.tokenHash, s.username, s.expiresAt, s.createdAt])
   }
 
-  async findSession(tokenHash: string, now: number): Promise<{ user: { name: string; role: Role }; expiresAt: number } | undefined> {
+  async findSession(tokenHash: string, now: number): Promise<{ user: { name: string; role: Role; stations?: string[] }; expiresAt: number } | undefined> {
     await this.writer.committed()
-    const { rows } = await this.pool.query<{ username: string; role: Role; expires_at: number }>(
-      'SELECT s.username, u.role, s.expires_at FROM sessions s JOIN users u ON u.username = s.username WHERE s.token_hash = $1 AND s.expires_at > $2',
+    const { rows } = await this.pool.query<{ username: string; role: Role; expires_at: number; stations: string[] | null }>(
+      'SELECT s.username, u.role, u.stations, s.expires_at FROM sessions s JOIN users u ON u.username = s.username WHERE s.token_hash = $1 AND s.expires_at > $2',
       [tokenHash, now],
     )
     const r = rows[0]
-    return r ? { user: { name: r.username, role: r.role }, expiresAt: r.expires_at } : undefined
+    return r ? { user: { name: r.username, role: r.role, ...scopeOf(r.stations) }, expiresAt: r.expires_at } : undefined
   }
 
   deleteSession(tokenHash: string): void {

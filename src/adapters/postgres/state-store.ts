@@ -4,12 +4,14 @@ import type { StateStore } from '../../ports.ts'
 import { PostgresAccountStore } from './account-store.ts'
 import { PostgresAlertStore } from './alert-store.ts'
 import { PostgresDeliveryLog } from './delivery-log.ts'
+import { PostgresDisplayTokenStore } from './display-token-store.ts'
 import { GroupWriter, type StoreWriteError } from './group-writer.ts'
 import { PostgresLedgerStore } from './ledger-store.ts'
 import { migrate } from './migrate.ts'
 import { createPool } from './pool.ts'
 import { PostgresRecordStore } from './record-store.ts'
 import { PostgresRoutineStore } from './routine-store.ts'
+import { PostgresStationStore } from './station-store.ts'
 
 export interface PostgresStateOptions {
   /** `postgres://user:password@host:port/database` (DATABASE_URL) */
@@ -47,11 +49,15 @@ export class PostgresStateStore implements StateStore, Part {
   readonly ledger: PostgresLedgerStore
   readonly deliveries: PostgresDeliveryLog
   readonly routine: PostgresRoutineStore
+  readonly displayTokens: PostgresDisplayTokenStore
+  readonly stations: PostgresStationStore
 
   /** Migrates the database to the current schema, then opens the store on it. */
   static async open(opts: PostgresStateOptions): Promise<PostgresStateStore> {
     await migrate(opts.url, opts.log)
-    return new PostgresStateStore(opts)
+    const store = new PostgresStateStore(opts)
+    await store.displayTokens.load()
+    return store
   }
 
   /** Opens the store on a database already migrated (see `open`). */
@@ -71,6 +77,8 @@ export class PostgresStateStore implements StateStore, Part {
     this.ledger = new PostgresLedgerStore(this.pool, this.writer)
     this.deliveries = new PostgresDeliveryLog(this.pool, this.writer)
     this.routine = new PostgresRoutineStore(this.pool, this.writer)
+    this.displayTokens = new PostgresDisplayTokenStore(this.pool, this.writer)
+    this.stations = new PostgresStationStore(this.pool, this.writer)
   }
 
   committed(): Promise<void> {
@@ -85,6 +93,7 @@ export class PostgresStateStore implements StateStore, Part {
 
   /** Commits what is queued and closes the pool. */
   async stop(): Promise<void> {
+    this.displayTokens.stop()
     await this.writer.close()
     // Its batch number is needed only while a batch of its own may be retried.
     if (!this.writer.failed) await this.pool.query('DELETE FROM store_writers WHERE writer = $1', [this.writer.id]).catch(() => undefined)
