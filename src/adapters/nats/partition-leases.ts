@@ -1,0 +1,234 @@
+import { EventEmitter } from 'node:events'
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream'
+import type { KV } from '@nats-io/kv'
+import { z } from 'zod'
+import { planShare } from './fair-share.ts'
+import { leaseKey, presenceKey } from './lease-bucket.ts'
+import { LeaseView } from './lease-view.ts'
+import { partitionOf } from './partitions.ts'
+
+export const instanceIdSchema = z.string().regex(/^[A-Za-z0-9_=-][A-Za-z0-9_=.-]{0,99}$/, 'INSTANCE_ID: letters, digits, "-", "_", "=", "." (not first), at most 100')
+
+export interface PartitionLeasesOptions {
+  /** the bucket from openLeaseBucket */
+  kv: KV
+  /** its TTL: how long a lease lasts unless renewed */
+  ttlMs: number
+  /** INSTANCE_ID */
+  instance: string
+  partitions: number
+  /** how often presence is written, leases renewed and free partitions claimed (default ttl / 3) */
+  heartbeatMs?: number
+  /**
+   * How much before the servers would expire a lease its holder gives it up (default ttl / 6):
+   * room for the holder's timers to run late on a loaded machine.
+   */
+  marginMs?: number
+  /** an unexpected failure (a heartbeat that could not reach NATS); the leases handle it themselves */
+  onError?: (err: Error) => void
+}
+
+export interface LeaseInfo {
+  /** the key's revision when won: it grows with every new holder, so it can fence writes of an older one */
+  revision: number
+}
+
+export type LostReason = 'expired' | 'taken' | 'released' | 'stopped'
+
+interface Held {
+  revision: number
+  /** local time after which the lease may already be someone else's */
+  deadline: number
+  timer: NodeJS.Timeout
+}
+
+/**
+ * Which partitions this instance consumes, with leases in a JetStream key-value bucket: no
+ * consensus of our own, only compare-and-set on a replicated key.
+ *
+ * - A lease is won by `create` (the key is absent) and kept by `update` with the revision last
+ *   written, every heartbeat. The bucket's TTL removes a key nobody renews.
+ * - The holder counts a lease from the moment it *sent* the write that won or renewed it; the
+ *   servers count from when they stored it, which is later. So the holder's deadline (minus a
+ *   margin) falls before anyone else can `create` the key: `lost` is emitted then, at once, if
+ *   no renewal came back — and at once on a renewal refused because the revision moved.
+ * - Each instance holds at most its fair share, ceil(partitions / live instances), live
+ *   instances being the presence keys the bucket still holds; above it, it gives leases back.
+ */
+export class PartitionLeases extends EventEmitter<{ acquired: [partition: number, lease: LeaseInfo]; lost: [partition: number, reason: LostReason] }> {
+  private readonly held = new Map<number, Held>()
+  private readonly view: LeaseView
+  private readonly heartbeatMs: number
+  private readonly marginMs: number
+  private readonly rotation: number
+  private running = false
+  private loop: Promise<void> | undefined
+  private sleeping: { timer: NodeJS.Timeout; wake: () => void } | undefined
+
+  constructor(private readonly o: PartitionLeasesOptions) {
+    super()
+    instanceIdSchema.parse(o.instance)
+    this.heartbeatMs = o.heartbeatMs ?? Math.floor(o.ttlMs / 3)
+    this.marginMs = o.marginMs ?? Math.floor(o.ttlMs / 6)
+    if (this.heartbeatMs + this.marginMs >= o.ttlMs) throw new Error(`heartbeatMs (${this.heartbeatMs}) plus marginMs (${this.marginMs}) must stay below the lease TTL (${o.ttlMs})`)
+    this.rotation = partitionOf(o.instance, 1 << 30)
+    this.view = new LeaseView(o.kv, o.ttlMs)
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return
+    await this.view.start()
+    this.running = true
+    this.loop = this.run()
+  }
+
+  /** Partitions held now, in order. */
+  owned(): number[] {
+    return [...this.held.keys()].sort((a, b) => a - b)
+  }
+
+  owns(partition: number): boolean {
+    return this.held.has(partition)
+  }
+
+  /** Who holds each partition, as far as this instance has heard (for health pages, not for decisions). */
+  owners(): Map<number, string> {
+    const out = new Map<number, string>()
+    for (let p = 0; p < this.o.partitions; p++) {
+      const holder = this.held.has(p) ? this.o.instance : this.view.holder(leaseKey(p), Date.now())
+      if (holder) out.set(p, holder)
+    }
+    return out
+  }
+
+  /**
+   * Stops renewing. With `release`, the leases are given back (deleted) so that others take them
+   * at once; without, they run out on their own — what a crash looks like to the others.
+   * `lost(…, 'stopped')` is emitted for each either way, before any key is deleted.
+   */
+  async stop(opts: { release?: boolean } = {}): Promise<void> {
+    this.running = false
+    this.sleeping?.wake()
+    await this.loop
+    const held = [...this.held.entries()]
+    for (const [p] of held) this.lose(p, 'stopped')
+    if (opts.release) {
+      await Promise.allSettled([
+        ...held.map(([p, h]) => this.o.kv.delete(leaseKey(p), { previousSeq: h.revision })),
+        this.o.kv.delete(presenceKey(this.o.instance)),
+      ])
+    }
+    await this.view.stop()
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const started = Date.now()
+      try {
+        await this.heartbeat()
+      } catch (err) {
+        this.o.onError?.(err as Error)
+      }
+      await this.sleep(Math.max(0, this.heartbeatMs - (Date.now() - started)))
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer)
+        this.sleeping = undefined
+        resolve()
+      }
+      const timer = setTimeout(wake, ms)
+      this.sleeping = { timer, wake }
+    })
+  }
+
+  private async heartbeat(): Promise<void> {
+    const { kv, instance } = this.o
+    const presence = kv.put(presenceKey(instance), JSON.stringify({ instance, at: Date.now() }))
+    await Promise.all([...this.held.keys()].map((p) => this.renew(p)))
+    await presence
+    if (!this.running) return
+    const now = Date.now()
+    const free = []
+    for (let p = 0; p < this.o.partitions; p++) if (!this.held.has(p) && !this.view.holder(leaseKey(p), now)) free.push(p)
+    const plan = planShare({ partitions: this.o.partitions, live: Math.max(1, this.view.liveInstances(now, instance)), owned: this.owned(), free, rotation: this.rotation })
+    for (const p of plan.release) await this.release(p)
+    let won = 0
+    for (const p of plan.candidates) {
+      if (won >= plan.want || !this.running) break
+      if (await this.claim(p)) won++
+    }
+  }
+
+  private async claim(partition: number): Promise<boolean> {
+    const sent = Date.now()
+    let revision: number
+    try {
+      revision = await this.o.kv.create(leaseKey(partition), this.value())
+    } catch (err) {
+      if (isCasFailure(err)) return false // someone else was quicker
+      throw err
+    }
+    if (!this.running) return false // stopped while asking: the key runs out by itself
+    this.hold(partition, revision, sent)
+    this.emit('acquired', partition, { revision })
+    return true
+  }
+
+  private async renew(partition: number): Promise<void> {
+    const before = this.held.get(partition)
+    if (!before) return
+    const sent = Date.now()
+    let revision: number
+    try {
+      revision = await this.o.kv.update(leaseKey(partition), this.value(), before.revision, this.heartbeatMs)
+    } catch (err) {
+      // Taken over: it is someone else's now. Anything else (a timeout, a lost node): try again
+      // on the next heartbeat; the deadline ends the lease if none succeeds in time.
+      if (isCasFailure(err) && this.held.get(partition) === before) this.lose(partition, 'taken')
+      else if (!isCasFailure(err)) this.o.onError?.(err as Error)
+      return
+    }
+    // The deadline may have passed while the renewal was under way: the lease was given up then.
+    if (this.held.get(partition) !== before) return
+    clearTimeout(before.timer)
+    this.hold(partition, revision, sent)
+  }
+
+  private async release(partition: number): Promise<void> {
+    const h = this.held.get(partition)
+    if (!h) return
+    this.lose(partition, 'released')
+    try {
+      await this.o.kv.delete(leaseKey(partition), { previousSeq: h.revision })
+    } catch {
+      // Then it runs out with its TTL.
+    }
+  }
+
+  private hold(partition: number, revision: number, sent: number): void {
+    const deadline = sent + this.o.ttlMs - this.marginMs
+    const timer = setTimeout(() => this.lose(partition, 'expired'), Math.max(0, deadline - Date.now()))
+    this.held.set(partition, { revision, deadline, timer })
+  }
+
+  private lose(partition: number, reason: LostReason): void {
+    const h = this.held.get(partition)
+    if (!h) return
+    clearTimeout(h.timer)
+    this.held.delete(partition)
+    this.emit('lost', partition, reason)
+  }
+
+  private value(): string {
+    return JSON.stringify({ instance: this.o.instance, at: Date.now() })
+  }
+}
+
+/** The write was refused because the key's revision is not the one expected. */
+function isCasFailure(err: unknown): boolean {
+  return err instanceof JetStreamApiError && (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
+}
