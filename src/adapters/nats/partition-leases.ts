@@ -1,19 +1,20 @@
 import { EventEmitter } from 'node:events'
-import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream'
 import type { KV } from '@nats-io/kv'
 import { z } from 'zod'
 import { planShare } from './fair-share.ts'
-import { leaseKey, presenceKey } from './lease-bucket.ts'
-import { LeaseView } from './lease-view.ts'
+import type { NatsConnection } from '@nats-io/transport-node'
+import { isCasFailure, LeaseStreams } from './lease-streams.ts'
 import { partitionOf } from './partitions.ts'
+import { openPresenceBucket, presenceKey } from './presence-bucket.ts'
+import { PresenceView, type Presence } from './presence-view.ts'
 
 export const instanceIdSchema = z.string().regex(/^[A-Za-z0-9_=-][A-Za-z0-9_=.-]{0,99}$/, 'INSTANCE_ID: letters, digits, "-", "_", "=", "." (not first), at most 100')
 
 export interface PartitionLeasesOptions {
-  /** the bucket from openLeaseBucket */
-  kv: KV
-  /** its TTL: how long a lease lasts unless renewed */
-  ttlMs: number
+  /** the partitions' lease streams (ensured) */
+  leases: LeaseStreams
+  /** the presence bucket (openPresenceBucket, with the leases' TTL) */
+  presence: KV
   /** INSTANCE_ID */
   instance: string
   partitions: number
@@ -29,7 +30,7 @@ export interface PartitionLeasesOptions {
 }
 
 export interface LeaseInfo {
-  /** the key's revision when won: it grows with every new holder, so it can fence writes of an older one */
+  /** the lease stream's sequence when won: it grows with every new holder, so it can fence writes of an older one */
   revision: number
 }
 
@@ -43,11 +44,12 @@ interface Held {
 }
 
 /**
- * Which partitions this instance consumes, with leases in a JetStream key-value bucket: no
- * consensus of our own, only compare-and-set on a replicated key.
+ * Which partitions this instance consumes, with leases kept in JetStream: no consensus of our
+ * own, only compare-and-set on a Raft-replicated stream (lease-streams.ts).
  *
- * - A lease is won by `create` (the key is absent) and kept by `update` with the revision last
- *   written, every heartbeat. The bucket's TTL removes a key nobody renews.
+ * - A lease is won by writing over a free one (expired, released or never held) and kept by
+ *   writing again, every heartbeat, each time expecting the sequence last seen. The stream's
+ *   max age removes a lease nobody renews.
  * - The holder counts a lease from the moment it *sent* the write that won or renewed it; the
  *   servers count from when they stored it, which is later. So the holder's deadline (minus a
  *   margin) falls before anyone else can `create` the key: `lost` is emitted then, at once, if
@@ -57,7 +59,8 @@ interface Held {
  */
 export class PartitionLeases extends EventEmitter<{ acquired: [partition: number, lease: LeaseInfo]; lost: [partition: number, reason: LostReason] }> {
   private readonly held = new Map<number, Held>()
-  private readonly view: LeaseView
+  private readonly view: PresenceView
+  private readonly ttlMs: number
   private readonly heartbeatMs: number
   private readonly marginMs: number
   private readonly rotation: number
@@ -68,11 +71,12 @@ export class PartitionLeases extends EventEmitter<{ acquired: [partition: number
   constructor(private readonly o: PartitionLeasesOptions) {
     super()
     instanceIdSchema.parse(o.instance)
-    this.heartbeatMs = o.heartbeatMs ?? Math.floor(o.ttlMs / 3)
-    this.marginMs = o.marginMs ?? Math.floor(o.ttlMs / 6)
-    if (this.heartbeatMs + this.marginMs >= o.ttlMs) throw new Error(`heartbeatMs (${this.heartbeatMs}) plus marginMs (${this.marginMs}) must stay below the lease TTL (${o.ttlMs})`)
+    const ttl = (this.ttlMs = o.leases.ttlMs)
+    this.heartbeatMs = o.heartbeatMs ?? Math.floor(ttl / 3)
+    this.marginMs = o.marginMs ?? Math.floor(ttl / 6)
+    if (this.heartbeatMs + this.marginMs >= ttl) throw new Error(`heartbeatMs (${this.heartbeatMs}) plus marginMs (${this.marginMs}) must stay below the lease TTL (${ttl})`)
     this.rotation = partitionOf(o.instance, 1 << 30)
-    this.view = new LeaseView(o.kv, o.ttlMs)
+    this.view = new PresenceView(o.presence, ttl)
   }
 
   async start(): Promise<void> {
@@ -91,14 +95,9 @@ export class PartitionLeases extends EventEmitter<{ acquired: [partition: number
     return this.held.has(partition)
   }
 
-  /** Who holds each partition, as far as this instance has heard (for health pages, not for decisions). */
-  owners(): Map<number, string> {
-    const out = new Map<number, string>()
-    for (let p = 0; p < this.o.partitions; p++) {
-      const holder = this.held.has(p) ? this.o.instance : this.view.holder(leaseKey(p), Date.now())
-      if (holder) out.set(p, holder)
-    }
-    return out
+  /** Instances alive, as the presence bucket says (this one included). */
+  liveInstances(): number {
+    return this.view.others(Date.now(), this.o.instance).length + 1
   }
 
   /**
@@ -114,8 +113,8 @@ export class PartitionLeases extends EventEmitter<{ acquired: [partition: number
     for (const [p] of held) this.lose(p, 'stopped')
     if (opts.release) {
       await Promise.allSettled([
-        ...held.map(([p, h]) => this.o.kv.delete(leaseKey(p), { previousSeq: h.revision })),
-        this.o.kv.delete(presenceKey(this.o.instance)),
+        ...held.map(([p, h]) => this.o.leases.write(p, null, h.revision)),
+        this.o.presence.delete(presenceKey(this.o.instance)),
       ])
     }
     await this.view.stop()
@@ -146,15 +145,16 @@ export class PartitionLeases extends EventEmitter<{ acquired: [partition: number
   }
 
   private async heartbeat(): Promise<void> {
-    const { kv, instance } = this.o
-    const presence = kv.put(presenceKey(instance), JSON.stringify({ instance, at: Date.now() }))
+    const { presence, instance } = this.o
+    const present = presence.put(presenceKey(instance), JSON.stringify({ instance, owned: this.held.size } satisfies Presence))
     await Promise.all([...this.held.keys()].map((p) => this.renew(p)))
-    await presence
+    await present
     if (!this.running) return
-    const now = Date.now()
-    const free = []
-    for (let p = 0; p < this.o.partitions; p++) if (!this.held.has(p) && !this.view.holder(leaseKey(p), now)) free.push(p)
-    const plan = planShare({ partitions: this.o.partitions, live: Math.max(1, this.view.liveInstances(now, instance)), owned: this.owned(), free, rotation: this.rotation })
+    const unowned = []
+    for (let p = 0; p < this.o.partitions; p++) if (!this.held.has(p)) unowned.push(p)
+    const others = this.view.others(Date.now(), instance)
+    const othersMin = others.length ? Math.min(...others.map((x) => x.owned)) : undefined
+    const plan = planShare({ partitions: this.o.partitions, live: others.length + 1, owned: this.owned(), free: unowned, rotation: this.rotation, ...(othersMin === undefined ? {} : { othersMin }) })
     for (const p of plan.release) await this.release(p)
     let won = 0
     for (const p of plan.candidates) {
@@ -164,15 +164,17 @@ export class PartitionLeases extends EventEmitter<{ acquired: [partition: number
   }
 
   private async claim(partition: number): Promise<boolean> {
+    const state = await this.o.leases.read(partition)
+    if (!state.free) return false
     const sent = Date.now()
     let revision: number
     try {
-      revision = await this.o.kv.create(leaseKey(partition), this.value())
+      revision = await this.o.leases.write(partition, this.o.instance, state.lastSeq)
     } catch (err) {
       if (isCasFailure(err)) return false // someone else was quicker
       throw err
     }
-    if (!this.running) return false // stopped while asking: the key runs out by itself
+    if (!this.running) return false // stopped while asking: the lease runs out by itself
     this.hold(partition, revision, sent)
     this.emit('acquired', partition, { revision })
     return true
@@ -184,12 +186,12 @@ export class PartitionLeases extends EventEmitter<{ acquired: [partition: number
     const sent = Date.now()
     let revision: number
     try {
-      revision = await this.o.kv.update(leaseKey(partition), this.value(), before.revision, this.heartbeatMs)
+      revision = await this.o.leases.write(partition, this.o.instance, before.revision, this.heartbeatMs)
     } catch (err) {
       // Taken over: it is someone else's now. Anything else (a timeout, a lost node): try again
       // on the next heartbeat; the deadline ends the lease if none succeeds in time.
-      if (isCasFailure(err) && this.held.get(partition) === before) this.lose(partition, 'taken')
-      else if (!isCasFailure(err)) this.o.onError?.(err as Error)
+      if (!isCasFailure(err)) this.o.onError?.(err as Error)
+      else if (this.held.get(partition) === before) this.lose(partition, 'taken')
       return
     }
     // The deadline may have passed while the renewal was under way: the lease was given up then.
@@ -203,14 +205,14 @@ export class PartitionLeases extends EventEmitter<{ acquired: [partition: number
     if (!h) return
     this.lose(partition, 'released')
     try {
-      await this.o.kv.delete(leaseKey(partition), { previousSeq: h.revision })
+      await this.o.leases.write(partition, null, h.revision)
     } catch {
       // Then it runs out with its TTL.
     }
   }
 
   private hold(partition: number, revision: number, sent: number): void {
-    const deadline = sent + this.o.ttlMs - this.marginMs
+    const deadline = sent + this.ttlMs - this.marginMs
     const timer = setTimeout(() => this.lose(partition, 'expired'), Math.max(0, deadline - Date.now()))
     this.held.set(partition, { revision, deadline, timer })
   }
@@ -222,13 +224,16 @@ export class PartitionLeases extends EventEmitter<{ acquired: [partition: number
     this.held.delete(partition)
     this.emit('lost', partition, reason)
   }
-
-  private value(): string {
-    return JSON.stringify({ instance: this.o.instance, at: Date.now() })
-  }
 }
 
-/** The write was refused because the key's revision is not the one expected. */
-function isCasFailure(err: unknown): boolean {
-  return err instanceof JetStreamApiError && (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
+/**
+ * Everything the leases need, made ready: the lease streams and the presence bucket (created by
+ * the first instance), then the manager, not yet started.
+ */
+export async function openPartitionLeases(nc: NatsConnection, o: Omit<PartitionLeasesOptions, 'leases' | 'presence'> & { ttlMs?: number; replicas?: number; prefix?: string; presenceBucket?: string }): Promise<PartitionLeases> {
+  const leases = new LeaseStreams(nc, { partitions: o.partitions, ...(o.ttlMs ? { ttlMs: o.ttlMs } : {}), ...(o.replicas ? { replicas: o.replicas } : {}), ...(o.prefix ? { prefix: o.prefix } : {}) })
+  await leases.ensure()
+  const presence = await openPresenceBucket(nc, { ttlMs: leases.ttlMs, ...(o.replicas ? { replicas: o.replicas } : {}), ...(o.presenceBucket ? { name: o.presenceBucket } : {}) })
+  const { ttlMs: _t, replicas: _r, prefix: _p, presenceBucket: _b, ...rest } = o
+  return new PartitionLeases({ ...rest, leases, presence })
 }
