@@ -1,6 +1,7 @@
 import { afterEach, expect, it } from 'vitest'
 import type { NatsConnection } from '@nats-io/transport-node'
 import { connectNats } from '../../src/adapters/nats/connection.ts'
+import { isCasFailure, LeaseStreams } from '../../src/adapters/nats/lease-streams.ts'
 import { openPartitionLeases } from '../../src/adapters/nats/partition-leases.ts'
 import { describeWithNats, useNatsCluster } from '../helpers/nats.ts'
 import { eventually } from '../helpers/wait.ts'
@@ -44,6 +45,21 @@ describeWithNats('cluster: partition leases in a JetStream KV bucket on a real 3
     await leases.start()
     return { nc, leases }
   }
+
+  it('a lease write is a compare-and-set: of concurrent writes expecting one sequence, from clients on every node, exactly one wins', async () => {
+    const conns = await Promise.all(nats.cluster.nodes.map((n, i) => connectNats({ servers: [n.url], name: `cas-${i}` })))
+    cleanups.push(...conns.map((nc) => () => nc.close()))
+    const streams = conns.map((nc) => new LeaseStreams(nc, { partitions: 1, ttlMs: 10_000, prefix: 'CAS' }))
+    for (const s of streams) await s.ensure()
+    for (let round = 0; round < 20; round++) {
+      const state = await streams[0]!.read(0)
+      const attempts = Array.from({ length: 9 }, (_, i) => streams[i % 3]!.write(0, `writer-${i}`, state.lastSeq))
+      const results = await Promise.allSettled(attempts)
+      const won = results.filter((r) => r.status === 'fulfilled')
+      expect(won, `round ${round}`).toHaveLength(1)
+      for (const r of results) if (r.status === 'rejected') expect(isCasFailure(r.reason), String(r.reason)).toBe(true)
+    }
+  }, 60_000)
 
   it('splits 16 partitions fairly over 3 instances; one that stops without a word has its partitions taken within 15 s, never two holders at once', async () => {
     const log: LogEntry[] = []
