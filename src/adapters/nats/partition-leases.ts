@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events'
 import type { KV } from '@nats-io/kv'
 import { z } from 'zod'
-import { planShare } from './fair-share.ts'
 import type { NatsConnection } from '@nats-io/transport-node'
+import { planShare } from './fair-share.ts'
 import { isCasFailure, LeaseStreams } from './lease-streams.ts'
 import { partitionOf } from './partitions.ts'
 import { openPresenceBucket, presenceKey } from './presence-bucket.ts'
@@ -38,7 +38,7 @@ export type LostReason = 'expired' | 'taken' | 'released' | 'stopped'
 
 interface Held {
   revision: number
-  /** local time after which the lease may already be someone else's */
+  /** performance.now() after which the lease may already be someone else's */
   deadline: number
   timer: NodeJS.Timeout
 }
@@ -52,10 +52,11 @@ interface Held {
  *   max age removes a lease nobody renews.
  * - The holder counts a lease from the moment it *sent* the write that won or renewed it; the
  *   servers count from when they stored it, which is later. So the holder's deadline (minus a
- *   margin) falls before anyone else can `create` the key: `lost` is emitted then, at once, if
- *   no renewal came back — and at once on a renewal refused because the revision moved.
+ *   margin) falls before anyone else can win it: `lost` is emitted then, at once, if no
+ *   renewal came back — and at once on a renewal refused because the sequence moved.
  * - Each instance holds at most its fair share, ceil(partitions / live instances), live
- *   instances being the presence keys the bucket still holds; above it, it gives leases back.
+ *   instances being the presence keys the bucket still holds; above it, or two above the
+ *   least-loaded other instance, it gives leases back (fair-share.ts).
  */
 export class PartitionLeases extends EventEmitter<{ acquired: [partition: number, lease: LeaseInfo]; lost: [partition: number, reason: LostReason] }> {
   private readonly held = new Map<number, Held>()
@@ -101,9 +102,9 @@ export class PartitionLeases extends EventEmitter<{ acquired: [partition: number
   }
 
   /**
-   * Stops renewing. With `release`, the leases are given back (deleted) so that others take them
-   * at once; without, they run out on their own — what a crash looks like to the others.
-   * `lost(…, 'stopped')` is emitted for each either way, before any key is deleted.
+   * Stops renewing. With `release`, the leases are given back (marked free) so that others take
+   * them at once; without, they run out on their own — what a crash looks like to the others.
+   * `lost(…, 'stopped')` is emitted for each either way, before any is marked free.
    */
   async stop(opts: { release?: boolean } = {}): Promise<void> {
     this.running = false
@@ -166,7 +167,7 @@ export class PartitionLeases extends EventEmitter<{ acquired: [partition: number
   private async claim(partition: number): Promise<boolean> {
     const state = await this.o.leases.read(partition)
     if (!state.free) return false
-    const sent = Date.now()
+    const sent = performance.now()
     let revision: number
     try {
       revision = await this.o.leases.write(partition, this.o.instance, state.lastSeq)
@@ -183,7 +184,7 @@ export class PartitionLeases extends EventEmitter<{ acquired: [partition: number
   private async renew(partition: number): Promise<void> {
     const before = this.held.get(partition)
     if (!before) return
-    const sent = Date.now()
+    const sent = performance.now()
     let revision: number
     try {
       revision = await this.o.leases.write(partition, this.o.instance, before.revision, this.heartbeatMs)
@@ -211,9 +212,10 @@ export class PartitionLeases extends EventEmitter<{ acquired: [partition: number
     }
   }
 
+  /** `sent`: performance.now() when the winning write left — a duration is all this side measures. */
   private hold(partition: number, revision: number, sent: number): void {
     const deadline = sent + this.ttlMs - this.marginMs
-    const timer = setTimeout(() => this.lose(partition, 'expired'), Math.max(0, deadline - Date.now()))
+    const timer = setTimeout(() => this.lose(partition, 'expired'), Math.max(0, deadline - performance.now()))
     this.held.set(partition, { revision, deadline, timer })
   }
 
