@@ -1,3 +1,4 @@
+import { hostname } from 'node:os'
 import { z } from 'zod'
 
 const port = z.coerce.number().int().min(0, 'must be 0-65535').max(65535, 'must be 0-65535')
@@ -49,6 +50,20 @@ export const envSchema = z.object({
   HTTP_TLS_KEY: z.string().min(1).optional(),
   /** the notifications file (contract v2 §B); unset: ./config/notify.json when it exists, else no notifications */
   NOTIFY_CONFIG: z.string().min(1).optional(),
+  // ---- cluster mode (contract v2 §F): NATS_URL and DATABASE_URL together, or neither ----
+  /** the NATS cluster's servers, comma-separated (any node will do) */
+  NATS_URL: z
+    .string()
+    .transform((s) => s.split(',').map((u) => u.trim()).filter((u) => u.length > 0))
+    .pipe(z.array(z.string().regex(/^(nats|tls):\/\/[^\s,/]+(:\d+)?$/, 'each entry must look like nats://host:4222')).min(1, 'at least one server'))
+    .optional(),
+  /** the shared PostgreSQL state store */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must look like postgres://user:password@host:5432/database').optional(),
+  /** this instance's name among the cluster's (leases, presence, health) */
+  INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_=-][A-Za-z0-9_=.-]{0,99}$/, 'letters, digits, "-", "_", "=", "." (not first), at most 100')
+    .default(() => `${hostname().replace(/[^A-Za-z0-9_=.-]/g, '-').replace(/^\./, '-').slice(0, 80)}-${process.pid}`),
 })
 
 export type Env = z.infer<typeof envSchema>
@@ -69,5 +84,16 @@ export function parseEnv(env: Record<string, string | undefined>): Env {
     const name = String(issue.path[0] ?? '')
     throw new ConfigError(`environment variable ${name}=${JSON.stringify(present[name] ?? '')}: ${issue.message}`)
   }
+  // Cluster mode needs both: readings through NATS with state in one process's SQLite file (or
+  // the reverse) would lose what cluster mode promises.
+  for (const [set, missing] of [['NATS_URL', 'DATABASE_URL'], ['DATABASE_URL', 'NATS_URL']] as const) {
+    if (r.data[set] !== undefined && r.data[missing] === undefined) throw new ConfigError(`environment variable ${missing}: required in cluster mode (${set} is set)`)
+  }
   return r.data
+}
+
+/** Cluster mode (contract v2 §F) is on when NATS_URL and DATABASE_URL are set. */
+export function clusterOf(env: Env): { natsServers: string[]; databaseUrl: string; instance: string } | undefined {
+  if (!env.NATS_URL || !env.DATABASE_URL) return undefined
+  return { natsServers: env.NATS_URL, databaseUrl: env.DATABASE_URL, instance: env.INSTANCE_ID }
 }

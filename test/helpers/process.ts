@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 /** Variables of contract §1 that must not leak from the test runner's environment into a child. */
-const CONTRACT_VARS = ['HOST', 'MQTT_PORT', 'HTTP_PORT', 'DATA_DIR', 'STATIONS', 'INFLUX_URL', 'ADMIN_USER', 'ADMIN_PASSWORD', 'WEBHOOK_URL', 'LOG_LEVEL', 'NOTIFY_CONFIG']
+const CONTRACT_VARS = ['HOST', 'MQTT_PORT', 'HTTP_PORT', 'DATA_DIR', 'STATIONS', 'INFLUX_URL', 'ADMIN_USER', 'ADMIN_PASSWORD', 'WEBHOOK_URL', 'LOG_LEVEL', 'NOTIFY_CONFIG', 'NATS_URL', 'DATABASE_URL', 'INSTANCE_ID']
 
 export interface ServiceProcess {
   child: ChildProcess
