@@ -34,11 +34,11 @@ export interface HistoryQuery {
 
 export interface HistoryPoint { t: number; v: boolean | number | null }
 
-export interface StoreHealth { kind: 'influx' | 'embedded'; ok: boolean; spooled: number; error?: string }
+export interface StoreHealth { kind: 'influx' | 'embedded' | 'postgres'; ok: boolean; spooled: number; error?: string }
 
 /** Where readings go: the embedded store by default, InfluxDB when configured. */
 export interface ReadingStore {
-  readonly kind: 'influx' | 'embedded'
+  readonly kind: 'influx' | 'embedded' | 'postgres'
   /** Queues points; written in batches, never one disk write per message. */
   write(points: Point[]): void
   history(q: HistoryQuery): Promise<HistoryPoint[]>

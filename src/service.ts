@@ -1,5 +1,4 @@
 import type { Logger } from 'pino'
-import { EmbeddedStateStore } from './adapters/embedded/state-store.ts'
 import { createHttpApp } from './adapters/http/app.ts'
 import { HttpServerPart } from './adapters/http/http-server.ts'
 import { alertRoutes } from './adapters/http/routes/alerts.ts'
@@ -11,7 +10,10 @@ import { reportRoutes } from './adapters/http/routes/report.ts'
 import { overviewRoutes } from './adapters/http/routes/overview.ts'
 import { stationAdminRoutes } from './adapters/http/routes/station-admin.ts'
 import { MqttFrontDoor } from './adapters/mqtt/front-door.ts'
-import { createReadingStore } from './wiring/reading-store.ts'
+import { openStores } from './wiring/stores.ts'
+import { joinCluster, type ClusterLink } from './wiring/cluster/link.ts'
+import { Ownership } from './wiring/cluster/ownership.ts'
+import { ClusterLiveView } from './wiring/cluster/live-view.ts'
 import { WebhookSender } from './adapters/webhook/webhook-sender.ts'
 import { DEFAULT_LIVE_PUSH_LIMITS, LivePush } from './adapters/ws/live-push.ts'
 import { AlertEngine } from './alerts/alert-engine.ts'
@@ -24,7 +26,7 @@ import { Accounts } from './auth/accounts.ts'
 import { DisplayTokens } from './auth/display-tokens.ts'
 import { Principals } from './auth/principals.ts'
 import { LoginThrottle } from './auth/login-throttle.ts'
-import { parseEnv, type Env } from './config/env.ts'
+import { clusterOf, parseEnv, type Env } from './config/env.ts'
 import { loadNotifyConfig } from './config/notify-config.ts'
 import { loadTlsPair } from './config/tls.ts'
 import { Fleet } from './domain/fleet.ts'
@@ -88,12 +90,16 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   let counts = () => ({ stations: 0, devices: 0 })
   try {
     // ---- stores -------------------------------------------------------------------------
-    const state = parts.add(new EmbeddedStateStore({
-      dataDir: env.DATA_DIR,
-      onCommit: (ms, rows) => (metrics.storeWrite.observe({ store: 'embedded' }, ms / 1000), metrics.storeBatch.observe({ store: 'embedded' }, rows)),
-      onFailure: (err) => (log.fatal({ err }, 'the store cannot commit: no more readings are acknowledged'), opts.onFatal?.(err)),
-    }))
-    const readingStore = (readings = await createReadingStore(env, { db: state.db, writer: state.writer, metrics, log }))
+    // Cluster mode (contract v2 §F): NATS first, so that it is closed last.
+    const cluster = clusterOf(env)
+    let link: ClusterLink | undefined
+    if (cluster) {
+      const joined = (link = await joinCluster({ servers: cluster.natsServers, instance: cluster.instance, log }))
+      parts.add({ name: 'nats', stop: () => joined.close() })
+    }
+    const stores = await openStores(env, { metrics, log, onFatal: (err) => opts.onFatal?.(err) })
+    const state = parts.add(stores.state)
+    const readingStore = (readings = stores.readings)
     parts.add({ name: 'reading-store', stop: () => readingStore.close() })
     // Stations: the files against what the API stored (contract v2 §E); a bad file or a bad
     // notification file stops start-up before anything listens.
@@ -107,11 +113,15 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     for (const [id, snap] of await state.records.loadSnapshots()) fleet.stations.get(id)?.restore(snap)
 
     // ---- the core: ingest, rules, ledger, status ------------------------------------------
-    const engine: AlertEngine = new AlertEngine({ fleet, store: state.alerts, clock, timers, hub, onSilent: (device) => ingest.markSilent(device) })
+    let ownership: Ownership | undefined
+    const engine: AlertEngine = new AlertEngine({ fleet, store: state.alerts, clock, timers, hub, onSilent: (device) => ingest.markSilent(device), ...(link ? { owns: (s: string) => ownership?.owns(s) ?? false } : {}) })
     const ingest = new Ingest({ fleet, readings, records: state.records, clock, observer: metrics.ingestObserver, hub, openIncident: (s) => engine.openIncident(s)?.id })
     const { ledger, part: ledgerLifecycle } = ledgerPart({ store: state.ledger, stations, clock, timers, seedDir: env.LEDGER_SEED, log })
     const routine = routineOf({ store: state.routine, stations, engine, alerts: state.alerts, hub, registry: metrics.registry, clock, timers, movements: (s, from, to) => ledger.movements(s, from, to) })
     const board = new StatusBoard({ fleet, hub, alerts: engine, ledger: (s) => ledger.usable(s), minPushIntervalMs: env.STATUS_PUSH_INTERVAL_MS })
+    if (link) ownership = new Ownership({ link, fleet, ingest, engine, state, readings, progress: stores.progress!, log })
+    // Cluster mode: stations owned elsewhere are shown from their owners' fan-out.
+    const view = link && ownership ? new ClusterLiveView({ bus: link.bus, owns: (s) => ownership.owns(s), local: { statuses: () => board.all(), status: (id) => board.status(id), openAlerts: () => engine.openAlerts() }, push: () => live, log }) : undefined
 
     // ---- people: accounts, live push, outbound -------------------------------------------
     accounts = new Accounts({
@@ -128,7 +138,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     const principals = new Principals(accounts, displayTokens)
     const live: LivePush<Alert> = new LivePush<Alert>({
       principals,
-      source: { statuses: () => board.all(), openAlerts: () => engine.openAlerts() },
+      source: view ?? { statuses: () => board.all(), openAlerts: () => engine.openAlerts() },
       stats: { onClients: (n) => metrics.wsClients.set(n), onDropped: (reason) => metrics.wsDropped.inc({ reason }), onRefused: (reason) => metrics.wsRefused.inc({ reason }) },
       log,
       limits: { ...DEFAULT_LIVE_PUSH_LIMITS, https: httpTls !== undefined },
@@ -145,6 +155,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     // ---- what happens when ------------------------------------------------------------------
     hub.on('stationChanged', (station, result) => (engine.handleChange(station, result), board.touch(station.model.id)))
     hub.on('statusChanged', (status) => live.pushStation(status))
+    if (view) {
+      const publish = view.published()
+      hub.on('statusChanged', (status) => publish.status(status))
+      hub.on('alertChanged', (alert, change, by) => publish.alert(alert, change, by))
+    }
     wireAlertEffects({
       hub, readings, records: state.records, clock, log, push: live, board,
       outbound: [
@@ -166,6 +181,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       fleet, ingest, log,
       // A PUBACK waits for the reading's store and for the state written with it (the snapshot that
       // holds the duplicate window, the audit event); with the embedded store both are one commit.
+      ...(link ? { forward: forwardTo(link, fleet) } : {}),
       gate: { durable: () => Promise.all([readingStore.durable(), state.committed()]).then(() => undefined), position: () => readingStore.position(), kept: (from, to) => readingStore.kept(from, to) },
       maxMessagesPerSecond: env.DEVICE_MAX_MSG_PER_SEC,
       onRefusal: (packet, recorded) => metrics.mqttRefusals.inc({ packet, recorded: String(recorded) }),
@@ -173,10 +189,14 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       ...(mqttTls ? { tls: { ...mqttTls, port: env.MQTTS_PORT } } : {}),
       onOversized: (r) => metrics.mqttPacketsRefused.inc({ transport: r.transport, reason: r.reason }),
     })
-    const health = healthReport({
+    const single = healthReport({
       readings, source: mqtt, alerts: engine, webhook, metrics,
       notify: notifyHealthNow,
     })
+    const clusterHealth = link && ownership && stores.databaseHealth ? { link, ownership, database: stores.databaseHealth } : undefined
+    const health = clusterHealth
+      ? () => ({ ...single(), cluster: { instance: clusterHealth.link.instance, stations: clusterHealth.ownership.stations(), nats: { ok: clusterHealth.link.natsOk() }, database: { ok: clusterHealth.database().ok } } })
+      : single
     metrics.onScrape(health)
     const loginThrottle = new LoginThrottle({
       limits: { perUser: env.LOGIN_MAX_FAILURES_PER_USER, perAddress: env.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMs: env.LOGIN_WINDOW_SECONDS * 1000, successesPerAddress: env.LOGIN_MAX_SUCCESSES_PER_ADDRESS, successWindowMs: 60_000 },
@@ -195,7 +215,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       onRevoked: (what) => ('tokenHash' in what ? live.revokeHashes([what.tokenHash]) : live.endUser(what.user)),
       extra: [alertRoutes(accounts, engine, state.alerts, (id, user, note) => routine.drills.acknowledge(id, user, note)), ledgerRoutes(accounts, ledger, clock, ledgerWorkbook),
         inspectionRoutes(accounts, routine.inspections), drillRoutes(accounts, { ...routine, now: () => clock.now() }),
-        reportRoutes(accounts, (s, month) => routine.report(s, month), monthlyReportWorkbook), notifyRoutes(accounts, notifier, state.alerts, notifyConfig), overviewRoutes(accounts, { statuses: () => board.all(), unresolvedAlerts: () => engine.openAlerts() }),
+        reportRoutes(accounts, (s, month) => routine.report(s, month), monthlyReportWorkbook), notifyRoutes(accounts, notifier, state.alerts, notifyConfig), overviewRoutes(accounts, { statuses: () => (view ? view.statuses() : board.all()), unresolvedAlerts: () => (view ?? engine).openAlerts() }),
         stationAdminRoutes(accounts, catalogue)],
     })
     http = new HttpServerPart({
@@ -207,7 +227,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     // notifier before the engine, which may raise alerts as it judges the stored state at start);
     // live push stops before the HTTP server, whose close waits for the upgraded /ws sockets too.
     const filesWatch = stationFilesWatch({ stationsPath: env.STATIONS, catalogue, log })
-    for (const part of [...(notifier ? [notifier] : []), engine, ledgerLifecycle, routine.part, board, webhook, mqtt, http, live, accounts, filesWatch]) parts.add(part)
+    // In cluster mode the ownership starts after the engine (it adopts stations into it) and the
+    // fan-out view before it, so that no change of another instance is missed.
+    const clusterParts = view && ownership ? [{ name: 'cluster-view', start: () => view.start(), stop: () => view.stop() }, ownership] : []
+    for (const part of [...(notifier ? [notifier] : []), engine, ledgerLifecycle, routine.part, board, ...clusterParts, webhook, mqtt, http, live, accounts, filesWatch]) parts.add(part)
     await parts.start()
     mqtt.onClientsChanged(() => metrics.connected.set(mqtt.connectedDevices()))
   } catch (err) {
@@ -233,4 +256,13 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       log.info('stopped')
     })())
   return { mqttPort, ...(mqttsPort !== undefined ? { mqttsPort } : {}), httpPort, https, env, log, stop }
+}
+
+/** Cluster mode's durable gate: an accepted reading is appended to the readings stream of its station's partition. */
+function forwardTo(link: ClusterLink, fleet: Fleet) {
+  return async (device: string, _kind: 'state' | 'status', packet: { topic: string; payload: Buffer | string }): Promise<void> => {
+    const station = fleet.device(device)?.station.model.id
+    if (!station) throw new Error(`device ${device} belongs to no station`)
+    await link.readings.append(station, device, packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload)
+  }
 }

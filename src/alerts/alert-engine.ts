@@ -32,6 +32,11 @@ export interface AlertEngineOptions {
   hub: EventHub<AlertEvents>
   /** a device missed its heartbeats: the live state should mark it offline */
   onSilent: (deviceId: string) => void
+  /**
+   * Cluster mode: whether this instance owns a station now. The engine judges, times and keeps
+   * the alerts of owned stations only; `adopt` and `release` follow ownership. Default: all.
+   */
+  owns?: (station: string) => boolean
 }
 
 // setTimeout's limit; a farther deadline is reached in steps.
@@ -61,6 +66,7 @@ export class AlertEngine {
   private readonly timers: Timers
   private readonly hub: EventHub<AlertEvents>
   private readonly onSilent: (deviceId: string) => void
+  private readonly owns: (station: string) => boolean
 
   constructor(opts: AlertEngineOptions) {
     this.fleet = opts.fleet
@@ -69,6 +75,7 @@ export class AlertEngine {
     this.timers = opts.timers
     this.hub = opts.hub
     this.onSilent = opts.onSilent
+    this.owns = opts.owns ?? (() => true)
     this.startedAt = opts.clock.now()
     this.incidents = new Incidents({ store: opts.store, clock: opts.clock, hub: opts.hub })
   }
@@ -78,14 +85,38 @@ export class AlertEngine {
    * feeds the engine until it has started (the root starts ingest later), so the loads may wait.
    */
   async start(): Promise<void> {
-    const [{ unresolved, latestOccurrence }] = await Promise.all([this.store.loadForEngine(), this.incidents.restore()])
+    const [loaded] = await Promise.all([this.store.loadForEngine(), this.incidents.restore()])
+    this.take(loaded, (station) => this.owns(station))
+    for (const state of this.fleet.stations.values()) if (this.owns(state.model.id)) this.evaluateStation(state)
+    this.arm()
+  }
+
+  /** Cluster mode: a station this instance now owns — its unresolved alerts from the store, its timers armed. */
+  async adopt(station: string): Promise<void> {
+    const loaded = await this.store.loadForEngine()
+    this.release(station)
+    this.take(loaded, (s) => s === station)
+    const state = this.fleet.stations.get(station)
+    if (state) this.evaluateStation(state)
+    this.arm()
+  }
+
+  /** Cluster mode: a station this instance no longer owns — its timers stop at once, its alerts are forgotten here. */
+  release(station: string): void {
+    const prefix = `${station}|`
+    for (const a of [...this.unresolved.values()]) if (a.station === station) (this.unresolved.remove(a), this.queue.cancel(escalationKey(a.id)))
+    for (const key of this.queue.keys()) if (key.startsWith(prefix)) this.queue.cancel(key)
+    for (const key of [...this.latestOccurrence.keys()]) if (key.startsWith(prefix)) this.latestOccurrence.delete(key)
+    this.arm()
+  }
+
+  private take({ unresolved, latestOccurrence }: { unresolved: AlertRecord[]; latestOccurrence: Map<string, number> }, wanted: (station: string) => boolean): void {
     for (const a of unresolved) {
+      if (!wanted(a.station)) continue
       this.unresolved.add(a)
       if (a.state === 'active' && a.severity === 'critical' && !a.escalated) this.scheduleEscalation(a)
     }
-    for (const [k, v] of latestOccurrence) this.latestOccurrence.set(k, v)
-    for (const state of this.fleet.stations.values()) this.evaluateStation(state)
-    this.arm()
+    for (const [k, v] of latestOccurrence) if (wanted(k.slice(0, k.indexOf('|')))) this.latestOccurrence.set(k, v)
   }
 
   stop(): void {
@@ -95,6 +126,7 @@ export class AlertEngine {
 
   /** Ingest's change listener. */
   handleChange(state: StationState, result: ApplyResult): void {
+    if (!this.owns(state.model.id)) return
     const ctx = this.context(state)
     for (const subject of result.touched) this.evaluateSubject(ctx, subject)
     this.arm()
@@ -159,6 +191,8 @@ export class AlertEngine {
    * items no device reports): alerts of the same rules on other subjects are not its to resolve.
    */
   reconcile(station: string, rules: readonly RuleName[], conditions: readonly ExternalCondition[], subjects?: ReadonlySet<string>): void {
+    // Cluster mode: the ledger and the routine judge every station; only the owner raises.
+    if (!this.owns(station)) return
     const owned = subjects ? conditions.filter((c) => subjects.has(c.subject)) : conditions
     const wanted = new Map(owned.map((c) => [alertKey(station, c.rule, c.subject), c]))
     for (const a of [...this.unresolved.values()]) {
@@ -396,6 +430,7 @@ export class AlertEngine {
         continue
       }
       const [station, ruleName, subject] = key.split('|') as [string, string, Subject]
+      if (!this.owns(station)) continue
       const state = this.fleet.stations.get(station)
       const slot = state && this.slots.of(state.model, subject).find((s) => s.rule.name === ruleName)
       if (!state || !slot) continue

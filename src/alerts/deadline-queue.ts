@@ -31,6 +31,11 @@ export class DeadlineQueue {
     this.current.delete(key)
   }
 
+  /** the keys scheduled now */
+  keys(): string[] {
+    return [...this.current.keys()]
+  }
+
   has(key: string): boolean {
     return this.current.has(key)
   }

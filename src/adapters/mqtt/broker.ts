@@ -48,6 +48,12 @@ export interface BrokerOptions {
   maxRefusedSubscriptions?: number
   /** every refusal of a CONNECT or SUBSCRIBE, whether it was recorded (logged) or only counted */
   onRefusal?: (packet: RefusedPacketKind, recorded: boolean) => void
+  /**
+   * Cluster mode: an accepted publish is handed here instead of to the local ingest (the owner of
+   * its station ingests it); a QoS 1 publish is acknowledged once this resolves (stored by
+   * JetStream). A failure passes it on as QoS 0: no PUBACK, the device sends it again.
+   */
+  forward?: (device: string, kind: 'state' | 'status', packet: PublishPacket) => Promise<void>
 }
 
 export async function createMqttBroker(opts: BrokerOptions): Promise<MqttBroker> {
@@ -145,7 +151,17 @@ export async function createMqttBroker(opts: BrokerOptions): Promise<MqttBroker>
         log.warn({ device: deviceId, topic: cut(packet.topic) }, 'mqtt publish refused: not the device’s own topic')
         return callback(new Error('publish not authorized'))
       }
-      ingestAndAck.publish(deviceId, topic.kind, packet, callback)
+      if (!opts.forward) return ingestAndAck.publish(deviceId, topic.kind, packet, callback)
+      const forwarded = opts.forward(deviceId, topic.kind, packet)
+      if (packet.qos === 0) return void forwarded.catch((err: unknown) => log.warn({ device: deviceId, err }, 'a QoS 0 reading could not be forwarded'))
+      forwarded.then(
+        () => callback(null),
+        (err: unknown) => {
+          log.warn({ device: deviceId, err }, 'a reading could not be forwarded: not acknowledged, the device sends it again')
+          packet.qos = 0
+          callback(null)
+        },
+      )
     },
 
     authorizeSubscribe(client, sub, callback) {

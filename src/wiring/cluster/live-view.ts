@@ -1,0 +1,66 @@
+import type { Logger } from 'pino'
+import type { FanOutBus } from '../../adapters/nats/fan-out.ts'
+import type { Alert, AlertChange } from '../../alerts/alert.ts'
+import type { StationStatus } from '../../domain/station-status.ts'
+
+interface Push { pushStation(status: StationStatus): void; pushAlert(alert: Alert): void }
+interface Local { statuses(): StationStatus[]; status(id: string): StationStatus | undefined; openAlerts(): Alert[] }
+
+/**
+ * What every instance shows of the stations it does not own: their owners publish each status and
+ * alert change on the fan-out bus; here they are kept (the last status per station, the unresolved
+ * alerts) and pushed to this instance's own /ws clients. Owned stations come from the local board
+ * and engine as in a single process.
+ */
+export class ClusterLiveView {
+  private readonly remoteStatus = new Map<string, StationStatus>()
+  private readonly remoteAlerts = new Map<string, Alert>()
+
+  constructor(private readonly o: { bus: FanOutBus; owns: (station: string) => boolean; local: Local; push: () => Push; log: Logger }) {}
+
+  /** Publishes what this instance's owned stations change. */
+  published(): { status(s: StationStatus): void; alert(a: Alert, change: AlertChange, by: string | undefined): void } {
+    return {
+      status: (s) => (this.o.owns(s.id) ? this.o.bus.publish('status', s) : undefined),
+      alert: (a, change, by) => (this.o.owns(a.station) ? this.o.bus.publish('alert', { alert: a, change, by: by ?? null }) : undefined),
+    }
+  }
+
+  async start(): Promise<void> {
+    this.o.bus.subscribe(
+      (m) => {
+        if (m.kind === 'status') {
+          const s = m.payload as StationStatus
+          if (this.o.owns(s.id)) return
+          this.remoteStatus.set(s.id, s)
+          this.o.push().pushStation(s)
+        } else if (m.kind === 'alert') {
+          const { alert } = m.payload as { alert: Alert }
+          if (this.o.owns(alert.station)) return
+          if (alert.state === 'resolved') this.remoteAlerts.delete(alert.id)
+          else this.remoteAlerts.set(alert.id, alert)
+          this.o.push().pushAlert(alert)
+        }
+      },
+      (err) => this.o.log.warn({ err }, 'fan-out: a message could not be handled'),
+    )
+    await this.o.bus.ready()
+  }
+
+  stop(): void {
+    this.o.bus.close()
+  }
+
+  statuses(): StationStatus[] {
+    return this.o.local.statuses().map((s) => (this.o.owns(s.id) ? s : (this.remoteStatus.get(s.id) ?? s)))
+  }
+
+  status(id: string): StationStatus | undefined {
+    return this.o.owns(id) ? this.o.local.status(id) : (this.remoteStatus.get(id) ?? this.o.local.status(id))
+  }
+
+  openAlerts(): Alert[] {
+    const remote = [...this.remoteAlerts.values()].filter((a) => !this.o.owns(a.station))
+    return [...this.o.local.openAlerts(), ...remote].sort((a, b) => b.openedAt - a.openedAt)
+  }
+}
