@@ -102,7 +102,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     const engine: AlertEngine = new AlertEngine({ fleet, store: state.alerts, clock, timers, hub, onSilent: (device) => ingest.markSilent(device) })
     const ingest = new Ingest({ fleet, readings, records: state.records, clock, observer: metrics.ingestObserver, hub, openIncident: (s) => engine.openIncident(s)?.id })
     const { ledger, part: ledgerLifecycle } = ledgerPart({ store: state.ledger, stations, clock, timers, seedDir: env.LEDGER_SEED, log })
-    const routine = routineOf({ store: state.routine, stations, engine, alerts: state.alerts, hub, registry: metrics.registry, clock, timers, movements: (s, from, to) => ledger.movements(s, from, to) })
+    const routine = routineOf({ store: state.routine, committed: () => state.committed(), stations, engine, alerts: state.alerts, hub, registry: metrics.registry, clock, timers, movements: (s, from, to) => ledger.movements(s, from, to) })
     const board = new StatusBoard({ fleet, hub, alerts: engine, ledger: (s) => ledger.usable(s), minPushIntervalMs: env.STATUS_PUSH_INTERVAL_MS })
 
     // ---- people: accounts, live push, outbound -------------------------------------------
@@ -174,7 +174,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       accounts, fleet, board, readings, records: state.records, registry: metrics.registry, health, log, https: httpTls !== undefined, loginThrottle,
       onLogout: (token) => live.revoke(token), ready: () => ready,
       extra: [alertRoutes(accounts, engine, state.alerts, (id, user, note) => routine.drills.acknowledge(id, user, note)), ledgerRoutes(accounts, ledger, clock, ledgerWorkbook),
-        inspectionRoutes(accounts, routine.inspections), drillRoutes(accounts, { ...routine, now: () => clock.now() }),
+        inspectionRoutes(accounts, routine.inspections, () => routine.committed()), drillRoutes(accounts, { ...routine, now: () => clock.now() }),
         reportRoutes(accounts, (s, month) => routine.report(s, month), monthlyReportWorkbook), notifyRoutes(accounts, notifier, state.alerts, notifyConfig), overviewRoutes(accounts, { statuses: () => board.all(), unresolvedAlerts: () => engine.openAlerts() })],
     })
     http = new HttpServerPart({

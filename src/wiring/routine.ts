@@ -25,6 +25,8 @@ export interface Routine {
   trainings: TrainingService
   ackTimes(q: { from: number; to: number; station?: string }): Promise<AckTimesReport>
   report(station: string, month: string): Promise<MonthlyReport>
+  /** resolves once the routine's writes so far (runs, trainings, drills: queued) are durable; routes answer after it */
+  committed(): Promise<void>
   part: Part
 }
 
@@ -34,7 +36,7 @@ export interface Routine {
  * unresolved alerts. Every acknowledgement — of a real alert, and each person's of a drill — is
  * observed in `stationwatch_time_to_ack_seconds{drill}`.
  */
-export function routine(deps: { store: RoutineStore; stations: StationConfig[]; engine: AlertEngine; alerts: AlertStore; hub: ServiceHub; registry: Registry; clock: Clock; timers: Timers; movements: (station: string, from: number, to: number) => Promise<Movement[]> }): Routine {
+export function routine(deps: { store: RoutineStore; committed: () => Promise<void>; stations: StationConfig[]; engine: AlertEngine; alerts: AlertStore; hub: ServiceHub; registry: Registry; clock: Clock; timers: Timers; movements: (station: string, from: number, to: number) => Promise<Movement[]> }): Routine {
   const { store, engine, clock } = deps
   const byId = new Map(deps.stations.map((s) => [s.id, s]))
   const timeToAck = new Histogram({
@@ -90,6 +92,7 @@ export function routine(deps: { store: RoutineStore; stations: StationConfig[]; 
       const alerts = stored.filter((a) => (a.resolvedAt ?? now) > from)
       return monthlyReport({ station, month, now, alerts, inspections: inspectionRuns, movements, drills: drillList, trainings: trainingList })
     },
+    committed: deps.committed,
     part: { name: 'routine', start: () => inspections.start(), stop: () => inspections.stop() },
   }
 }

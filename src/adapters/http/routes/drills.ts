@@ -28,26 +28,35 @@ export type AckTimesSource = (q: { from: number; to: number; station?: string })
 
 const DAY_MS = 86_400_000
 
-/** Contract v2 §D: drills, trainings and time to acknowledge. */
-export function drillRoutes(accounts: Accounts, deps: { drills: DrillService; trainings: TrainingService; ackTimes: AckTimesSource; now: () => number }): Router {
+/**
+ * Contract v2 §D: drills, trainings and time to acknowledge. A drill or training change is queued
+ * on the state store and answered once it is durable (`committed`).
+ */
+export function drillRoutes(accounts: Accounts, deps: { drills: DrillService; trainings: TrainingService; ackTimes: AckTimesSource; now: () => number; committed: () => Promise<void> }): Router {
   const r = Router()
   const viewer = requireRole(accounts, 'viewer')
   const responder = requireRole(accounts, 'responder')
 
   r.post('/api/stations/:id/drills', responder, async (req, res) => {
     const body = parseRequest(drillBody, req.body, 'body') ?? {}
-    res.status(201).json(await deps.drills.start(String(req.params.id), body, req.user!.name))
+    const drill = await deps.drills.start(String(req.params.id), body, req.user!.name)
+    await deps.committed()
+    res.status(201).json(drill)
   })
   r.post('/api/drills/:id/end', responder, async (req, res) => {
-    res.json(await deps.drills.end(String(req.params.id), req.user!.name))
+    const drill = await deps.drills.end(String(req.params.id), req.user!.name)
+    await deps.committed()
+    res.json(drill)
   })
   r.get('/api/drills', viewer, async (req, res) => {
     const q = parseRequest(drillQuery, req.query, 'query')
     res.json(await deps.drills.list(q))
   })
-  r.post('/api/stations/:id/trainings', responder, (req, res) => {
+  r.post('/api/stations/:id/trainings', responder, async (req, res) => {
     const body = parseRequest(trainingBody, req.body, 'body')
-    res.status(201).json(deps.trainings.record(String(req.params.id), body, req.user!.name))
+    const training = deps.trainings.record(String(req.params.id), body, req.user!.name)
+    await deps.committed()
+    res.status(201).json(training)
   })
   r.get('/api/stations/:id/trainings', viewer, async (req, res) => {
     const q = parseRequest(trainingQuery, req.query, 'query')
