@@ -25,6 +25,8 @@ export interface Routine {
   trainings: TrainingService
   ackTimes(q: { from: number; to: number; station?: string }): AckTimesReport
   report(station: string, month: string): MonthlyReport
+  /** a station added or reconfigured while running (contract v2 §E) */
+  configure(station: StationConfig): void
   part: Part
 }
 
@@ -84,6 +86,10 @@ export function routine(deps: { store: RoutineStore; stations: StationConfig[]; 
         drills: store.drills({ station: station.id, from, to, limit: 1_000_000 }),
         trainings: trainings.list(station.id, { fromDate: `${month}-01`, toDate: nextMonth(month) }),
       })
+    },
+    configure(station) {
+      byId.set(station.id, station)
+      inspections.configure(station)
     },
     part: { name: 'routine', start: () => inspections.start(), stop: () => inspections.stop() },
   }

@@ -22,6 +22,8 @@ export interface MqttBroker {
   aedes: Aedes
   server: Server
   connectedDevices(): number
+  /** closes every connection of a device (disabled, or its secret rotated); how many were closed */
+  disconnectDevice(device: string): number
   close(): Promise<void>
 }
 
@@ -197,6 +199,19 @@ export async function createMqttBroker(opts: BrokerOptions): Promise<MqttBroker>
     aedes,
     server,
     connectedDevices: () => connected,
+    disconnectDevice(device) {
+      let closed = 0
+      // aedes keeps its registered clients by client id (not in its types); a device's newest
+      // connection may be authenticated and not yet registered.
+      const registered = Object.values((aedes as unknown as { clients: Record<string, Client> }).clients)
+      const newest = sessions.newestOf(device)
+      for (const client of new Set(newest ? [...registered, newest] : registered)) {
+        if (sessions.device(client) !== device || client.closed) continue
+        client.close()
+        closed++
+      }
+      return closed
+    },
     close: () =>
       new Promise<void>((resolve) => {
         wills.brokerClosing()
