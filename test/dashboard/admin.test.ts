@@ -22,6 +22,8 @@ const DEVICE = 'qilihe-door-main'
 let t: TestService
 let browser: Browser
 const clients: MqttClient[] = []
+/** the device's first secret, from the dialog that added it */
+let firstSettings: { host: string; port: number; clientId: string; username: string; password: string } | undefined
 
 beforeAll(async () => {
   if (skipWithoutChromium) return
@@ -78,7 +80,7 @@ async function closeSecretDialog(page: Page): Promise<void> {
   await page.click('#admin-secret-dialog [data-testid=secret-done]')
   await page.waitForSelector('#admin-secret-dialog', { state: 'hidden' })
   // the secret does not stay in the page once the dialog is closed
-  expect(await page.locator('#admin-secret-dialog').innerHTML()).toBe('')
+  await expect.poll(() => page.locator('#admin-secret-dialog').innerHTML()).toBe('')
 }
 
 describe.skipIf(skipWithoutChromium)('dashboard: the admin view', () => {
@@ -142,6 +144,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: the admin view', () => {
     await page.click('.admin-form [data-action=submit]')
     const shown = await readSecretDialog(page)
     const { settings } = shown
+    firstSettings = settings
     await screenshot(page, 'admin-device-secret')
     expect(settings).toMatchObject({ host: '127.0.0.1', port: t.svc.mqttPort, clientId: DEVICE, username: DEVICE, password: shown.secret, stateTopic: `stations/${S}/devices/${DEVICE}/state`, statusTopic: `stations/${S}/devices/${DEVICE}/status` })
     expect(settings.websocketUrl).toBe(`ws://127.0.0.1:${t.svc.httpPort}/mqtt`)
@@ -185,6 +188,8 @@ describe.skipIf(skipWithoutChromium)('dashboard: the admin view', () => {
     expect(after).not.toBe(before)
     const { client, ms } = await connectAs(rotated.settings)
     expect(ms).toBeLessThan(1000)
+    expect(rotated.secret).not.toBe(firstSettings!.password)
+    await expect(connectAs(firstSettings!)).rejects.toThrow(/Bad username or password|Not authorized/i)
 
     // cancel leaves it alone
     await row.locator('[data-action=disable]').click()
@@ -229,7 +234,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: the admin view', () => {
     await screenshot(page, 'admin-station-phone')
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-config]')])
-    const file = JSON.parse(readFileSync((await download.path())!, 'utf8'))
+    const file = JSON.parse(readFileSync((await download.path()), 'utf8'))
     expect(file).toMatchObject({ id: S, doors: config.doors })
     expect(file.devices[0]).toMatchObject({ id: DEVICE, type: 'door', door: 'main' })
     expect(file.devices[0].secretHash).toMatch(/^sha256:/)

@@ -159,8 +159,8 @@ function deviceRow(root, config, d, online) {
     'li',
     { class: `admin-device state-${state}`, 'data-key': d.id, 'data-device': d.id, 'data-state': state },
     h('div', { class: 'admin-device-name' }, h('strong', null, d.id), d.name ? ` · ${d.name}` : '', ' ', h('span', { class: 'muted' }, t(`admin.device.type.${d.type}`))),
-    h('div', { class: 'muted small' }, covers(config, d)),
     h('span', { class: `chip chip-${state}`, 'data-testid': 'device-state' }, t(`admin.device.${state}`)),
+    h('div', { class: 'muted small' }, covers(config, d)),
     d.disabled
       ? null
       : h(
