@@ -209,7 +209,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: the admin view', () => {
     await d.close()
   })
 
-  test('at phone size: the station form fits the screen; editing adds a door; the station file downloads', async () => {
+  test('at phone size: the forms fit the screen; editing adds a door; a taken device id is named beside its field; a key box is added; the station file downloads', async () => {
     const d = await openAs('admin', ADMIN_PASSWORD, PHONE)
     const { page } = d
     await page.goto(`${t.base}/#admin`)
@@ -233,10 +233,31 @@ describe.skipIf(skipWithoutChromium)('dashboard: the admin view', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width)
     await screenshot(page, 'admin-station-phone')
 
+    // A key box, at phone size: an id already taken is named beside the id field; the free key is offered in slot 1.
+    await page.click('[data-action=add-device]')
+    await input(page, 'id').fill(DEVICE)
+    await input(page, 'type').selectOption('keybox')
+    expect(await input(page, 'slots.1').inputValue()).toBe('key-main-1')
+    await page.click('.admin-form [data-action=submit]')
+    const idError = fieldOf(page, 'id').locator('.field-error')
+    await idError.waitFor()
+    expect(await idError.textContent()).toContain('already exists')
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width)
+    await screenshot(page, 'admin-device-form-phone')
+    await input(page, 'id').fill('qilihe-keybox')
+    await page.click('.admin-form [data-action=submit]')
+    const keybox = await readSecretDialog(page)
+    expect(keybox.mosquitto).toContain('\\"slots\\":{\\"1\\":\\"key-main-1\\"}')
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width)
+    await screenshot(page, 'admin-device-secret-phone')
+    await closeSecretDialog(page)
+    await page.locator('.admin-device[data-device=qilihe-keybox][data-state=offline]').waitFor()
+
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-config]')])
     const file = JSON.parse(readFileSync((await download.path()), 'utf8'))
     expect(file).toMatchObject({ id: S, doors: config.doors })
-    expect(file.devices[0]).toMatchObject({ id: DEVICE, type: 'door', door: 'main' })
+    expect(file.devices[0]).toMatchObject({ id: DEVICE, type: 'door', door: 'main', disabled: true })
+    expect(file.devices[1]).toMatchObject({ id: 'qilihe-keybox', type: 'keybox', slots: { '1': 'key-main-1' } })
     expect(file.devices[0].secretHash).toMatch(/^sha256:/)
     await expectClean(d)
     await d.close()

@@ -4,9 +4,9 @@
 // the caller shows once.
 import { h } from './dom.js'
 import { t } from './i18n.js'
-import { categoryName, formActions, formError, submitting } from './ledger-form-kit.js'
+import { categoryName, formActions, formError } from './ledger-form-kit.js'
 import { adminApi, ID_PATTERN } from './admin-data.js'
-import { apiField, listRow, nearestField } from './admin-kit.js'
+import { apiField, listRow, submitAdmin } from './admin-kit.js'
 
 /**
  * @typedef {import('./admin-data.js').StationConfig} StationConfig
@@ -94,14 +94,14 @@ export function deviceForm(ctx) {
   )
   form.addEventListener('submit', (ev) => {
     ev.preventDefault()
-    submitting(form, async () => {
+    submitAdmin(form, async () => {
       /** @type {Omit<DeviceConfig, 'secretHash'>} */
       const body = { id: id.value.trim(), type: /** @type {DeviceConfig['type']} */ (type.value), ...(name.value.trim() ? { name: name.value.trim() } : {}) }
       if (body.type === 'door') body.door = door.value
       if (body.type === 'keybox') body.slots = Object.fromEntries(slots.map((r) => [r.slot, r.key]))
       if (body.type === 'equipment') body.items = [...items.querySelectorAll('input:checked')].map((c) => /** @type {HTMLInputElement} */ (c).value)
       ctx.done(await adminApi.addDevice(s.id, body))
-    }, nearestField(form))
+    })
   })
   return form
 }

@@ -1,9 +1,10 @@
 // Pieces the admin forms share on top of the ledger's form kit: fields named after the API's field
 // path (`doors.1.id`), so that a 400 naming `body.doors.1.id` lands beside that very input, and rows
 // that can be added and removed.
+import { ApiError } from './api.js'
 import { h } from './dom.js'
 import { t } from './i18n.js'
-import { field } from './ledger-form-kit.js'
+import { field, submitting } from './ledger-form-kit.js'
 
 /**
  * A labelled field whose name is the API's field path; the control gets an id of its own so that
@@ -29,6 +30,24 @@ export function nearestField(form) {
     while (parts.length > 1 && !form.querySelector(`.field[data-field="${CSS.escape(parts.join('.'))}"]`)) parts.pop()
     return parts.join('.')
   }
+}
+
+/**
+ * Runs an admin form's request (ledger-form-kit's `submitting`): a refusal naming a field — a 400,
+ * or a 409 such as "body.id: device … already exists" — is shown beside that field.
+ * @param {HTMLFormElement} form
+ * @param {() => Promise<void>} run
+ */
+export function submitAdmin(form, run) {
+  const named = async () => {
+    try {
+      await run()
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409 && /^body\.[\w.-]+: /.test(err.message)) throw new ApiError(400, err.code, err.message)
+      throw err
+    }
+  }
+  return submitting(form, named, nearestField(form), () => t('admin.err.conflict'))
 }
 
 /**

@@ -4,9 +4,9 @@
 // removed in it, and what is sent is built from it, so each field's name is its path in the body.
 import { h } from './dom.js'
 import { t } from './i18n.js'
-import { categoryName, formActions, formError, submitting } from './ledger-form-kit.js'
+import { categoryName, formActions, formError } from './ledger-form-kit.js'
 import { adminApi, ID_PATTERN, RULE_DEFAULTS } from './admin-data.js'
-import { apiField, boundNumber, boundText, listRow, listSection, nearestField } from './admin-kit.js'
+import { apiField, boundNumber, boundText, listRow, listSection, submitAdmin } from './admin-kit.js'
 import { STRINGS } from './strings.js'
 
 /**
@@ -122,12 +122,12 @@ export function stationForm(ctx) {
   )
   form.addEventListener('submit', (ev) => {
     ev.preventDefault()
-    submitting(form, async () => {
+    submitAdmin(form, async () => {
       const body = bodyOf(model)
       if (editing) await adminApi.updateStation(body.id, body)
       else await adminApi.createStation(body)
       ctx.done(body)
-    }, nearestField(form))
+    })
   })
   return form
 }

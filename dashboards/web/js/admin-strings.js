@@ -96,6 +96,7 @@ export const ADMIN_STRINGS = {
   'admin.device.disableText': ['设备会立即断开，此后拒绝连接。', 'The device is disconnected at once and refused after.'],
   'admin.device.disabledDone': ['已停用 {id}', '{id} disabled'],
 
+  'admin.err.conflict': ['与现有配置冲突，未作任何改动。', 'That conflicts with what is configured; nothing was changed.'],
   'admin.secret.title': ['{id} 的连接信息', 'Connection details for {id}'],
   'admin.secret.once': ['密钥只显示这一次。请现在复制给安装人员；关闭后无法再查看，只能更换。', 'The secret is shown only this once. Copy it for the installer now; once closed it cannot be shown again, only rotated.'],
   'admin.secret.secret': ['密钥（MQTT 密码）', 'Secret (MQTT password)'],
