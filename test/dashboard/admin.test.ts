@@ -258,6 +258,10 @@ describe.skipIf(skipWithoutChromium)('dashboard: the admin view', () => {
     expect(file).toMatchObject({ id: S, doors: config.doors })
     expect(file.devices[0]).toMatchObject({ id: DEVICE, type: 'door', door: 'main', disabled: true })
     expect(file.devices[1]).toMatchObject({ id: 'qilihe-keybox', type: 'keybox', slots: { '1': 'key-main-1' } })
+    // In English too: the view comes back to its list in the other language.
+    await page.click('#app .lang-toggle')
+    await expect.poll(() => page.locator('#view-admin h2').first().textContent()).toBe('Stations and devices')
+    expect(await page.locator('[data-action=new-station]').textContent()).toBe('New station')
     expect(file.devices[0].secretHash).toMatch(/^sha256:/)
     await expectClean(d)
     await d.close()
