@@ -45,7 +45,14 @@ export function wireCatalogue(deps: {
     deps.ledger.configure(live)
     deps.routine.configure(live)
     deps.board.touch(config.id)
-    for (const device of new Set([...change.cut, ...removedDevices])) deps.disconnect(device)
+    for (const device of new Set([...change.cut, ...removedDevices])) {
+      // The change is stored and in effect: a connection that fails to close is logged, not the change's failure.
+      try {
+        deps.disconnect(device)
+      } catch (err) {
+        deps.log.error({ err, device }, 'could not close the connections of a device cut off')
+      }
+    }
     deps.log.info({ station: config.id, change: change.kind, by: change.by, ...(change.device ? { device: change.device } : {}) }, 'station configuration changed')
   })
 }

@@ -118,6 +118,9 @@ export async function createMqttBroker(opts: BrokerOptions): Promise<MqttBroker>
     authorizePublish(client, packet, callback) {
       const deviceId = client ? sessions.device(client) : undefined
       if (!client || !deviceId) return callback(new Error('not a device'))
+      // Disabled or removed while connected (contract v2 §E): its connection is being cut, and
+      // what it still sends (its will included) is no longer anybody's.
+      if (!fleet.device(deviceId)) return callback(new Error('device no longer configured'))
       if (client.closed) {
         const refused = wills.refusal(client, deviceId)
         if (refused) return callback(refused)

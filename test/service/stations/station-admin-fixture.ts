@@ -15,9 +15,10 @@ export function newStationBody(id: string, extra: Record<string, unknown> = {}):
   }
 }
 
-/** A device connection that stays open; `closed` resolves when the service cuts it. */
-export async function connectDevice(t: TestService, device: string, secret: string): Promise<{ client: MqttClient; closed: Promise<void> }> {
-  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${t.svc.mqttPort}`, { protocolVersion: 4, clientId: device, username: device, password: secret, reconnectPeriod: 0, connectTimeout: 5000 })
+/** A device connection that stays open (with a will when `willOf` names its station); `closed` resolves when the service cuts it. */
+export async function connectDevice(t: TestService, device: string, secret: string, willOf?: string): Promise<{ client: MqttClient; closed: Promise<void> }> {
+  const will = willOf ? { will: { topic: `stations/${willOf}/devices/${device}/status`, payload: Buffer.from('{"online":false}'), qos: 1 as const, retain: true } } : {}
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${t.svc.mqttPort}`, { protocolVersion: 4, clientId: device, username: device, password: secret, reconnectPeriod: 0, connectTimeout: 5000, ...will })
   const closed = new Promise<void>((resolve) => client.once('close', () => resolve()))
   return { client, closed }
 }

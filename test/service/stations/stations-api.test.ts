@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadStations } from '../../../src/config/stations.ts'
 import { connackCode, mqttUrl } from '../../helpers/contract.ts'
-import { createUser, eventually, publishState, startTestService, type TestService } from '../../helpers/service.ts'
+import { createUser, eventually, openLive, publishState, startTestService, type TestService } from '../../helpers/service.ts'
 import { fixtureStation, tempDir } from '../../helpers/station-fixture.ts'
 import { within } from '../../helpers/wait.ts'
 import { connectDevice, newStationBody, stationEvents } from './station-admin-fixture.ts'
@@ -44,8 +44,11 @@ describe('who may change stations', () => {
 })
 
 describe('POST /api/stations', () => {
-  it('creates a station that is at once in the status, the overview and the audit trail', async () => {
+  it('creates a station that is at once in the status, the overview, /ws and the audit trail', async () => {
+    const live = await openLive(t)
     const r = await t.api('/api/stations', { method: 'POST', body: newStationBody('new-a') })
+    expect((await live.next((m) => m.type === 'station' && m.station.id === 'new-a', 3000)).station.name).toBe('新站 new-a')
+    live.close()
     expect(r.status).toBe(201)
     expect(r.body).toMatchObject({ id: 'new-a', name: '新站 new-a', district: '七里河街道', timezone: 'Asia/Shanghai', devices: [] })
     expect(r.body.rules).toMatchObject({ doorOpenMaxSeconds: 600, heartbeatSeconds: 60 })
@@ -138,13 +141,18 @@ describe('devices through the API', () => {
   })
 
   it('disabling a device cuts it off at once and refuses it after; it stays in the export, disabled', async () => {
-    const { client, closed } = await connectDevice(t, 'dev-st-door', secret)
+    // with a will: the broker publishes it as the connection is cut, for a device no longer configured
+    const { client, closed } = await connectDevice(t, 'dev-st-door', secret, 'dev-st')
     await publishState(client, 'dev-st', 'dev-st-door', { ts: Date.now(), seq: 2, open: false })
+    const live = await openLive(t)
     const r = await t.api('/api/devices/dev-st-door/disable', { method: 'POST' })
     expect(r.status).toBe(200)
     expect(r.body.device).toMatchObject({ id: 'dev-st-door', disabled: true })
     await within(closed, 1000, 'the disabled device’s connection closed')
     expect([4, 5]).toContain(await connackCode(mqttUrl(t), { clientId: 'dev-st-door', username: 'dev-st-door', password: secret }))
+    const pushed = await live.next((m) => m.type === 'station' && m.station.id === 'dev-st' && !m.station.devices.some((d: any) => d.id === 'dev-st-door'), 3000)
+    live.close()
+    expect(pushed.station.doors[0].stale).toBe(true)
     const status = (await t.api('/api/stations/dev-st')).body
     expect(status.devices.map((d: any) => d.id)).not.toContain('dev-st-door')
     expect(status.doors[0].stale).toBe(true)

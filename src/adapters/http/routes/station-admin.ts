@@ -10,13 +10,19 @@ import { parseRequest } from '../validate.ts'
 /** What the routes need of the catalogue. */
 export type StationAdmin = Pick<StationCatalogue, 'mustGet' | 'create' | 'replace' | 'addDevice' | 'rotateSecret' | 'disable'>
 
-/** An object body; what is in it is checked as a station file is (the catalogue names the field). */
-const stationBody = z.record(z.string(), z.unknown()).superRefine((b, ctx) => {
-  if ('devices' in b) ctx.addIssue({ code: 'custom', path: ['devices'], message: 'not taken here: add devices with POST /api/stations/:id/devices' })
-})
-const deviceBody = z.record(z.string(), z.unknown()).superRefine((b, ctx) => {
-  if ('secretHash' in b) ctx.addIssue({ code: 'custom', path: ['secretHash'], message: 'not taken: the service makes the secret and shows it once' })
-  if ('disabled' in b) ctx.addIssue({ code: 'custom', path: ['disabled'], message: 'not taken: disable a device with POST /api/devices/:id/disable' })
+/**
+ * A JSON object, kept as it came (own `__proto__` and `constructor` keys included, so that the
+ * strict station checks refuse them by name rather than a copy dropping them); what is in it is
+ * checked as a station file is, and the catalogue names the field.
+ */
+const objectBody = (refuse: Record<string, string>) =>
+  z.custom<Record<string, unknown>>((b) => typeof b === 'object' && b !== null && !Array.isArray(b), 'must be a JSON object').superRefine((b, ctx) => {
+    for (const [key, message] of Object.entries(refuse)) if (Object.hasOwn(b, key)) ctx.addIssue({ code: 'custom', path: [key], message })
+  })
+const stationBody = objectBody({ devices: 'not taken here: add devices with POST /api/stations/:id/devices' })
+const deviceBody = objectBody({
+  secretHash: 'not taken: the service makes the secret and shows it once',
+  disabled: 'not taken: disable a device with POST /api/devices/:id/disable',
 })
 const stationParams = z.object({ id: idSchema })
 
