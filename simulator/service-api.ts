@@ -20,6 +20,9 @@ export interface ServiceApi {
 export function serviceApi(opts: { baseUrl: string; username: string; password: string }): ServiceApi {
   const base = opts.baseUrl.replace(/\/+$/, '')
   let token: string | undefined
+  // One login for every caller: parallel logins would each count as a failure until verified (the
+  // service's login throttle), and a burst of them is refused.
+  let loggingIn: Promise<void> | undefined
 
   const send = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     const res = await fetch(base + path, {
@@ -40,14 +43,16 @@ export function serviceApi(opts: { baseUrl: string; username: string; password: 
     return text ? JSON.parse(text) : undefined
   }
   const login = async (): Promise<void> => {
-    if (token) return
     const r = (await send('POST', '/api/auth/login', { username: opts.username, password: opts.password })) as { token?: unknown }
     if (typeof r?.token !== 'string') throw new Error('POST /api/auth/login: no token in the answer')
     token = r.token
   }
   return {
     async call(method, path, body) {
-      await login()
+      if (!token) {
+        loggingIn ??= login().finally(() => (loggingIn = undefined))
+        await loggingIn
+      }
       return send(method, path, body)
     },
   }

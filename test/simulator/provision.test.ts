@@ -36,15 +36,16 @@ const admin = () => serviceApi({ baseUrl: t.base, username: 'admin', password: A
 describe('simulator load mode through the admin API', () => {
   it('creates the stations and devices in the running service, connects with the issued secrets and publishes', async () => {
     const { station: template } = demoFleet()
-    const { stations } = synthesizeStations(template, 3, { rules: scaledRules(SPEED) })
+    // more stations than the login throttle allows parallel logins (5): the client logs in once
+    const { stations } = synthesizeStations(template, 9, { rules: scaledRules(SPEED) })
     const result = await provisionThroughApi(admin(), stations)
     const devices = stations.flatMap((s) => s.devices.map((d) => d.id))
-    expect(result).toMatchObject({ created: 3, updated: 0, devicesAdded: devices.length, secretsRotated: 0 })
+    expect(result).toMatchObject({ created: 9, updated: 0, devicesAdded: devices.length, secretsRotated: 0 })
     expect(Object.keys(result.secrets).sort()).toEqual([...devices].sort())
     issued = result.secrets
     // the service knows them now, as the simulator described them
     const listed = await t.api('/api/stations')
-    expect(listed.body.map((s: { id: string }) => s.id)).toEqual(expect.arrayContaining(['s0001', 's0002', 's0003']))
+    expect(listed.body.map((s: { id: string }) => s.id)).toEqual(expect.arrayContaining(stations.map((s) => s.id)))
     const config = await t.api('/api/stations/s0002/config')
     expect(config.status).toBe(200)
     expect(config.body.equipment).toHaveLength(template.equipment.length)
@@ -66,7 +67,7 @@ describe('simulator load mode through the admin API', () => {
 
   it('run again, updates the stations and rotates the secrets: the old secret is refused, the new one works', async () => {
     const { station: template } = demoFleet()
-    const { stations } = synthesizeStations(template, 3, { rules: scaledRules(SPEED) })
+    const { stations } = synthesizeStations(template, 9, { rules: scaledRules(SPEED) })
     const first = await provisionThroughApi(admin(), stations.slice(0, 1))
     expect(first).toMatchObject({ created: 0, updated: 1, devicesAdded: 0, secretsRotated: stations[0]!.devices.length })
     const sim = startSimulation({ url: `mqtt://127.0.0.1:${t.svc.mqttPort}`, stations: first.stations, secrets: first.secrets, scenario: 'normal-day', seed: 3, speed: SPEED, timeLimitSeconds: 10 })
