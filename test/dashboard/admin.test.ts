@@ -160,9 +160,9 @@ describe.skipIf(skipWithoutChromium)('dashboard: the admin view', () => {
     const row = page.locator(`.admin-device[data-device=${DEVICE}]`)
     await expect.poll(() => row.getAttribute('data-state')).toBe('online')
 
-    // On the board: the new station, its door open.
-    await page.click('[data-view-link=board]')
-    await page.selectOption('#station-picker select', S)
+    // On the board: the new station (the one being set up is the header's), its door open.
+    await page.click('[data-testid=open-board]')
+    expect(await page.locator('#station-picker select').inputValue()).toBe(S)
     const door = page.locator('#view-board [data-subject="door:main"]')
     await expect.poll(() => door.getAttribute('data-state')).toBe('open')
     await screenshot(page, 'admin-new-station-board')

@@ -12,6 +12,7 @@ export const ADMIN_STRINGS = {
   'admin.back': ['返回站点列表', 'Back to the stations'],
   'admin.loading': ['正在加载…', 'Loading…'],
   'admin.editStation': ['编辑站点', 'Edit station'],
+  'admin.openBoard': ['查看看板', 'Open its board'],
   'admin.exportFile': ['导出站点文件', 'Download station file'],
   'admin.exportHint': ['站点文件含设备密钥的散列（不含密钥本身），可存入 git', 'The file carries the devices’ secret hashes (never the secrets) and can be kept in git'],
   'admin.station.created': ['已创建站点“{name}”', 'Station “{name}” created'],

@@ -9,7 +9,7 @@ import { adminApi } from './admin-data.js'
 import { deviceForm } from './admin-device-form.js'
 import { showSecretOnce } from './admin-secret.js'
 import { stationForm } from './admin-station-form.js'
-import { store } from './store.js'
+import { selectStation, store } from './store.js'
 
 /**
  * @typedef {import('./admin-data.js').StationConfig} StationConfig
@@ -68,6 +68,8 @@ async function go(root, screen, flash = null) {
   }
   if (seq !== ui.seq) return
   ui.config = config
+  // the header's station follows the one being set up, so the board tab shows it
+  selectStation(config.id)
   const toStation = (/** @type {string | null} */ message) => go(root, { kind: 'station', id: config.id }, message)
   if (screen.kind === 'station') replace(root, stationScreen(root, config))
   else if (screen.kind === 'edit-station') replace(root, stationForm({ station: config, categories: categoriesInUse(), cancel: () => toStation(null), done: (body) => toStation(t('admin.station.saved', { name: body.name })) }))
@@ -135,6 +137,7 @@ function stationScreen(root, config) {
         'div',
         { class: 'admin-tools' },
         h('button', { type: 'button', class: 'btn secondary', 'data-action': 'edit-station', onclick: () => go(root, { kind: 'edit-station', id: config.id }) }, t('admin.editStation')),
+        status ? h('a', { class: 'btn secondary', href: '#board', 'data-testid': 'open-board' }, t('admin.openBoard')) : null,
         h('a', { class: 'btn secondary', href: adminApi.configUrl(config.id), download: `${config.id}.json`, title: t('admin.exportHint'), 'data-testid': 'export-config' }, t('admin.exportFile')),
       ),
     ),
