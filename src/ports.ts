@@ -147,9 +147,12 @@ export interface StoredStation {
   updatedBy: string
 }
 
-/** Stations made or changed through the API: read once at start, written on each change. */
+/**
+ * Stations made or changed through the API: read once at start (async, as a networked store's reads
+ * are), written on each change.
+ */
 export interface StationStore {
-  loadStations(): StoredStation[]
+  loadStations(): Promise<StoredStation[]>
   /** the station and the audit event of its change, in one transaction (committed on return) */
   saveStation(station: StoredStation, audit: AuditEvent): void
   /** forgets a station's API version (its file won), with the audit event, in one transaction */

@@ -95,7 +95,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     parts.add({ name: 'reading-store', stop: () => readingStore.close() })
     // Stations: the files against what the API stored (contract v2 §E); a bad file or a bad
     // notification file stops start-up before anything listens.
-    const catalogue = loadCatalogue({ stationsPath: env.STATIONS, store: state.stations, hub, clock, log })
+    const catalogue = await loadCatalogue({ stationsPath: env.STATIONS, store: state.stations, hub, clock, log })
     const notifyConfig = loadNotifyConfig(opts.env, catalogue.all().map((s) => s.id))
     warnAboutDemoSecrets(catalogue.all(), log)
     const stations = catalogue.all().map(withoutDisabledDevices)

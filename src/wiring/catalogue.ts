@@ -4,7 +4,7 @@ import type { ServiceHub } from '../app/events.ts'
 import { StationCatalogue, type CatalogueLimits } from '../app/station-catalogue.ts'
 import type { StatusBoard } from '../app/status-board.ts'
 import { newSecret } from '../auth/secret-hash.ts'
-import { loadStationFiles, rereadStationFiles, watchStationFiles } from '../config/station-files.ts'
+import { loadStationFiles, rereadStationFiles, watchStationFiles, type ReadStation } from '../config/station-files.ts'
 import type { Fleet } from '../domain/fleet.ts'
 import { withoutDisabledDevices, type StationConfig } from '../domain/station.ts'
 import type { LedgerService } from '../ledger/ledger-service.ts'
@@ -15,9 +15,10 @@ import type { Clock, RecordStore, StationStore } from '../ports.ts'
  * The station catalogue at start (contract v2 §E): the station files (a bad one stops start-up,
  * as before) against what the API stored. Read once; from then on the catalogue is the truth.
  */
-export function loadCatalogue(deps: { stationsPath: string; store: StationStore; hub: ServiceHub; clock: Clock; log: Logger; limits?: CatalogueLimits }): StationCatalogue {
+export async function loadCatalogue(deps: { stationsPath: string; store: StationStore; hub: ServiceHub; clock: Clock; log: Logger; limits?: CatalogueLimits }): Promise<StationCatalogue> {
   const catalogue = new StationCatalogue({ store: deps.store, hub: deps.hub, clock: deps.clock, newSecret, log: deps.log, ...(deps.limits ? { limits: deps.limits } : {}) })
-  catalogue.load(loadStationFiles(deps.stationsPath), deps.store.loadStations())
+  const files = loadStationFiles(deps.stationsPath)
+  catalogue.load(files, await deps.store.loadStations())
   return catalogue
 }
 
@@ -66,14 +67,21 @@ export function stationFilesWatch(deps: { stationsPath: string; catalogue: Stati
   const reread = () => {
     const { stations, errors } = rereadStationFiles(deps.stationsPath)
     for (const error of errors) deps.log.error({ error }, 'station file not re-read: the running configuration of its station stays')
-    for (const f of stations) {
-      try {
-        const r = deps.catalogue.fileLoaded(f)
-        if (r.refused) deps.log.error({ error: r.refused }, 'station file not re-read: the running configuration of its station stays')
-        else if (r.applied) deps.log.info({ station: f.config.id, file: f.file }, 'station file re-read')
-      } catch (err) {
-        deps.log.error({ err, station: f.config.id, file: f.file }, 'station file re-read failed: the running configuration of its station stays')
-      }
+    // A device moved from one file to another is refused by the station that takes it while the one
+    // that gives it up still has it: what was refused is tried once more after the others.
+    const refused = stations.filter((f) => apply(f, false))
+    for (const f of refused) apply(f, true)
+  }
+  /** Whether the file was refused (and, on the last try, logged as such). */
+  const apply = (f: ReadStation, last: boolean): boolean => {
+    try {
+      const r = deps.catalogue.fileLoaded(f)
+      if (r.refused && last) deps.log.error({ error: r.refused }, 'station file not re-read: the running configuration of its station stays')
+      else if (r.applied) deps.log.info({ station: f.config.id, file: f.file }, 'station file re-read')
+      return r.refused !== undefined
+    } catch (err) {
+      deps.log.error({ err, station: f.config.id, file: f.file }, 'station file re-read failed: the running configuration of its station stays')
+      return false
     }
   }
   return {

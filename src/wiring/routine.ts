@@ -20,13 +20,13 @@ import { TrainingService } from '../routine/trainings.ts'
 export const routineId = () => randomBytes(5).toString('hex')
 
 export interface Routine {
+  /** a station added or reconfigured while running (contract v2 §E) */
+  configure(station: StationConfig): void
   inspections: InspectionService
   drills: DrillService
   trainings: TrainingService
   ackTimes(q: { from: number; to: number; station?: string }): AckTimesReport
   report(station: string, month: string): MonthlyReport
-  /** a station added or reconfigured while running (contract v2 §E) */
-  configure(station: StationConfig): void
   part: Part
 }
 
@@ -63,6 +63,10 @@ export function routine(deps: { store: RoutineStore; stations: StationConfig[]; 
   const drills = new DrillService(byId, store, drillAlerts, clock, routineId, (_drill, response) => timeToAck.observe({ drill: 'true' }, response.secondsToAck))
   const trainings = new TrainingService(byId, store, clock, routineId)
   return {
+    configure(station) {
+      byId.set(station.id, station)
+      inspections.configure(station)
+    },
     inspections,
     drills,
     trainings,
@@ -86,10 +90,6 @@ export function routine(deps: { store: RoutineStore; stations: StationConfig[]; 
         drills: store.drills({ station: station.id, from, to, limit: 1_000_000 }),
         trainings: trainings.list(station.id, { fromDate: `${month}-01`, toDate: nextMonth(month) }),
       })
-    },
-    configure(station) {
-      byId.set(station.id, station)
-      inspections.configure(station)
     },
     part: { name: 'routine', start: () => inspections.start(), stop: () => inspections.stop() },
   }

@@ -27,11 +27,9 @@ export class EmbeddedStationStore implements StationStore {
     this.remove = db.prepare('DELETE FROM station_configs WHERE id = ?')
   }
 
-  loadStations(): StoredStation[] {
-    return this.db
-      .prepare<[], Row>('SELECT * FROM station_configs ORDER BY id')
-      .all()
-      .map((r) => ({ id: r.id, config: JSON.parse(r.config) as unknown, fileHash: r.file_hash, updatedAt: r.updated_at, updatedBy: r.updated_by }))
+  loadStations(): Promise<StoredStation[]> {
+    const rows = this.db.prepare<[], Row>('SELECT * FROM station_configs ORDER BY id').all()
+    return Promise.resolve(rows.map((r) => ({ id: r.id, config: JSON.parse(r.config) as unknown, fileHash: r.file_hash, updatedAt: r.updated_at, updatedBy: r.updated_by })))
   }
 
   saveStation(s: StoredStation, audit: AuditEvent): void {

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connackCode, mqttUrl } from '../../helpers/contract.ts'
-import { eventually, startTestService, type TestService } from '../../helpers/service.ts'
+import { eventually, publishState, startTestService, type TestService } from '../../helpers/service.ts'
 import { fixtureStation } from '../../helpers/station-fixture.ts'
 import { newStationBody, stationEvents } from './station-admin-fixture.ts'
 
@@ -67,6 +67,23 @@ describe('station files changed on disk', () => {
     expect((await config('seeded')).name).toBe('文件里的新名字')
     writeFileSync(fileOf(), good.replace('文件里的新名字', '修好的文件'))
     await eventually(async () => (await config('seeded')).name === '修好的文件', 5000, 'the fixed file read')
+  })
+
+  it('a device moved from one file to another, in one go, moves (whichever file is read first)', async () => {
+    const from = JSON.parse(readFileSync(fileOf(), 'utf8'))
+    const moved = from.devices.find((d: any) => d.id === 'seeded-door-main')
+    from.devices = from.devices.filter((d: any) => d !== moved)
+    const toFile = join(t.stationsDir, 'another.json')
+    const to = JSON.parse(readFileSync(toFile, 'utf8'))
+    to.devices = [moved]
+    // another.json sorts before seeded.json: it is read while seeded still holds the device
+    writeFileSync(toFile, JSON.stringify(to))
+    writeFileSync(fileOf(), JSON.stringify(from))
+    await eventually(async () => (await config('another')).devices?.[0]?.id === 'seeded-door-main', 5000, 'the device in its new station')
+    expect((await config('seeded')).devices.map((d: any) => d.id)).not.toContain('seeded-door-main')
+    const door = await t.device('seeded-door-main')
+    await publishState(door, 'another', 'seeded-door-main', { ts: Date.now(), seq: 1, open: true })
+    await eventually(async () => (await t.api('/api/stations/another')).body.doors[0].open === true, 3000, 'its reading in its new station')
   })
 
   it('an API edit made after a re-read stands over a restart while the file stays as it is', async () => {

@@ -59,7 +59,7 @@ describe('bounds on what the API creates', () => {
 })
 
 describe('station files against the stored API versions, at start', () => {
-  test('an API edit stands while its file is unchanged; a file changed since wins and its stored version is dropped', () => {
+  test('an API edit stands while its file is unchanged; a file changed since wins and its stored version is dropped', async () => {
     const first = rig()
     const f = file('s1')
     first.catalogue.load([f], [])
@@ -68,25 +68,25 @@ describe('station files against the stored API versions, at start', () => {
     dbs.length = 0
 
     const again = rig(first.dir)
-    again.catalogue.load([f], again.store.loadStations())
+    again.catalogue.load([f], await again.store.loadStations())
     expect(again.catalogue.get('s1')!.name).toBe('api name')
     again.db.close()
     dbs.length = 0
 
     const edited = file('s1', { name: 'file name' })
     const third = rig(first.dir)
-    third.catalogue.load([edited], third.store.loadStations())
+    third.catalogue.load([edited], await third.store.loadStations())
     expect(third.catalogue.get('s1')!.name).toBe('file name')
-    expect(third.store.loadStations()).toEqual([])
+    expect(await third.store.loadStations()).toEqual([])
     expect(third.warnings.join()).toMatch(/changed on disk/)
   })
 
-  test('a station created through the API loads from the store alone; one whose file is gone is not loaded', () => {
+  test('a station created through the API loads from the store alone; one whose file is gone is not loaded', async () => {
     const first = rig()
     first.catalogue.load([file('s2')], [])
     first.catalogue.create(body('api-only'), 'admin')
     first.catalogue.replace('s2', { ...first.catalogue.get('s2')!, name: 'api name' }, 'admin')
-    const stored = first.store.loadStations()
+    const stored = await first.store.loadStations()
     const again = rig(tempDir('sw-cat-'))
     again.catalogue.load([], stored)
     expect(again.catalogue.all().map((s) => s.id)).toEqual(['api-only'])
