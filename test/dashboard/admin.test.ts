@@ -121,7 +121,19 @@ describe.skipIf(skipWithoutChromium)('dashboard: the admin view', () => {
     await screenshot(page, 'admin-station-form-error')
     expect((await t.api(`/api/stations/${S}/config`)).status).toBe(404)
 
+    // A bad field inside a row: the second door's id is named, beside that door's id; removing the row fixes it.
     await input(page, 'timezone').fill('Asia/Shanghai')
+    await page.click('[data-add=doors]')
+    await input(page, 'doors.1.id').fill('main')
+    await input(page, 'doors.1.name').fill('又一个正门')
+    await page.click('.admin-form [data-action=submit]')
+    const doorError = fieldOf(page, 'doors.1.id').locator('.field-error')
+    await doorError.waitFor()
+    expect(await doorError.textContent()).toContain('duplicate door id "main"')
+    expect(await fieldOf(page, 'doors.0.id').locator('.field-error').isVisible()).toBe(false)
+    expect(await tzError.isVisible()).toBe(false) // the earlier error is gone
+    await page.locator('.admin-row[data-row="doors.1"] .remove-row').click()
+    expect(await page.locator('[data-list=doors] .admin-row').count()).toBe(1)
     await page.click('.admin-form [data-action=submit]')
     await page.waitForSelector(`.admin-station-screen[data-station=${S}]`)
     const config = (await t.api(`/api/stations/${S}/config`)).body
