@@ -63,15 +63,19 @@ export interface ReadingStore {
 export interface EventQuery { station: string; from?: number; to?: number; limit: number; kinds?: string[]; subject?: string; user?: string }
 export interface Reject { t: number; device: string; topic: string; reason: string }
 
-/** The service's own records: always in the embedded database under DATA_DIR. */
+/**
+ * The audit trail, rejects and live snapshots. Part of the StateStore: appends are queued (ingest
+ * never waits on a read from here), queries return Promises.
+ */
 export interface RecordStore {
   appendEvents(events: AuditEvent[]): void
-  queryEvents(q: EventQuery): AuditEvent[]
+  queryEvents(q: EventQuery): Promise<AuditEvent[]>
   appendReject(r: Reject): void
-  queryRejects(limit: number): Reject[]
+  queryRejects(limit: number): Promise<Reject[]>
   /** `snap` is called when the batch is cut, so many changes cost one serialisation. */
   saveSnapshot(station: string, snap: () => StationSnapshot): void
-  loadSnapshots(): Map<string, StationSnapshot>
+  /** the latest snapshot of every station, read once at start-up to restore the live state */
+  loadSnapshots(): Promise<Map<string, StationSnapshot>>
   /** resolves once everything appended so far is committed (before a read that must see it) */
   flush(): Promise<void>
 }
@@ -94,22 +98,23 @@ export interface StoredUser { name: string; role: Role; passwordHash: string; cr
 
 /**
  * Users and login sessions (tokens only as hashes). Part of the state store: SQLite today; the
- * PostgreSQL adapter of cluster mode implements the same port.
+ * PostgreSQL adapter of cluster mode implements the same port. Reads and read-then-write steps
+ * return Promises (see StateStore); writes that return nothing are queued.
  */
 export interface AccountStore {
-  findUser(username: string): StoredUser | undefined
-  /** false when the username is taken */
-  insertUser(user: StoredUser): boolean
+  findUser(username: string): Promise<StoredUser | undefined>
+  /** false when the username is taken (one atomic insert: two concurrent creations, one winner) */
+  insertUser(user: StoredUser): Promise<boolean>
   /** changes what is given; `stations: null` lifts the station scope */
   updateUser(username: string, change: { passwordHash?: string; role?: Role; stations?: string[] | null }): void
-  listUsers(): StoredUser[]
+  listUsers(): Promise<StoredUser[]>
   insertSession(s: { tokenHash: string; username: string; expiresAt: number; createdAt: number }): void
   /** the live session of a token hash, with its user's current role and station scope */
-  findSession(tokenHash: string, now: number): { user: { name: string; role: Role; stations?: string[] }; expiresAt: number } | undefined
+  findSession(tokenHash: string, now: number): Promise<{ user: { name: string; role: Role; stations?: string[] }; expiresAt: number } | undefined>
   deleteSession(tokenHash: string): void
-  /** deletes all but the newest `keep` sessions of a user; returns the token hashes deleted */
-  trimSessions(username: string, keep: number): string[]
-  deleteExpiredSessions(now: number): number
+  /** deletes all but the newest `keep` sessions of a user, in one step; resolves to the token hashes deleted */
+  trimSessions(username: string, keep: number): Promise<string[]>
+  deleteExpiredSessions(now: number): Promise<number>
 }
 
 /** A display token (contract v2 §E) as kept: the token itself only as its hash. */
@@ -118,20 +123,33 @@ export interface StoredDisplayToken { id: string; tokenHash: string; name: strin
 /** Display tokens for wall screens: read-only, revocable principals limited to some stations. */
 export interface DisplayTokenStore {
   /** false when `max` tokens exist already (checked and inserted as one step) */
-  insert(t: StoredDisplayToken, max: number): boolean
-  findByHash(tokenHash: string): StoredDisplayToken | undefined
+  insert(t: StoredDisplayToken, max: number): Promise<boolean>
+  findByHash(tokenHash: string): Promise<StoredDisplayToken | undefined>
   /** oldest first */
-  list(): StoredDisplayToken[]
+  list(): Promise<StoredDisplayToken[]>
   /** the token removed, or undefined when there was none with that id */
-  remove(id: string): StoredDisplayToken | undefined
+  remove(id: string): Promise<StoredDisplayToken | undefined>
 }
 
 /**
  * Everything the service keeps of its own (not the readings): users and sessions, alerts and
- * incidents, the audit trail and rejects, live snapshots, the ledger, the notification log. The
- * embedded SQLite file implements it today; cluster mode's PostgreSQL adapter will. Reads are
- * synchronous today (SQLite answers in microseconds on the event loop); see docs/architecture.md
- * for what a networked store changes.
+ * incidents, the audit trail and rejects, live snapshots, the ledger, the notification log, the
+ * routine. The embedded SQLite file implements it; cluster mode's PostgreSQL adapter does too, so
+ * the port is shaped for a store across the network:
+ *
+ * - every sub-store method that returns a value returns a Promise of it (the SQLite adapter
+ *   answers with an already resolved one: its reads stay microseconds on the event loop);
+ * - a method that returns nothing (`void`) stays synchronous: it queues a write, and
+ *   `committed()` resolves once every write queued so far is durable;
+ * - a read sees every write queued before it (read your own writes), committed or not yet;
+ * - a step that reads and then writes and must not be interleaved (a ledger transaction, a user
+ *   insert that reports whether it won, trimming a user's sessions) is one method, atomic in the
+ *   adapter (one transaction), and returns a Promise.
+ *
+ * Callers that decide on what they read (alert acknowledgement, ledger operations, drills,
+ * inspections) keep their decision atomic either through such a method or by running one step
+ * per key at a time (`KeyedSerial`); each says why where it does. The ingest path reads nothing
+ * from here: the live state it needs is in memory (restored once at start).
  */
 export interface StateStore {
   readonly kind: 'embedded'

@@ -103,13 +103,14 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     const stations = catalogue.all().map(withoutDisabledDevices)
     counts = () => ({ stations: fleet.stations.size, devices: fleet.deviceCount })
     const fleet = new Fleet(stations)
-    for (const [id, snap] of state.records.loadSnapshots()) fleet.stations.get(id)?.restore(snap)
+    // Restored before any part starts: nothing reads or changes the live state until then.
+    for (const [id, snap] of await state.records.loadSnapshots()) fleet.stations.get(id)?.restore(snap)
 
     // ---- the core: ingest, rules, ledger, status ------------------------------------------
     const engine: AlertEngine = new AlertEngine({ fleet, store: state.alerts, clock, timers, hub, onSilent: (device) => ingest.markSilent(device) })
     const ingest = new Ingest({ fleet, readings, records: state.records, clock, observer: metrics.ingestObserver, hub, openIncident: (s) => engine.openIncident(s)?.id })
     const { ledger, part: ledgerLifecycle } = ledgerPart({ store: state.ledger, stations, clock, timers, seedDir: env.LEDGER_SEED, log })
-    const routine = routineOf({ store: state.routine, stations, engine, alerts: state.alerts, hub, registry: metrics.registry, clock, timers, movements: (s, from, to) => ledger.movements(s, from, to) })
+    const routine = routineOf({ store: state.routine, committed: () => state.committed(), stations, engine, alerts: state.alerts, hub, registry: metrics.registry, clock, timers, movements: (s, from, to) => ledger.movements(s, from, to) })
     const board = new StatusBoard({ fleet, hub, alerts: engine, ledger: (s) => ledger.usable(s), minPushIntervalMs: env.STATUS_PUSH_INTERVAL_MS })
 
     // ---- people: accounts, live push, outbound -------------------------------------------
@@ -185,15 +186,15 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     const app = createHttpApp({
       accounts, principals, displayTokens, fleet, board, readings, records: state.records, registry: metrics.registry, health, log, https: httpTls !== undefined, loginThrottle,
       scope: {
-        alertStation: (id) => state.alerts.getAlert(id)?.station,
-        incidentStation: (id) => state.alerts.getIncident(id)?.station,
-        drillStation: (id) => state.routine.drill(id)?.station,
+        alertStation: async (id) => (await state.alerts.getAlert(id))?.station,
+        incidentStation: async (id) => (await state.alerts.getIncident(id))?.station,
+        drillStation: async (id) => (await state.routine.drill(id))?.station,
         deviceStation: (id) => fleet.device(id)?.station.model.id,
       },
       onLogout: (token) => live.revoke(token), ready: () => ready,
       onRevoked: (what) => ('tokenHash' in what ? live.revokeHashes([what.tokenHash]) : live.endUser(what.user)),
       extra: [alertRoutes(accounts, engine, state.alerts, (id, user, note) => routine.drills.acknowledge(id, user, note)), ledgerRoutes(accounts, ledger, clock, ledgerWorkbook),
-        inspectionRoutes(accounts, routine.inspections), drillRoutes(accounts, { ...routine, now: () => clock.now() }),
+        inspectionRoutes(accounts, routine.inspections, () => routine.committed()), drillRoutes(accounts, { ...routine, now: () => clock.now() }),
         reportRoutes(accounts, (s, month) => routine.report(s, month), monthlyReportWorkbook), notifyRoutes(accounts, notifier, state.alerts, notifyConfig), overviewRoutes(accounts, { statuses: () => board.all(), unresolvedAlerts: () => engine.openAlerts() }),
         stationAdminRoutes(accounts, catalogue)],
     })

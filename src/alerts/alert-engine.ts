@@ -73,15 +73,17 @@ export class AlertEngine {
     this.incidents = new Incidents({ store: opts.store, clock: opts.clock, hub: opts.hub })
   }
 
-  /** Restores alerts and incidents, then judges every subject as the stored state stands. */
-  start(): void {
-    const { unresolved, latestOccurrence } = this.store.loadForEngine()
+  /**
+   * Restores alerts and incidents, then judges every subject as the stored state stands. Nothing
+   * feeds the engine until it has started (the root starts ingest later), so the loads may wait.
+   */
+  async start(): Promise<void> {
+    const [{ unresolved, latestOccurrence }] = await Promise.all([this.store.loadForEngine(), this.incidents.restore()])
     for (const a of unresolved) {
       this.unresolved.add(a)
       if (a.state === 'active' && a.severity === 'critical' && !a.escalated) this.scheduleEscalation(a)
     }
     for (const [k, v] of latestOccurrence) this.latestOccurrence.set(k, v)
-    this.incidents.restore()
     for (const state of this.fleet.stations.values()) this.evaluateStation(state)
     this.arm()
   }
@@ -209,8 +211,10 @@ export class AlertEngine {
 
   // ---- responder actions -----------------------------------------------------------
 
-  acknowledge(id: string, user: string, note?: string): Alert {
-    const a = this.mustFind(id)
+  // Acknowledge and resolve decide on the alert's state and change it in the same synchronous step
+  // after the one await (mustFind): two requests at once cannot both succeed.
+  async acknowledge(id: string, user: string, note?: string): Promise<Alert> {
+    const a = await this.mustFind(id)
     if (a.state !== 'active') throw new AppError('CONFLICT', `alert ${id} is already ${a.state}`)
     a.state = 'acknowledged'
     a.ackedAt = this.clock.now()
@@ -221,8 +225,8 @@ export class AlertEngine {
     return publicAlert(a)
   }
 
-  resolve(id: string, user: string, note?: string): Alert {
-    const a = this.mustFind(id)
+  async resolve(id: string, user: string, note?: string): Promise<Alert> {
+    const a = await this.mustFind(id)
     if (a.state === 'resolved') throw new AppError('CONFLICT', `alert ${id} is already resolved`)
     this.close(a, user, note)
     return publicAlert(a)
@@ -238,8 +242,8 @@ export class AlertEngine {
     return incident
   }
 
-  closeIncident(id: string, user: string): Incident {
-    const incident = this.incidents.close(id, user)
+  async closeIncident(id: string, user: string): Promise<Incident> {
+    const incident = await this.incidents.close(id, user)
     // What is still missing or open is judged from this moment.
     const state = this.fleet.stations.get(incident.station)
     if (state) this.evaluateStation(state)
@@ -354,11 +358,17 @@ export class AlertEngine {
     this.hub.emit('alertChanged', pub, change, by)
   }
 
-  private mustFind(id: string): AlertRecord {
+  /**
+   * Every unresolved alert is in memory, and that record is the one to change; the store is asked
+   * only for resolved ones (a conflict, or unknown). Looked up in memory again after the store's
+   * answer, in case the alert was resolved meanwhile (its stored copy may be older).
+   */
+  private async mustFind(id: string): Promise<AlertRecord> {
     const open = this.unresolved.findById(id)
     if (open) return open
-    const stored = this.store.getAlert(id)
-    if (stored) return stored
+    const stored = await this.store.getAlert(id)
+    const found = this.unresolved.findById(id) ?? stored
+    if (found) return found
     throw new AppError('ALERT_UNKNOWN', `no alert "${id}"`)
   }
 

@@ -19,9 +19,14 @@ export class Incidents {
   ) {}
 
   /** Restores the open incidents and the last close times from the store. */
-  restore(): void {
-    for (const i of this.o.store.openIncidents()) this.open.set(i.station, i)
-    for (const [s, t] of this.o.store.lastIncidentClose()) this.lastClose.set(s, t)
+  async restore(): Promise<void> {
+    const [open, lastClose] = await Promise.all([this.o.store.openIncidents(), this.o.store.lastIncidentClose()])
+    for (const i of open) this.open.set(i.station, i)
+    for (const [s, t] of lastClose) this.lastClose.set(s, t)
+  }
+
+  private openById(id: string): Incident | undefined {
+    return [...this.open.values()].find((i) => i.id === id)
   }
 
   openAt(station: string): Incident | undefined {
@@ -43,10 +48,16 @@ export class Incidents {
     return incident
   }
 
-  close(id: string, user: string): Incident {
-    const incident = [...this.open.values()].find((i) => i.id === id)
+  /**
+   * The open incidents are all in memory: closing one is decided and done synchronously, so two
+   * closes at once cannot both succeed. The store is asked only to tell an unknown id from one
+   * already closed, and that answer does not change what happens.
+   */
+  async close(id: string, user: string): Promise<Incident> {
+    const incident = this.openById(id)
     if (!incident) {
-      const stored = this.o.store.getIncident(id)
+      const stored = await this.o.store.getIncident(id)
+      // Opened meanwhile is impossible (an id is new when opened); closed meanwhile is a conflict.
       if (stored?.closedAt !== undefined) throw new AppError('CONFLICT', `incident ${id} is already closed`)
       throw new AppError('INCIDENT_UNKNOWN', `no incident "${id}"`)
     }

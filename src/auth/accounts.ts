@@ -47,9 +47,10 @@ export class Accounts implements Part {
     this.onSessionsDropped = opts.onSessionsDropped
   }
 
-  start(): void {
-    this.sweepExpired()
-    this.sweeper = setInterval(() => this.sweepExpired(), SESSION_SWEEP_INTERVAL_MS)
+  async start(): Promise<void> {
+    await this.sweepExpired()
+    // A sweep that fails is tried again at the next interval; lookups refuse expired sessions anyway.
+    this.sweeper = setInterval(() => void this.sweepExpired().catch(() => undefined), SESSION_SWEEP_INTERVAL_MS)
     this.sweeper.unref()
   }
 
@@ -57,7 +58,7 @@ export class Accounts implements Part {
     clearInterval(this.sweeper)
   }
 
-  sweepExpired(): number {
+  sweepExpired(): Promise<number> {
     return this.store.deleteExpiredSessions(this.now())
   }
 
@@ -66,7 +67,7 @@ export class Accounts implements Part {
    * when one had to be made, so the caller can show it once.
    */
   async bootstrapAdmin(username: string, password: string | undefined): Promise<string | undefined> {
-    const existing = this.store.findUser(username)
+    const existing = await this.store.findUser(username)
     if (existing && password === undefined) return undefined
     if (existing && password !== undefined) {
       // An operator who sets ADMIN_PASSWORD gets that password, even after a first start, and sees every station.
@@ -81,7 +82,7 @@ export class Accounts implements Part {
   async createUser(username: string, password: string, role: Role, stations?: string[]): Promise<User | undefined> {
     const passwordHash = await hashPassword(password)
     const user = { name: username, role, ...(stations ? { stations } : {}) }
-    return this.store.insertUser({ ...user, passwordHash, createdAt: this.now() }) ? user : undefined
+    return (await this.store.insertUser({ ...user, passwordHash, createdAt: this.now() })) ? user : undefined
   }
 
   /**
@@ -89,35 +90,37 @@ export class Accounts implements Part {
    * Their sessions stay valid and see the change at their next request; undefined if no such user.
    */
   async editUser(username: string, change: { role?: Role; password?: string; stations?: string[] | null }): Promise<User | undefined> {
-    if (!this.store.findUser(username)) return undefined
+    if (!(await this.store.findUser(username))) return undefined
     this.store.updateUser(username, {
       ...(change.role ? { role: change.role } : {}),
       ...(change.password !== undefined ? { passwordHash: await hashPassword(change.password) } : {}),
       ...(change.stations !== undefined ? { stations: change.stations } : {}),
     })
-    const u = this.store.findUser(username)
+    const u = await this.store.findUser(username)
     return u ? publicUser(u) : undefined
   }
 
   async login(username: string, password: string): Promise<Session | undefined> {
-    const user = this.store.findUser(username)
+    const user = await this.store.findUser(username)
     const ok = await verifyPassword(user?.passwordHash ?? DUMMY_HASH, password)
     if (!user || !ok) return undefined
     const now = this.now()
     const token = randomBytes(32).toString('base64url')
     const expiresAt = now + this.ttlMs
     this.store.insertSession({ tokenHash: hashToken(token), username, expiresAt, createdAt: now })
-    const dropped = this.store.trimSessions(username, MAX_SESSIONS_PER_USER)
+    // The store's read-your-writes makes the trim count the session just queued; the trim is one
+    // atomic step in the store, so two logins at once cannot both keep a session past the bound.
+    const dropped = await this.store.trimSessions(username, MAX_SESSIONS_PER_USER)
     if (dropped.length > 0) this.onSessionsDropped?.(username, dropped)
     return { token, expiresAt, user: publicUser(user) }
   }
 
-  authenticate(token: string): User | undefined {
-    return this.store.findSession(hashToken(token), this.now())?.user
+  async authenticate(token: string): Promise<User | undefined> {
+    return (await this.store.findSession(hashToken(token), this.now()))?.user
   }
 
   /** The live session behind a token: its user and when it expires (for connections that outlive a request). */
-  session(token: string): { user: User; expiresAt: number } | undefined {
+  session(token: string): Promise<{ user: User; expiresAt: number } | undefined> {
     return this.store.findSession(hashToken(token), this.now())
   }
 
@@ -125,8 +128,8 @@ export class Accounts implements Part {
     this.store.deleteSession(hashToken(token))
   }
 
-  list(): (User & { createdAt: number })[] {
-    return this.store.listUsers().map((u) => ({ ...publicUser(u), createdAt: u.createdAt }))
+  async list(): Promise<(User & { createdAt: number })[]> {
+    return (await this.store.listUsers()).map((u) => ({ ...publicUser(u), createdAt: u.createdAt }))
   }
 }
 

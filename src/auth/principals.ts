@@ -9,8 +9,7 @@ export interface Principal { user: User; expiresAt: number }
 
 /**
  * The one place where a token (bearer, cookie or query) becomes who is asking: a login session, or a
- * display token (contract v2 §E). HTTP and `/ws` both ask here. When the state store's reads become
- * asynchronous, this is the function to convert.
+ * display token (contract v2 §E). HTTP and `/ws` both ask here; the state store answers asynchronously.
  */
 export class Principals {
   constructor(
@@ -18,10 +17,10 @@ export class Principals {
     private readonly displays: DisplayTokens,
   ) {}
 
-  resolve(token: string): Principal | undefined {
-    const session = this.accounts.session(token)
+  async resolve(token: string): Promise<Principal | undefined> {
+    const session = await this.accounts.session(token)
     if (session || !isDisplayToken(token)) return session
-    const user = this.displays.principal(token)
+    const user = await this.displays.principal(token)
     return user ? { user, expiresAt: NEVER_EXPIRES } : undefined
   }
 }

@@ -1,5 +1,6 @@
 import type { AuditEvent, EventKind } from '../domain/audit-event.ts'
 import { AppError } from '../domain/errors.ts'
+import { KeyedSerial } from '../domain/keyed-serial.ts'
 import type { StationConfig } from '../domain/station.ts'
 import type { Clock, Timers } from '../ports.ts'
 import { batchState, judgeLedger, warnDaysOf, type BatchState, type LedgerJudgement } from './expiry.ts'
@@ -42,6 +43,13 @@ export class LedgerService {
    */
   private readonly lowSince = new Map<string, Map<string, number>>()
   private readonly listeners: JudgedListener[] = []
+  /**
+   * One operation or judgement at a time per station. The store's transaction already keeps the
+   * stock right; this keeps the judgements in order: with reads that wait, a judgement started
+   * after an issue could otherwise be overtaken by one that read the batches before it, and the
+   * status and alerts would be left on the older stock.
+   */
+  private readonly serial = new KeyedSerial()
   private timer: unknown
   private started = false
   private stopped = false
@@ -51,21 +59,33 @@ export class LedgerService {
   private readonly timers: Timers
   private readonly newId: () => string
 
-  constructor(opts: { stations: StationConfig[]; store: LedgerStore; clock: Clock; timers: Timers; /** a new batch id */ newId: () => string }) {
+  private readonly onError: (err: unknown) => void
+
+  constructor(opts: {
+    stations: StationConfig[]
+    store: LedgerStore
+    clock: Clock
+    timers: Timers
+    /** a new batch id */
+    newId: () => string
+    /** a midnight judgement failed (the store did not answer); it is tried again at the next one */
+    onError?: (err: unknown) => void
+  }) {
     this.stations = new Map(opts.stations.map((s) => [s.id, s]))
     this.store = opts.store
     this.clock = opts.clock
     this.timers = opts.timers
     this.newId = opts.newId
+    this.onError = opts.onError ?? (() => undefined)
   }
 
   onJudged(listener: JudgedListener): void {
     this.listeners.push(listener)
   }
 
-  start(): void {
+  async start(): Promise<void> {
     this.started = true
-    for (const s of this.stations.values()) this.judge(s)
+    await Promise.all([...this.stations.values()].map((s) => this.judge(s)))
     this.arm()
   }
 
@@ -73,7 +93,7 @@ export class LedgerService {
   configure(station: StationConfig): void {
     this.stations.set(station.id, station)
     if (!this.started || this.stopped) return
-    this.judge(station)
+    this.judge(station).catch(this.onError)
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer)
     this.timer = undefined
     this.arm()
@@ -95,10 +115,10 @@ export class LedgerService {
     return this.judged.get(station)?.usable
   }
 
-  view(stationId: string): LedgerItemView[] {
+  async view(stationId: string): Promise<LedgerItemView[]> {
     const station = this.station(stationId)
+    const held = await this.store.batches(station.id)
     const today = localDate(this.clock.now(), station.timezone)
-    const held = this.store.batches(station.id)
     return station.equipment.map((e) => {
       const warn = warnDaysOf(station, e.id)
       const batches = held.filter((b) => b.itemId === e.id).sort(byExpiry).map((b) => ({ ...b, state: batchState(b, today, warn) }))
@@ -118,38 +138,48 @@ export class LedgerService {
   }
 
   /** All the station's batches (used-up ones included) and its movements in [from, to], for the export. */
-  snapshot(stationId: string, from?: number, to?: number): { station: StationConfig; batches: Batch[]; movements: Movement[] } {
+  async snapshot(stationId: string, from?: number, to?: number): Promise<{ station: StationConfig; batches: Batch[]; movements: Movement[] }> {
     const station = this.station(stationId)
-    return { station, batches: this.store.batches(station.id, true), movements: this.movements(station.id, from, to) }
+    const [batches, movements] = await Promise.all([this.store.batches(station.id, true), this.movements(station.id, from, to)])
+    return { station, batches, movements }
   }
 
-  movements(stationId: string, from?: number, to?: number, limit = 100_000): Movement[] {
+  movements(stationId: string, from?: number, to?: number, limit = 100_000): Promise<Movement[]> {
     const station = this.station(stationId)
     return this.store.movements({ station: station.id, limit, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) })
   }
 
-  receive(stationId: string, input: ReceiptInput, by: string): Batch {
-    return this.run(stationId, by, (ctx) => receive(ctx, input)).result
+  async receive(stationId: string, input: ReceiptInput, by: string): Promise<Batch> {
+    return (await this.run(stationId, by, (ctx) => receive(ctx, input))).result
   }
 
-  issue(stationId: string, input: IssueInput, by: string) {
-    return this.run(stationId, by, (ctx, held) => issue(ctx, held, input)).result
+  async issue(stationId: string, input: IssueInput, by: string) {
+    return (await this.run(stationId, by, (ctx, held) => issue(ctx, held, input))).result
   }
 
-  count(stationId: string, input: CountInput, by: string) {
-    return this.run(stationId, by, (ctx, held) => count(ctx, held, input)).result
+  async count(stationId: string, input: CountInput, by: string) {
+    return (await this.run(stationId, by, (ctx, held) => count(ctx, held, input))).result
   }
 
-  writeOff(stationId: string, input: WriteOffInput, by: string) {
-    return this.run(stationId, by, (ctx, held) => writeOff(ctx, held, input)).result
+  async writeOff(stationId: string, input: WriteOffInput, by: string) {
+    return (await this.run(stationId, by, (ctx, held) => writeOff(ctx, held, input))).result
   }
 
   /** Applies `receipts` as the station's first stock, unless its ledger already has a history. */
-  seed(stationId: string, receipts: (ReceiptInput & { receivedAt?: number })[], by = 'seed'): boolean {
+  seed(stationId: string, receipts: (ReceiptInput & { receivedAt?: number })[], by = 'seed'): Promise<boolean> {
     const station = this.station(stationId)
-    if (receipts.length === 0 || this.store.hasHistory(station.id)) return false
+    // Asked and applied within the station's turn, so no operation of this service slips in between.
+    return this.serial.run(station.id, async () => {
+      if (receipts.length === 0 || (await this.store.hasHistory(station.id))) return false
+      await this.applySeed(station, receipts, by)
+      await this.judgeNow(station)
+      return true
+    })
+  }
+
+  private async applySeed(station: StationConfig, receipts: (ReceiptInput & { receivedAt?: number })[], by: string): Promise<void> {
     const now = this.clock.now()
-    this.store.transact(
+    await this.store.transact(
       station.id,
       () => {
         const all: LedgerChange<null> = { batches: [], movements: [], result: null }
@@ -163,21 +193,28 @@ export class LedgerService {
       },
       (m) => this.auditOf(station, m),
     )
-    this.judge(station)
-    return true
   }
 
-  private run<T>(stationId: string, by: string, op: (ctx: OpContext, held: readonly Batch[]) => LedgerChange<T>): LedgerChange<T> {
+  private run<T>(stationId: string, by: string, op: (ctx: OpContext, held: readonly Batch[]) => LedgerChange<T>): Promise<LedgerChange<T>> {
     const station = this.station(stationId)
-    const ctx: OpContext = { station, now: this.clock.now(), by, newId: this.newId }
-    const change = this.store.transact(station.id, (held) => op(ctx, held), (m) => this.auditOf(station, m))
-    this.judge(station)
-    return change
+    return this.serial.run(station.id, async () => {
+      // The plan runs inside the store's transaction, on the batches as they stand then.
+      const ctx: OpContext = { station, now: this.clock.now(), by, newId: this.newId }
+      const change = await this.store.transact(station.id, (held) => op(ctx, held), (m) => this.auditOf(station, m))
+      await this.judgeNow(station)
+      return change
+    })
   }
 
-  private judge(station: StationConfig): void {
+  private judge(station: StationConfig, at?: number): Promise<void> {
+    return this.serial.run(station.id, () => this.judgeNow(station, at))
+  }
+
+  /** Judges the station's stock as stored now (as of `at`); called only within the station's turn. */
+  private async judgeNow(station: StationConfig, at = this.clock.now()): Promise<void> {
+    const held = await this.store.batches(station.id)
     const since = this.lowSince.get(station.id) ?? new Map<string, number>()
-    const j = judgeLedger(station, this.store.batches(station.id), this.clock.now(), since)
+    const j = judgeLedger(station, held, at, since)
     this.lowSince.set(station.id, new Map(j.stockLow.map((c) => [c.itemId, c.occurrence])))
     this.judged.set(station.id, j)
     for (const l of this.listeners) l(station, j)
@@ -192,7 +229,9 @@ export class LedgerService {
     this.timer = this.timers.setTimeout(() => {
       this.timer = undefined
       if (this.stopped) return
-      for (const s of this.stations.values()) this.judge(s)
+      // Judged as of midnight, however long the store takes to answer; the next midnight is armed now.
+      const at = this.clock.now()
+      for (const s of this.stations.values()) this.judge(s, at).catch(this.onError)
       this.arm()
     }, next - now)
   }

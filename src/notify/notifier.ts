@@ -28,7 +28,7 @@ export interface NotifierOptions {
    * The alert as the alert store has it now; at start, a restored plan whose alert is no longer
    * active (changed while the notifier was not running) is dropped instead of sent.
    */
-  currentAlert?(id: string): { state: NotifyAlert['state'] } | undefined
+  currentAlert?(id: string): Promise<{ state: NotifyAlert['state'] } | undefined>
   /** called for every row added to the delivery log (metrics, live push) */
   onDelivery?(d: Delivery): void
   limits?: Partial<NotifierLimits>
@@ -93,13 +93,18 @@ export class Notifier {
   }
 
   /** Restores the plans left by an earlier run; a step that fell due meanwhile fires now. */
-  start(): void {
+  async start(): Promise<void> {
     if (this.started) return
     this.started = true
-    for (const plan of this.o.deliveries.pendingPlans()) {
+    // What the restore needs is read first (store reads are Promises); the plans are then set up
+    // in one synchronous step. The root starts the notifier before the alert engine, so no alert
+    // change arrives while the reads are out.
+    const restored = await Promise.all(
+      (await this.o.deliveries.pendingPlans()).map(async (plan) => ({ plan, current: await this.o.currentAlert?.(plan.alert.id), deliveries: await this.o.deliveries.forAlert(plan.alert.id) })),
+    )
+    for (const { plan, current, deliveries } of restored) {
       // The config may have changed meanwhile: the alert follows the route that matches it now.
       const found = routeFor(this.o.config, plan.alert.station, plan.alert.severity)
-      const current = this.o.currentAlert?.(plan.alert.id)
       if (!found || (this.o.currentAlert && current?.state !== 'active')) {
         this.o.deliveries.dropPlan(plan.alert.id)
         continue
@@ -109,7 +114,7 @@ export class Notifier {
       this.plans.set(plan.alert.id, plan)
       this.live.add(plan.alert.id)
       const done = new Set<string>()
-      for (const d of this.o.deliveries.forAlert(plan.alert.id)) {
+      for (const d of deliveries) {
         if (d.status !== 'sent' && d.status !== 'merged') continue
         done.add(`${d.firing}|${d.channel}|${d.to ?? ''}`)
         this.notified.add(plan.alert.id)
@@ -151,9 +156,8 @@ export class Notifier {
   }
 
   /** GET /api/alerts/:id/notifications */
-  notificationsFor(alertId: string): NotificationRow[] {
-    return this.o.deliveries
-      .forAlert(alertId)
+  async notificationsFor(alertId: string): Promise<NotificationRow[]> {
+    return (await this.o.deliveries.forAlert(alertId))
       .sort((a, b) => a.at - b.at)
       .map((d) => ({ at: d.at, step: d.step, channel: d.channel, ...(d.to ? { to: d.to } : {}), status: d.status, ...(d.error ? { error: d.error } : {}) }))
   }

@@ -36,16 +36,17 @@ export interface PlanState {
 }
 
 /**
- * The delivery log and the escalation plans. Writes are fire-and-forget (the SQLite one queues
- * them on the writer thread); reads see every write made before them.
+ * The delivery log and the escalation plans. Part of the StateStore (ports.ts): writes are
+ * fire-and-forget (the SQLite one queues them on the writer thread); reads return Promises and see
+ * every write made before them.
  */
 export interface DeliveryLog {
   record(d: Delivery): void
-  forAlert(alertId: string): Delivery[]
+  forAlert(alertId: string): Promise<Delivery[]>
   savePlan(p: PlanState): void
   dropPlan(alertId: string): void
   /** plans not yet finished or stopped, to restore after a restart */
-  pendingPlans(): PlanState[]
+  pendingPlans(): Promise<PlanState[]>
 }
 
 export class MemoryDeliveryLog implements DeliveryLog {
@@ -54,7 +55,7 @@ export class MemoryDeliveryLog implements DeliveryLog {
   record(d: Delivery): void {
     this.rows.push({ ...d })
   }
-  forAlert(alertId: string): Delivery[] {
+  async forAlert(alertId: string): Promise<Delivery[]> {
     return this.rows.filter((r) => r.alertId === alertId).map((r) => ({ ...r }))
   }
   savePlan(p: PlanState): void {
@@ -63,7 +64,7 @@ export class MemoryDeliveryLog implements DeliveryLog {
   dropPlan(alertId: string): void {
     this.plans.delete(alertId)
   }
-  pendingPlans(): PlanState[] {
+  async pendingPlans(): Promise<PlanState[]> {
     return [...this.plans.values()].map((p) => structuredClone(p))
   }
 }

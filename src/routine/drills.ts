@@ -1,6 +1,7 @@
 import type { ExternalCondition } from '../alerts/alert-engine.ts'
 import type { Alert, RuleName, Severity } from '../alerts/alert.ts'
 import { AppError } from '../domain/errors.ts'
+import { KeyedSerial } from '../domain/keyed-serial.ts'
 import type { StationConfig } from '../domain/station.ts'
 import type { Clock } from '../ports.ts'
 import type { Drill, DrillResponse, RoutineStore } from './routine-store.ts'
@@ -19,9 +20,9 @@ export type DrillRule = keyof typeof DRILL_RULES
 /** What drills need of the alert engine and its store. */
 export interface DrillAlerts {
   raise(station: string, condition: ExternalCondition, opts: { drill?: boolean }): Alert | undefined
-  acknowledge(id: string, user: string, note?: string): Alert
-  resolve(id: string, user: string, note?: string): Alert
-  getAlert(id: string): Alert | undefined
+  acknowledge(id: string, user: string, note?: string): Promise<Alert>
+  resolve(id: string, user: string, note?: string): Promise<Alert>
+  getAlert(id: string): Promise<Alert | undefined>
 }
 
 /**
@@ -29,8 +30,15 @@ export interface DrillAlerts {
  * whole alert path — live push, webhook, notifications, escalation — and every person who
  * acknowledges it is recorded with their seconds to acknowledge. The first acknowledgement also
  * acknowledges the alert; later ones only add a response.
+ *
+ * Every operation reads the drill from the store, decides (none running, not ended, not yet
+ * acknowledged by this person) and writes it back: with reads that wait, two at once would both
+ * pass the check, or one person's response would overwrite another's. So drills run one
+ * operation at a time (all stations together: they are a few a month).
  */
 export class DrillService {
+  private readonly serial = new KeyedSerial()
+
   constructor(
     private readonly stations: Map<string, StationConfig>,
     private readonly store: RoutineStore,
@@ -40,10 +48,14 @@ export class DrillService {
     private readonly onResponse: (drill: Drill, response: DrillResponse) => void = () => {},
   ) {}
 
-  start(stationId: string, input: { rule?: DrillRule; note?: string }, by: string): Drill & { alert: Alert } {
+  start(stationId: string, input: { rule?: DrillRule; note?: string }, by: string): Promise<Drill & { alert: Alert }> {
+    return this.serial.run('drills', () => this.startNow(stationId, input, by))
+  }
+
+  private async startNow(stationId: string, input: { rule?: DrillRule; note?: string }, by: string): Promise<Drill & { alert: Alert }> {
     const station = this.stations.get(stationId)
     if (!station) throw new AppError('STATION_UNKNOWN', `no station "${stationId}"`)
-    const open = this.store.drills({ station: station.id, limit: 20 }).find((d) => d.endedAt === undefined)
+    const open = (await this.store.drills({ station: station.id, limit: 20 })).find((d) => d.endedAt === undefined)
     if (open) throw new AppError('CONFLICT', `drill ${open.id} is still running at ${station.id}: end it first`)
     const rule = input.rule ?? 'door-forced'
     const now = this.clock.now()
@@ -57,13 +69,20 @@ export class DrillService {
   }
 
   /** A drill alert's acknowledgement by one person; undefined when the alert is not a drill's. */
-  acknowledge(alertId: string, user: string, note?: string): Alert | undefined {
-    const drill = this.store.drillOfAlert(alertId)
+  async acknowledge(alertId: string, user: string, note?: string): Promise<Alert | undefined> {
+    // Every acknowledgement asks here first: one of a real alert (no drill has it; that never
+    // changes) does not wait in the drills' turn.
+    if (!(await this.store.drillOfAlert(alertId))) return undefined
+    return this.serial.run('drills', () => this.acknowledgeNow(alertId, user, note))
+  }
+
+  private async acknowledgeNow(alertId: string, user: string, note?: string): Promise<Alert | undefined> {
+    const drill = await this.store.drillOfAlert(alertId)
     if (!drill) return undefined
     if (drill.endedAt !== undefined) throw new AppError('CONFLICT', `drill ${drill.id} has ended`)
     if (drill.responses.some((r) => r.user === user)) throw new AppError('CONFLICT', `${user} has already acknowledged drill ${drill.id}`)
-    const current = this.alerts.getAlert(alertId)
-    const alert = current?.state === 'active' ? this.alerts.acknowledge(alertId, user, note) : current!
+    const current = await this.alerts.getAlert(alertId)
+    const alert = current?.state === 'active' ? await this.alerts.acknowledge(alertId, user, note) : current!
     const ackedAt = this.clock.now()
     const response: DrillResponse = { user, ackedAt, secondsToAck: (ackedAt - drill.startedAt) / 1000 }
     drill.responses.push(response)
@@ -72,18 +91,22 @@ export class DrillService {
     return alert
   }
 
-  end(drillId: string, by: string): Drill {
-    const drill = this.store.drill(drillId)
+  end(drillId: string, by: string): Promise<Drill> {
+    return this.serial.run('drills', () => this.endNow(drillId, by))
+  }
+
+  private async endNow(drillId: string, by: string): Promise<Drill> {
+    const drill = await this.store.drill(drillId)
     if (!drill) throw new AppError('NOT_FOUND', `no drill "${drillId}"`)
     if (drill.endedAt !== undefined) throw new AppError('CONFLICT', `drill ${drill.id} has already ended`)
-    if (this.alerts.getAlert(drill.alertId)?.state !== 'resolved') this.alerts.resolve(drill.alertId, by, 'drill ended')
+    if ((await this.alerts.getAlert(drill.alertId))?.state !== 'resolved') await this.alerts.resolve(drill.alertId, by, 'drill ended')
     drill.endedAt = this.clock.now()
     drill.endedBy = by
     this.store.saveDrill(drill, { t: drill.endedAt, station: drill.station, kind: 'drill-ended', subject: `drill:${drill.id}`, device: '', user: by, value: drill.responses.length, detail: `${drill.responses.length} acknowledged` })
     return drill
   }
 
-  list(q: { station?: string; from?: number; to?: number; limit: number }): Drill[] {
+  async list(q: { station?: string; from?: number; to?: number; limit: number }): Promise<Drill[]> {
     if (q.station !== undefined && !this.stations.has(q.station)) throw new AppError('STATION_UNKNOWN', `no station "${q.station}"`)
     return this.store.drills(q)
   }

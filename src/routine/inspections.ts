@@ -41,6 +41,14 @@ export class InspectionService {
   private stopped = false
   /** per station, its nearest due time still ahead at its last judgement */
   private readonly nextJudgement = new Map<string, number>()
+  /**
+   * Per `station|inspection`: when it was first seen and its newest run that counted for a due
+   * time — all that the due time depends on. Read from the store once at start and kept here from
+   * then on (this service writes every run), so that a judgement on the timer and a submission
+   * decide synchronously: no store read (a Promise) between reading the due time and recording the
+   * run, so two runs at once can never both count for the same due time.
+   */
+  private readonly known = new Map<string, { since: number; lastCounted: InspectionRun | undefined }>()
 
   constructor(
     stations: StationConfig[],
@@ -53,7 +61,15 @@ export class InspectionService {
     this.stations = new Map(stations.map((s) => [s.id, s]))
   }
 
-  start(): void {
+  async start(): Promise<void> {
+    const now = this.clock.now()
+    const loads = [...this.stations.values()].flatMap((s) =>
+      s.inspections.map(async (insp) => {
+        const [since, lastCounted] = await Promise.all([this.store.inspectionSince(s.id, insp.id, now), this.store.lastCountedRun(s.id, insp.id)])
+        this.known.set(knownKey(s.id, insp.id), { since, lastCounted })
+      }),
+    )
+    await Promise.all(loads)
     this.judgeAll(true)
   }
 
@@ -85,21 +101,23 @@ export class InspectionService {
 
   /** The due time the inspection waits for now (in the past when it is overdue). */
   nextDueAt(station: StationConfig, inspection: InspectionConfig): number {
-    const since = this.store.inspectionSince(station.id, inspection.id, this.clock.now())
-    return pendingDue(inspection, station.timezone, since, this.store.lastCountedRun(station.id, inspection.id))
+    const known = this.known.get(knownKey(station.id, inspection.id))
+    if (!known) throw new Error(`inspections: ${station.id}/${inspection.id} asked before start`)
+    return pendingDue(inspection, station.timezone, known.since, known.lastCounted)
   }
 
-  view(stationId: string): InspectionView[] {
+  async view(stationId: string): Promise<InspectionView[]> {
     const station = this.station(stationId)
+    const lastRuns = await Promise.all(station.inspections.map((insp) => this.store.runs({ station: station.id, inspection: insp.id, limit: 1 })))
     const now = this.clock.now()
-    return station.inspections.map((insp) => {
-      const [last] = this.store.runs({ station: station.id, inspection: insp.id, limit: 1 })
+    return station.inspections.map((insp, i) => {
+      const [last] = lastRuns[i]!
       const nextDueAt = this.nextDueAt(station, insp)
       return { id: insp.id, name: insp.name, every: insp.every, due: insp.due, items: insp.items, lastDoneAt: last?.t ?? null, lastDoneBy: last?.by ?? null, nextDueAt, overdue: now >= nextDueAt }
     })
   }
 
-  runs(stationId: string, inspectionId: string, limit = 500): InspectionRun[] {
+  runs(stationId: string, inspectionId: string, limit = 500): Promise<InspectionRun[]> {
     const { station, inspection } = this.inspection(stationId, inspectionId)
     return this.store.runs({ station: station.id, inspection: inspection.id, limit })
   }
@@ -116,6 +134,7 @@ export class InspectionService {
     const run: InspectionRun = { id: this.newId(), station: station.id, inspection: inspection.id, t: now, by, results, late: counts.late, ...(counts.dueAt !== undefined ? { dueAt: counts.dueAt } : {}) }
     const failed = inspection.items.filter((i) => !results[i.id]!.ok)
     const detail = [`${inspection.items.length - failed.length} ok, ${failed.length} not ok`, ...failed.map((i) => `${i.id}${results[i.id]!.note ? `: ${results[i.id]!.note}` : ''}`), counts.late ? 'late' : undefined]
+    if (run.dueAt !== undefined) this.known.set(knownKey(station.id, inspection.id), { ...this.known.get(knownKey(station.id, inspection.id))!, lastCounted: run })
     this.store.addRun(run, { t: now, station: station.id, kind: 'inspection-run', subject: `inspection:${inspection.id}`, device: '', user: by, value: failed.length, detail: detail.filter(Boolean).join('; ') })
     for (const item of failed) {
       const note = results[item.id]!.note
@@ -155,4 +174,8 @@ export class InspectionService {
     if (next === Infinity) return
     this.timer = this.timers.setTimeout(() => ((this.timer = undefined), this.judgeAll()), Math.min(Math.max(0, next - this.clock.now()), MAX_TIMER_MS))
   }
+}
+
+function knownKey(station: string, inspection: string): string {
+  return `${station}|${inspection}`
 }

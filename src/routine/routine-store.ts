@@ -34,22 +34,29 @@ export interface Drill {
 
 export interface RangeQuery { station?: string; from?: number; to?: number; limit: number }
 
-/** Where inspection runs, trainings and drills are kept. */
+/**
+ * Where inspection runs, trainings and drills are kept. Part of the StateStore (ports.ts): writes
+ * are queued (each with its audit event, committed together), reads return Promises and see the
+ * writes queued before them.
+ */
 export interface RoutineStore {
-  /** When the station's inspection was first seen (recorded now if never): its first due time follows it. */
-  inspectionSince(station: string, inspection: string, now: number): number
-  /** The run and its audit event, committed together before it returns. */
+  /**
+   * When the station's inspection was first seen (recorded now if never, in one atomic step: two
+   * callers at once get the same answer): its first due time follows it.
+   */
+  inspectionSince(station: string, inspection: string, now: number): Promise<number>
+  /** The run and its audit event, committed together. */
   addRun(run: InspectionRun, audit: AuditEvent): void
   /** newest first */
-  runs(q: RangeQuery & { station: string; inspection?: string }): InspectionRun[]
+  runs(q: RangeQuery & { station: string; inspection?: string }): Promise<InspectionRun[]>
   /** the newest run that counted for a due time */
-  lastCountedRun(station: string, inspection: string): InspectionRun | undefined
+  lastCountedRun(station: string, inspection: string): Promise<InspectionRun | undefined>
   addTraining(training: Training, audit: AuditEvent): void
   /** by date, newest first */
-  trainings(q: RangeQuery & { station: string; fromDate?: string; toDate?: string }): Training[]
+  trainings(q: RangeQuery & { station: string; fromDate?: string; toDate?: string }): Promise<Training[]>
   saveDrill(drill: Drill, audit?: AuditEvent): void
-  drill(id: string): Drill | undefined
-  drillOfAlert(alertId: string): Drill | undefined
+  drill(id: string): Promise<Drill | undefined>
+  drillOfAlert(alertId: string): Promise<Drill | undefined>
   /** started in [from, to), newest first */
-  drills(q: RangeQuery): Drill[]
+  drills(q: RangeQuery): Promise<Drill[]>
 }

@@ -23,7 +23,7 @@ export class TrainingService {
   }
 
   /** Newest date first; `fromDate` inclusive, `toDate` exclusive (YYYY-MM-DD). */
-  list(stationId: string, q: { fromDate?: string; toDate?: string; limit?: number } = {}): Training[] {
+  async list(stationId: string, q: { fromDate?: string; toDate?: string; limit?: number } = {}): Promise<Training[]> {
     const station = this.station(stationId)
     return this.store.trainings({ station: station.id, limit: q.limit ?? 1000, ...(q.fromDate ? { fromDate: q.fromDate } : {}), ...(q.toDate ? { toDate: q.toDate } : {}) })
   }

@@ -23,10 +23,10 @@ export function ledgerPart(deps: { store: LedgerStore; stations: StationConfig[]
   const { clock, log } = deps
   // 10 hex digits: short enough to read out and write on a shelf label, unique enough for a station's batches.
   const newId = () => randomBytes(5).toString('hex')
-  const ledger = new LedgerService({ stations: deps.stations, store: deps.store, clock, timers: deps.timers, newId })
+  const ledger = new LedgerService({ stations: deps.stations, store: deps.store, clock, timers: deps.timers, newId, onError: (err) => log.error({ err }, 'ledger: the midnight expiry judgement failed; it is tried again at the next') })
   const part: Part = {
     name: 'ledger',
-    start() {
+    async start() {
       for (const seed of loadLedgerSeeds(deps.seedDir)) {
         const station = deps.stations.find((s) => s.id === seed.station)
         if (!station) {
@@ -34,12 +34,12 @@ export function ledgerPart(deps: { store: LedgerStore; stations: StationConfig[]
           continue
         }
         try {
-          if (ledger.seed(station.id, seedReceipts(seed, clock.now(), station.timezone))) log.info({ station: station.id, batches: seed.batches.length }, 'ledger seeded with its opening stock')
+          if (await ledger.seed(station.id, seedReceipts(seed, clock.now(), station.timezone))) log.info({ station: station.id, batches: seed.batches.length }, 'ledger seeded with its opening stock')
         } catch (err) {
           throw new ConfigError(`LEDGER_SEED ${seed.station}: ${(err as Error).message}`)
         }
       }
-      ledger.start()
+      await ledger.start()
     },
     stop: () => ledger.stop(),
   }

@@ -26,8 +26,10 @@ export interface Routine {
   drills: DrillService
   trainings: TrainingService
   /** `within`: only these stations (a scoped user's) */
-  ackTimes(q: { from: number; to: number; station?: string; within?: readonly string[] }): AckTimesReport
-  report(station: string, month: string): MonthlyReport
+  ackTimes(q: { from: number; to: number; station?: string; within?: readonly string[] }): Promise<AckTimesReport>
+  report(station: string, month: string): Promise<MonthlyReport>
+  /** resolves once the routine's writes so far (runs, trainings, drills: queued) are durable; routes answer after it */
+  committed(): Promise<void>
   part: Part
 }
 
@@ -37,7 +39,7 @@ export interface Routine {
  * unresolved alerts. Every acknowledgement — of a real alert, and each person's of a drill — is
  * observed in `stationwatch_time_to_ack_seconds{drill}`.
  */
-export function routine(deps: { store: RoutineStore; stations: StationConfig[]; engine: AlertEngine; alerts: AlertStore; hub: ServiceHub; registry: Registry; clock: Clock; timers: Timers; movements: (station: string, from: number, to: number) => Movement[] }): Routine {
+export function routine(deps: { store: RoutineStore; committed: () => Promise<void>; stations: StationConfig[]; engine: AlertEngine; alerts: AlertStore; hub: ServiceHub; registry: Registry; clock: Clock; timers: Timers; movements: (station: string, from: number, to: number) => Promise<Movement[]> }): Routine {
   const { store, engine, clock } = deps
   const byId = new Map(deps.stations.map((s) => [s.id, s]))
   const timeToAck = new Histogram({
@@ -56,8 +58,8 @@ export function routine(deps: { store: RoutineStore; stations: StationConfig[]; 
     raise: engine.raise.bind(engine),
     acknowledge: engine.acknowledge.bind(engine),
     resolve: engine.resolve.bind(engine),
-    getAlert: (id: string) => {
-      const a = deps.alerts.getAlert(id)
+    getAlert: async (id: string) => {
+      const a = await deps.alerts.getAlert(id)
       return a ? publicAlert(a) : undefined
     },
   }
@@ -71,29 +73,35 @@ export function routine(deps: { store: RoutineStore; stations: StationConfig[]; 
     inspections,
     drills,
     trainings,
-    ackTimes(q) {
+    async ackTimes(q) {
       if (q.station !== undefined && !byId.has(q.station)) throw new AppError('STATION_UNKNOWN', `no station "${q.station}"`)
       const scope = { from: q.from, to: q.to, limit: 1_000_000, ...(q.station ? { station: q.station } : {}) }
       const within = q.within ? new Set(q.within) : undefined
       const inScope = <T extends { station: string }>(rows: T[]) => (within ? rows.filter((r) => within.has(r.station)) : rows)
-      return ackTimes(q, inScope(deps.alerts.queryAlerts({ ...scope, drill: false })), inScope(drills.list(scope)))
+      const [alerts, drillList] = await Promise.all([deps.alerts.queryAlerts({ ...scope, drill: false }), drills.list(scope)])
+      return ackTimes(q, inScope(alerts), inScope(drillList))
     },
-    report(stationId, month) {
+    async report(stationId, month) {
       const station = inspections.station(stationId)
       const { from, to } = monthBounds(month, station.timezone)
       const now = clock.now()
-      const alerts = deps.alerts.queryAlerts({ station: station.id, drill: false, to, limit: 1_000_000 }).filter((a) => (a.resolvedAt ?? now) > from)
-      return monthlyReport({
-        station,
-        month,
-        now,
-        alerts,
-        inspections: station.inspections.map((inspection) => ({ inspection, since: store.inspectionSince(station.id, inspection.id, now), runs: store.runs({ station: station.id, inspection: inspection.id, limit: 1_000_000 }) })),
-        movements: deps.movements(station.id, from, to - 1),
-        drills: store.drills({ station: station.id, from, to, limit: 1_000_000 }),
-        trainings: trainings.list(station.id, { fromDate: `${month}-01`, toDate: nextMonth(month) }),
-      })
+      const [stored, inspectionRuns, movements, drillList, trainingList] = await Promise.all([
+        deps.alerts.queryAlerts({ station: station.id, drill: false, to, limit: 1_000_000 }),
+        Promise.all(
+          station.inspections.map(async (inspection) => ({
+            inspection,
+            since: await store.inspectionSince(station.id, inspection.id, now),
+            runs: await store.runs({ station: station.id, inspection: inspection.id, limit: 1_000_000 }),
+          })),
+        ),
+        deps.movements(station.id, from, to - 1),
+        store.drills({ station: station.id, from, to, limit: 1_000_000 }),
+        trainings.list(station.id, { fromDate: `${month}-01`, toDate: nextMonth(month) }),
+      ])
+      const alerts = stored.filter((a) => (a.resolvedAt ?? now) > from)
+      return monthlyReport({ station, month, now, alerts, inspections: inspectionRuns, movements, drills: drillList, trainings: trainingList })
     },
+    committed: deps.committed,
     part: { name: 'routine', start: () => inspections.start(), stop: () => inspections.stop() },
   }
 }

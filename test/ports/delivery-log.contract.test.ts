@@ -61,25 +61,25 @@ describe.each([
   ['memory', () => new MemoryDeliveryLog() as DeliveryLog],
   ['sqlite', () => sqlite().log as DeliveryLog],
 ])('delivery log (%s)', (_name, make) => {
-  it('keeps every delivery of an alert, in time order, with its fields', () => {
+  it('keeps every delivery of an alert, in time order, with its fields', async () => {
     const log = make()
     log.record({ alertId: 'a', at: 2, step: 1, firing: 1, channel: 'sms', to: 'zhang', status: 'failed', error: 'timed out' })
     log.record({ alertId: 'b', at: 1, step: 0, firing: 0, channel: 'group', status: 'sent' })
     log.record({ alertId: 'a', at: 3, step: 1, firing: 1, channel: 'sms', to: 'zhang', status: 'sent' })
-    expect(log.forAlert('a')).toEqual([
+    expect(await log.forAlert('a')).toEqual([
       { alertId: 'a', at: 2, step: 1, firing: 1, channel: 'sms', to: 'zhang', status: 'failed', error: 'timed out' },
       { alertId: 'a', at: 3, step: 1, firing: 1, channel: 'sms', to: 'zhang', status: 'sent' },
     ])
-    expect(log.forAlert('none')).toEqual([])
+    expect(await log.forAlert('none')).toEqual([])
   })
 
-  it('keeps the latest state of each plan until it is dropped', () => {
+  it('keeps the latest state of each plan until it is dropped', async () => {
     const log = make()
     log.savePlan(plan('a', 0))
     log.savePlan(plan('b', 0))
     log.savePlan(plan('a', 2))
     log.dropPlan('b')
-    expect(log.pendingPlans()).toEqual([plan('a', 2)])
+    expect(await log.pendingPlans()).toEqual([plan('a', 2)])
   })
 })
 
@@ -91,8 +91,8 @@ describe('SQLite delivery log across a restart', () => {
     h.log.savePlan(plan('c', 0))
     h.log.dropPlan('c')
     const again = await h.reopen()
-    expect(again.forAlert('a')).toEqual([{ alertId: 'a', at: 5, step: 0, firing: 0, channel: 'group', status: 'sent' }])
-    expect(again.pendingPlans()).toEqual([plan('a', 1)])
+    expect(await again.forAlert('a')).toEqual([{ alertId: 'a', at: 5, step: 0, firing: 0, channel: 'group', status: 'sent' }])
+    expect(await again.pendingPlans()).toEqual([plan('a', 1)])
   })
 })
 
@@ -157,7 +157,7 @@ describe('a restart (new Notifier over the same SQLite log)', () => {
     expect(rig.sms.requests.map((q) => q.query.get('PhoneNumbers'))).toEqual(['+8613800000001', '+8613800000003'])
     await rig.advance(120_000, 10_000)
     expect(rig.sms.requests).toHaveLength(2)
-    expect(rig.notifier.notificationsFor(a.id).map((d) => [d.step, d.status])).toEqual([
+    expect((await rig.notifier.notificationsFor(a.id)).map((d) => [d.step, d.status])).toEqual([
       [0, 'sent'],
       [1, 'sent'],
       [2, 'sent'],
@@ -175,7 +175,7 @@ describe('a restart (new Notifier over the same SQLite log)', () => {
     await restart(rig, h)
     await rig.advance(5000, 500)
     expect(rig.wecom.requests).toHaveLength(failures + 1)
-    expect(rig.notifier.notificationsFor(a.id).filter((d) => d.status === 'sent')).toHaveLength(1)
+    expect((await rig.notifier.notificationsFor(a.id)).filter((d) => d.status === 'sent')).toHaveLength(1)
   })
 
   it('an acknowledged alert stays quiet after a restart', async () => {
@@ -197,12 +197,12 @@ describe('a restart (new Notifier over the same SQLite log)', () => {
     await rig.advance(5000)
     await rig.notifier.stop()
     const log = await h.reopen()
-    const notifier = rig.build(log, undefined, { currentAlert: () => ({ state: 'resolved' }) })
-    notifier.start()
+    const notifier = rig.build(log, undefined, { currentAlert: async () => ({ state: 'resolved' }) })
+    await notifier.start()
     rig.time.advance(120_000)
     await notifier.idle()
     expect(rig.sms.requests).toHaveLength(0)
-    expect(log.pendingPlans()).toEqual([])
+    expect(await log.pendingPlans()).toEqual([])
     await notifier.stop()
   })
 })

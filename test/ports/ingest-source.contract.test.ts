@@ -98,7 +98,7 @@ function ingestSourceContract(name: string, start: (deps: Deps) => Promise<Rig>)
       release()
       await sent
       await state.records.flush()
-      expect(events().filter((e) => e.kind === 'door-opened')).toHaveLength(1)
+      expect((await events()).filter((e) => e.kind === 'door-opened')).toHaveLength(1)
     })
 
     test('a reading the store did not keep is never acknowledged', async () => {

@@ -12,7 +12,8 @@ const USER_COLUMNS = 'username, password_hash, role, created_at, stations'
 
 /**
  * Users and sessions in the embedded database, on the main connection: a login or a token check
- * must see its own writes at once, and these are few (a login a second at most).
+ * must see its own writes at once, and these are few (a login a second at most). The port's
+ * Promises are answered already resolved: the statements run synchronously.
  */
 export class EmbeddedAccountStore implements AccountStore {
   private readonly stmts
@@ -34,12 +35,12 @@ export class EmbeddedAccountStore implements AccountStore {
     }
   }
 
-  findUser(username: string): StoredUser | undefined {
+  async findUser(username: string): Promise<StoredUser | undefined> {
     const r = this.stmts.findUser.get(username)
     return r ? toUser(r) : undefined
   }
 
-  insertUser(u: StoredUser): boolean {
+  async insertUser(u: StoredUser): Promise<boolean> {
     return this.stmts.insertUser.run(u.name, u.passwordHash, u.role, u.createdAt, u.stations ? JSON.stringify(u.stations) : null).changes === 1
   }
 
@@ -53,7 +54,7 @@ export class EmbeddedAccountStore implements AccountStore {
     this.db.prepare(`UPDATE users SET ${sets.join(', ')} WHERE username = ?`).run(...args, username)
   }
 
-  listUsers(): StoredUser[] {
+  async listUsers(): Promise<StoredUser[]> {
     return this.stmts.listUsers.all().map(toUser)
   }
 
@@ -61,7 +62,7 @@ export class EmbeddedAccountStore implements AccountStore {
     this.stmts.insertSession.run(s.tokenHash, s.username, s.expiresAt, s.createdAt)
   }
 
-  findSession(tokenHash: string, now: number): { user: { name: string; role: Role; stations?: string[] }; expiresAt: number } | undefined {
+  async findSession(tokenHash: string, now: number): Promise<{ user: { name: string; role: Role; stations?: string[] }; expiresAt: number } | undefined> {
     const r = this.stmts.findSession.get(tokenHash, now)
     return r ? { user: { name: r.username, role: r.role, ...scopeOf(r.stations) }, expiresAt: r.expires_at } : undefined
   }
@@ -70,13 +71,14 @@ export class EmbeddedAccountStore implements AccountStore {
     this.stmts.deleteSession.run(tokenHash)
   }
 
-  trimSessions(username: string, keep: number): string[] {
+  async trimSessions(username: string, keep: number): Promise<string[]> {
+    // Read and delete in one synchronous step: no other statement runs on this connection in between.
     const past = this.stmts.sessionsPast.all(username, keep).map((r) => r.token_hash)
     for (const h of past) this.stmts.deleteSession.run(h)
     return past
   }
 
-  deleteExpiredSessions(now: number): number {
+  async deleteExpiredSessions(now: number): Promise<number> {
     return this.stmts.deleteExpired.run(now).changes
   }
 }

@@ -6,7 +6,8 @@ import type { Db } from './database.ts'
 /**
  * Alerts and incidents, written in the same ordered stream as the readings that raised them (the
  * batch writer). A change made from the API is answered once it is committed (see `durable`), so
- * an acknowledgement that was answered survives a crash.
+ * an acknowledgement that was answered survives a crash. Reads flush what is queued first (read
+ * your own writes) and answer with resolved Promises: SQLite answers in microseconds.
  */
 export class EmbeddedAlertStore implements AlertStore {
   private readonly upsertAlert
@@ -35,13 +36,13 @@ export class EmbeddedAlertStore implements AlertStore {
     return this.writer.flush()
   }
 
-  getAlert(id: string): AlertRecord | undefined {
+  async getAlert(id: string): Promise<AlertRecord | undefined> {
     this.writer.flushSync()
     const row = this.db.prepare<[string], { body: string }>('SELECT body FROM alerts WHERE id = ?').get(id)
     return row ? (JSON.parse(row.body) as AlertRecord) : undefined
   }
 
-  queryAlerts(q: AlertQuery): AlertRecord[] {
+  async queryAlerts(q: AlertQuery): Promise<AlertRecord[]> {
     this.writer.flushSync()
     const where: string[] = []
     const args: (string | number)[] = []
@@ -58,7 +59,8 @@ export class EmbeddedAlertStore implements AlertStore {
       .map((r) => JSON.parse(r.body) as AlertRecord)
   }
 
-  loadForEngine(): { unresolved: AlertRecord[]; latestOccurrence: Map<string, number> } {
+  async loadForEngine(): Promise<{ unresolved: AlertRecord[]; latestOccurrence: Map<string, number> }> {
+    this.writer.flushSync()
     const unresolved = this.db
       .prepare<[], { body: string }>("SELECT body FROM alerts WHERE state != 'resolved'")
       .all()
@@ -74,20 +76,22 @@ export class EmbeddedAlertStore implements AlertStore {
     this.upsertIncident([i.id, i.station, i.openedAt, i.closedAt ?? null, JSON.stringify(i)])
   }
 
-  getIncident(id: string): Incident | undefined {
+  async getIncident(id: string): Promise<Incident | undefined> {
     this.writer.flushSync()
     const row = this.db.prepare<[string], { body: string }>('SELECT body FROM incidents WHERE id = ?').get(id)
     return row ? (JSON.parse(row.body) as Incident) : undefined
   }
 
-  openIncidents(): Incident[] {
+  async openIncidents(): Promise<Incident[]> {
+    this.writer.flushSync()
     return this.db
       .prepare<[], { body: string }>('SELECT body FROM incidents WHERE closed_at IS NULL')
       .all()
       .map((r) => JSON.parse(r.body) as Incident)
   }
 
-  lastIncidentClose(): Map<string, number> {
+  async lastIncidentClose(): Promise<Map<string, number>> {
+    this.writer.flushSync()
     const rows = this.db.prepare<[], { station: string; closed: number }>('SELECT station, max(closed_at) AS closed FROM incidents WHERE closed_at IS NOT NULL GROUP BY station').all()
     return new Map(rows.map((r) => [r.station, r.closed]))
   }

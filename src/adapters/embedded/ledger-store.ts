@@ -59,11 +59,11 @@ export class EmbeddedLedgerStore implements LedgerStore {
     this.anyMovement = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM ledger_movements WHERE station = ? LIMIT 1')
   }
 
-  batches(station: string, includeUsedUp = false): Batch[] {
+  async batches(station: string, includeUsedUp = false): Promise<Batch[]> {
     return (includeUsedUp ? this.selectBatches : this.selectHeld).all(station).map(toBatch)
   }
 
-  movements(q: MovementQuery): Movement[] {
+  async movements(q: MovementQuery): Promise<Movement[]> {
     const where = ['station = ?']
     const args: (string | number)[] = [q.station]
     if (q.from !== undefined) (where.push('t >= ?'), args.push(q.from))
@@ -74,11 +74,11 @@ export class EmbeddedLedgerStore implements LedgerStore {
       .map(toMovement)
   }
 
-  hasHistory(station: string): boolean {
+  async hasHistory(station: string): Promise<boolean> {
     return this.anyMovement.get(station) !== undefined
   }
 
-  transact<T>(station: string, plan: (held: readonly Batch[]) => LedgerChange<T>, audit: (m: Movement) => AuditEvent): LedgerChange<T> {
+  async transact<T>(station: string, plan: (held: readonly Batch[]) => LedgerChange<T>, audit: (m: Movement) => AuditEvent): Promise<LedgerChange<T>> {
     const run = this.db.transaction(() => {
       const change = plan(this.selectBatches.all(station).map(toBatch))
       for (const b of change.batches) {

@@ -39,7 +39,7 @@ export class SqliteNotificationLog implements DeliveryLog {
     this.insertDelivery([d.alertId, d.at, d.step, d.firing, d.channel, d.to ?? null, d.status, d.error ?? null])
   }
 
-  forAlert(alertId: string): Delivery[] {
+  async forAlert(alertId: string): Promise<Delivery[]> {
     this.writer.flushSync()
     return this.db
       .prepare<[string], { alert_id: string; at: number; step: number; firing: number; channel: string; recipient: string | null; status: Delivery['status']; error: string | null }>(
@@ -66,7 +66,7 @@ export class SqliteNotificationLog implements DeliveryLog {
     this.queuePlan(alertId, null)
   }
 
-  pendingPlans(): PlanState[] {
+  async pendingPlans(): Promise<PlanState[]> {
     this.writer.flushSync()
     return this.db
       .prepare<[], { body: string }>('SELECT body FROM notify_plans WHERE body IS NOT NULL')

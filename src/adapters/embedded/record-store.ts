@@ -32,7 +32,7 @@ export class EmbeddedRecordStore implements RecordStore {
     }
   }
 
-  queryEvents(q: EventQuery): AuditEvent[] {
+  async queryEvents(q: EventQuery): Promise<AuditEvent[]> {
     this.flushNow()
     const where = ['station = ?']
     const args: (string | number)[] = [q.station]
@@ -65,7 +65,7 @@ export class EmbeddedRecordStore implements RecordStore {
     }
   }
 
-  queryRejects(limit: number): Reject[] {
+  async queryRejects(limit: number): Promise<Reject[]> {
     this.flushNow()
     return this.db.prepare<[number], Reject>('SELECT t, device, topic, reason FROM rejects ORDER BY id DESC LIMIT ?').all(limit)
   }
@@ -75,7 +75,8 @@ export class EmbeddedRecordStore implements RecordStore {
     this.upsertLive(station, () => [station, snap(), Date.now()])
   }
 
-  loadSnapshots(): Map<string, StationSnapshot> {
+  async loadSnapshots(): Promise<Map<string, StationSnapshot>> {
+    this.flushNow()
     const rows = this.db.prepare<[], { station: string; snapshot: string }>('SELECT station, snapshot FROM live').all()
     return new Map(rows.map((r) => [r.station, JSON.parse(r.snapshot) as StationSnapshot]))
   }

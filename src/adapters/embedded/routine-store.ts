@@ -21,6 +21,7 @@ interface RunRow { id: string; station: string; inspection: string; t: number; u
  * Inspection runs, trainings and drills in the embedded database, in tables of their own. Each
  * write is a transaction on the main connection with its audit event (the record store's `events`
  * table, as the ledger does), so a run is on record before it is answered. They are a few a day.
+ * The port's Promises are answered already resolved: the statements run synchronously.
  */
 export class EmbeddedRoutineStore implements RoutineStore {
   private readonly insertEvent
@@ -31,7 +32,7 @@ export class EmbeddedRoutineStore implements RoutineStore {
     this.insertEvent = db.prepare('INSERT INTO events (t, station, kind, subject, device, user, value, detail, incident) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
   }
 
-  inspectionSince(station: string, inspection: string, now: number): number {
+  async inspectionSince(station: string, inspection: string, now: number): Promise<number> {
     // Asked on every view and judgement; written once per inspection.
     const key = `${station}|${inspection}`
     const known = this.since.get(key)
@@ -51,7 +52,7 @@ export class EmbeddedRoutineStore implements RoutineStore {
     }).immediate()
   }
 
-  runs(q: RangeQuery & { station: string; inspection?: string }): InspectionRun[] {
+  async runs(q: RangeQuery & { station: string; inspection?: string }): Promise<InspectionRun[]> {
     const { where, args } = range(q, 't')
     if (q.inspection) (where.push('inspection = ?'), args.push(q.inspection))
     return this.db
@@ -60,7 +61,7 @@ export class EmbeddedRoutineStore implements RoutineStore {
       .map(runOf)
   }
 
-  lastCountedRun(station: string, inspection: string): InspectionRun | undefined {
+  async lastCountedRun(station: string, inspection: string): Promise<InspectionRun | undefined> {
     const row = this.db
       .prepare<[string, string], RunRow>('SELECT * FROM inspection_runs WHERE station = ? AND inspection = ? AND due_at IS NOT NULL ORDER BY t DESC, seq DESC LIMIT 1')
       .get(station, inspection)
@@ -74,7 +75,7 @@ export class EmbeddedRoutineStore implements RoutineStore {
     }).immediate()
   }
 
-  trainings(q: RangeQuery & { station: string; fromDate?: string; toDate?: string }): Training[] {
+  async trainings(q: RangeQuery & { station: string; fromDate?: string; toDate?: string }): Promise<Training[]> {
     const where = ['station = ?']
     const args: (string | number)[] = [q.station]
     if (q.fromDate) (where.push('date >= ?'), args.push(q.fromDate))
@@ -94,17 +95,17 @@ export class EmbeddedRoutineStore implements RoutineStore {
     }).immediate()
   }
 
-  drill(id: string): Drill | undefined {
+  async drill(id: string): Promise<Drill | undefined> {
     const row = this.db.prepare<[string], { body: string }>('SELECT body FROM drills WHERE id = ?').get(id)
     return row ? (JSON.parse(row.body) as Drill) : undefined
   }
 
-  drillOfAlert(alertId: string): Drill | undefined {
+  async drillOfAlert(alertId: string): Promise<Drill | undefined> {
     const row = this.db.prepare<[string], { body: string }>('SELECT body FROM drills WHERE alert_id = ?').get(alertId)
     return row ? (JSON.parse(row.body) as Drill) : undefined
   }
 
-  drills(q: RangeQuery): Drill[] {
+  async drills(q: RangeQuery): Promise<Drill[]> {
     const { where, args } = range(q, 'started_at')
     return this.db
       .prepare<unknown[], { body: string }>(`SELECT body FROM drills WHERE ${where.join(' AND ')} ORDER BY started_at DESC LIMIT ?`)

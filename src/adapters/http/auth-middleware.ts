@@ -22,7 +22,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD'])
  * display token — `?token=` (what a wall-screen URL carries). A login session's token is never
  * taken from a URL. The `/wall` page calls this to check its `?token=`.
  */
-export function principalOf(principals: Principals, req: IncomingMessage): Principal | undefined {
+export async function principalOf(principals: Principals, req: IncomingMessage): Promise<Principal | undefined> {
   const credential = credentialOf(req, SAFE_METHODS.has(req.method ?? ''))
   if (!credential || (credential.via === 'query' && !isDisplayToken(credential.token))) return undefined
   return principals.resolve(credential.token)
@@ -35,10 +35,11 @@ export function principalOf(principals: Principals, req: IncomingMessage): Princ
  * prefix is compared that way too (`/API/...` reaches the same handlers).
  */
 export function authenticate(principals: Principals) {
-  return (req: Request, _res: Response, next: NextFunction) => {
+  // Async: the session is looked up in the state store (express 5 hands a rejection to next).
+  return async (req: Request, _res: Response, next: NextFunction) => {
     const path = req.path.toLowerCase()
     if (!path.startsWith('/api/') || PUBLIC_API.has(path)) return next()
-    const who = principalOf(principals, req)
+    const who = await principalOf(principals, req)
     if (!who) return next(new AppError('UNAUTHENTICATED', tokenOf(req, true) ? 'invalid or expired token' : 'login required'))
     if (who.user.display !== undefined && !SAFE_METHODS.has(req.method)) return next(new AppError('FORBIDDEN', 'a display token is read-only'))
     req.user = who.user
@@ -48,11 +49,11 @@ export function authenticate(principals: Principals) {
 
 /** 401 without a valid token, 403 when the user's role is below `role`. */
 export function requireRole(accounts: Accounts, role: Role) {
-  return (req: Request, _res: Response, next: NextFunction) => {
+  return async (req: Request, _res: Response, next: NextFunction) => {
     let user = req.user
     if (!user) {
       const token = tokenOf(req)
-      user = token ? accounts.authenticate(token) : undefined
+      user = token ? await accounts.authenticate(token) : undefined
       if (!user) return next(new AppError('UNAUTHENTICATED', token ? 'invalid or expired token' : 'login required'))
       req.user = user
     }

@@ -91,6 +91,8 @@ export class LivePush<A extends { station: string }> {
   private readonly perAddress = new Map<string, number>()
   /** keys whose cap was already reported in the log; forgotten when the key drops below its cap */
   private readonly capLogged = new Set<string>()
+  /** upgrades whose session lookup is still out; a logout meanwhile marks them revoked */
+  private readonly authenticating = new Set<{ tokenHash: string; revoked: boolean }>()
 
   readonly name = 'live-push'
   private readonly principals: Pick<Principals, 'resolve'>
@@ -114,10 +116,36 @@ export class LivePush<A extends { station: string }> {
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const credential = credentialOf(req, true)
-    const session = credential ? this.principals.resolve(credential.token) : undefined
-    if (!credential || !session) return this.refuse(socket, 'unauthenticated', 401, 'UNAUTHENTICATED', 'login required')
-    if (credential.via === 'cookie' && isForeignOrigin(req, this.limits.https)) return this.refuse(socket, 'origin', 403, 'FORBIDDEN', "Origin is not this service's origin")
+    if (!credential) return this.refuse(socket, 'unauthenticated', 401, 'UNAUTHENTICATED', 'login required')
     const tokenHash = hashToken(credential.token)
+    // The session is looked up in the state store (a Promise). A logout landing while the lookup
+    // is out must still end this connection: the wait is registered, revoke() marks it, and a
+    // marked wait is refused instead of accepted.
+    const waiting = { tokenHash, revoked: false }
+    this.authenticating.add(waiting)
+    // Until ws or refuseUpgrade takes the socket over, an error on it must not end the process.
+    const onError = () => socket.destroy()
+    socket.on('error', onError)
+    this.principals.resolve(credential.token).then(
+      (session) => {
+        this.authenticating.delete(waiting)
+        socket.off('error', onError)
+        if (socket.destroyed) return
+        if (!session || waiting.revoked) return this.refuse(socket, 'unauthenticated', 401, 'UNAUTHENTICATED', 'login required')
+        this.admit(req, socket, head, credential.via, tokenHash, session)
+      },
+      (err: unknown) => {
+        this.authenticating.delete(waiting)
+        socket.off('error', onError)
+        this.log.error({ err }, '/ws: the session could not be looked up')
+        refuseUpgrade(socket, 503, 'UNAVAILABLE', 'try again')
+      },
+    )
+  }
+
+  /** The rest of the upgrade once the session is known: origin, caps, then the WebSocket. */
+  private admit(req: IncomingMessage, socket: Duplex, head: Buffer, via: NonNullable<ReturnType<typeof credentialOf>>['via'], tokenHash: string, session: { user: User; expiresAt: number }): void {
+    if (via === 'cookie' && isForeignOrigin(req, this.limits.https)) return this.refuse(socket, 'origin', 403, 'FORBIDDEN', "Origin is not this service's origin")
     const address = addressKey(req.socket.remoteAddress)
     if ((this.perSession.get(tokenHash) ?? 0) >= this.limits.perSession) return this.refuseOverCap(socket, 'per-session', `s:${tokenHash}`, { user: session.user.name, limit: this.limits.perSession })
     if ((this.perAddress.get(address) ?? 0) >= this.limits.perAddress) return this.refuseOverCap(socket, 'per-address', `a:${address}`, { address, limit: this.limits.perAddress })
@@ -161,6 +189,7 @@ export class LivePush<A extends { station: string }> {
   /** Sessions ended by their stored token hash (dropped past a user's session bound, or a revoked display token). */
   revokeHashes(tokenHashes: string[]): void {
     const ended = new Set(tokenHashes)
+    for (const w of this.authenticating) if (ended.has(w.tokenHash)) w.revoked = true
     for (const p of this.peers) if (ended.has(p.tokenHash)) this.endSession(p, 'session ended')
   }
 

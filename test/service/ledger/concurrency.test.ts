@@ -46,7 +46,7 @@ describe('two processes on one ledger file', () => {
     const db = openDatabase(dataDir)
     const store = new EmbeddedLedgerStore(db)
     const held = 60
-    store.transact(
+    await store.transact(
       station.id,
       () => ({ batches: [{ id: 'b1', itemId: 'flashlights', quantity: held, receivedAt: Date.now() }], movements: [], result: null }),
       () => { throw new Error('no movements here') },
@@ -56,8 +56,8 @@ describe('two processes on one ledger file', () => {
     const results = await Promise.all(['p1', 'p2'].map((who) => run(process.execPath, args(who), { timeout: 60_000 }).then((r) => JSON.parse(r.stdout) as { won: number; refused: number })))
     expect(results.reduce((n, r) => n + r.won, 0)).toBe(held)
     expect(results.reduce((n, r) => n + r.refused, 0)).toBe(100 - held)
-    expect(store.batches(station.id, true)).toEqual([expect.objectContaining({ id: 'b1', quantity: 0 })])
-    const moves = store.movements({ station: station.id, limit: 1000 })
+    expect(await store.batches(station.id, true)).toEqual([expect.objectContaining({ id: 'b1', quantity: 0 })])
+    const moves = await store.movements({ station: station.id, limit: 1000 })
     expect(moves).toHaveLength(held)
     expect(new Set(moves.map((m) => m.by))).toEqual(new Set(['p1', 'p2']))
     const events = db.prepare("SELECT count(*) AS n FROM events WHERE kind = 'ledger-issue' AND station = ?").get(station.id) as { n: number }

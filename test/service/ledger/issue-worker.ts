@@ -15,7 +15,7 @@ let won = 0
 let refused = 0
 for (let i = 0; i < Number(tries); i++) {
   try {
-    ledger.issue(station.id, { itemId: 'flashlights', quantity: 1, reason: 'use' }, who)
+    await ledger.issue(station.id, { itemId: 'flashlights', quantity: 1, reason: 'use' }, who)
     won++
   } catch (err) {
     if (err instanceof AppError && err.status === 409) refused++

@@ -10,7 +10,10 @@ import { fixtureStation } from '../../helpers/station-fixture.ts'
 
 type ReadingBody = StateReading extends infer R ? (R extends StateReading ? Omit<R, 'ts' | 'seq'> : never) : never
 
-/** Keeps copies, as a database would: what the engine holds and what was saved are different objects. */
+/**
+ * Keeps copies, as a database would: what the engine holds and what was saved are different
+ * objects. Answers through Promises, as the StateStore port does.
+ */
 export class MemoryAlertStore implements AlertStore {
   readonly rows = new Map<string, string>()
   readonly incidentRows = new Map<string, string>()
@@ -23,16 +26,16 @@ export class MemoryAlertStore implements AlertStore {
   durable(): Promise<void> {
     return Promise.resolve()
   }
-  getAlert(id: string): AlertRecord | undefined {
+  async getAlert(id: string): Promise<AlertRecord | undefined> {
     const row = this.rows.get(id)
     return row ? (JSON.parse(row) as AlertRecord) : undefined
   }
-  queryAlerts(q: { state?: AlertState; station?: string; limit: number }): AlertRecord[] {
+  async queryAlerts(q: { state?: AlertState; station?: string; limit: number }): Promise<AlertRecord[]> {
     return this.all()
       .filter((a) => (!q.state || a.state === q.state) && (!q.station || a.station === q.station))
       .slice(0, q.limit)
   }
-  loadForEngine(): { unresolved: AlertRecord[]; latestOccurrence: Map<string, number> } {
+  async loadForEngine(): Promise<{ unresolved: AlertRecord[]; latestOccurrence: Map<string, number> }> {
     const latest = new Map<string, AlertRecord>()
     for (const a of this.all()) {
       const key = `${a.station}|${a.rule}|${a.subject}`
@@ -44,14 +47,14 @@ export class MemoryAlertStore implements AlertStore {
   saveIncident(i: Incident): void {
     this.incidentRows.set(i.id, JSON.stringify(i))
   }
-  getIncident(id: string): Incident | undefined {
+  async getIncident(id: string): Promise<Incident | undefined> {
     const row = this.incidentRows.get(id)
     return row ? (JSON.parse(row) as Incident) : undefined
   }
-  openIncidents(): Incident[] {
+  async openIncidents(): Promise<Incident[]> {
     return [...this.incidentRows.values()].map((r) => JSON.parse(r) as Incident).filter((i) => i.closedAt === undefined)
   }
-  lastIncidentClose(): Map<string, number> {
+  async lastIncidentClose(): Promise<Map<string, number>> {
     const m = new Map<string, number>()
     for (const i of [...this.incidentRows.values()].map((r) => JSON.parse(r) as Incident)) if (i.closedAt !== undefined) m.set(i.station, Math.max(m.get(i.station) ?? 0, i.closedAt))
     return m
@@ -75,17 +78,23 @@ export class EngineRig {
   engine!: AlertEngine
   private seq = 0
 
-  constructor(
-    readonly stations: string[] = ['s1', 's2'],
-    readonly store = new MemoryAlertStore(),
-    rules: Partial<Rules> = RULES,
+  private constructor(
+    readonly stations: string[],
+    readonly store: MemoryAlertStore,
+    rules: Partial<Rules>,
   ) {
     this.fleet = new Fleet(stations.map((id) => stationSchema.parse(fixtureStation(id, rules).json)))
-    this.boot()
+  }
+
+  /** A rig with its engine started (the engine's start awaits its store). */
+  static async create(stations: string[] = ['s1', 's2'], store = new MemoryAlertStore(), rules: Partial<Rules> = RULES): Promise<EngineRig> {
+    const rig = new EngineRig(stations, store, rules)
+    await rig.boot()
+    return rig
   }
 
   /** A new engine over the same live state and store, as after a restart of the service. */
-  boot(): void {
+  async boot(): Promise<void> {
     this.engine?.stop()
     const hub = new EventHub<AlertEvents>()
     hub.on('alertChanged', (alert, change, by) => this.changes.push({ alert, change, ...(by ? { by } : {}) }))
@@ -100,7 +109,7 @@ export class EngineRig {
         this.engine.handleChange(found.station, found.station.markSilent(device, this.time.now()))
       },
     })
-    this.engine.start()
+    await this.engine.start()
   }
 
   state(station: string, device: string, body: ReadingBody): void {

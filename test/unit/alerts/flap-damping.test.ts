@@ -4,8 +4,8 @@ import { EngineRig } from './engine-rig.ts'
 
 const WATER = 'item:water'
 
-function rigAtCalm(): EngineRig {
-  const rig = new EngineRig(['s1'])
+async function rigAtCalm(): Promise<EngineRig> {
+  const rig = await EngineRig.create(['s1'])
   rig.calm('s1')
   rig.changes.length = 0
   return rig
@@ -26,8 +26,8 @@ function toggleWater(rig: EngineRig, times: number): void {
 }
 
 describe('flap damping', () => {
-  test('the fourth open within the window stays open, says it is flapping, and writes nothing more while the subject toggles', () => {
-    const rig = rigAtCalm()
+  test('the fourth open within the window stays open, says it is flapping, and writes nothing more while the subject toggles', async () => {
+    const rig = await rigAtCalm()
     toggleWater(rig, 3)
     expect(waterChanges(rig).map((c) => c.change)).toEqual(['opened', 'resolved', 'opened', 'resolved', 'opened', 'resolved'])
     expect(waterChanges(rig).every((c) => c.alert.flapping === undefined)).toBe(true)
@@ -47,8 +47,8 @@ describe('flap damping', () => {
     expect(rig.engine.pendingDeadlines).toBe(5)
   })
 
-  test('a flapping alert resolves itself once the condition has stayed clear for the quiet period', () => {
-    const rig = rigAtCalm()
+  test('a flapping alert resolves itself once the condition has stayed clear for the quiet period', async () => {
+    const rig = await rigAtCalm()
     toggleWater(rig, 4)
     const id = waterChanges(rig).at(-1)!.alert.id
     expect(rig.engine.openAlerts().find((a) => a.id === id)).toBeDefined()
@@ -71,8 +71,8 @@ describe('flap damping', () => {
     ])
   })
 
-  test('the quiet period starts over whenever the condition comes back', () => {
-    const rig = rigAtCalm()
+  test('the quiet period starts over whenever the condition comes back', async () => {
+    const rig = await rigAtCalm()
     toggleWater(rig, 4)
     const id = waterChanges(rig).at(-1)!.alert.id
     rig.advance(FLAP_QUIET_MS / 1000 / 2)
@@ -86,8 +86,8 @@ describe('flap damping', () => {
     expect(waterChanges(rig).filter((c) => c.alert.id === id).map((c) => c.change)).toEqual(['opened', 'resolved'])
   })
 
-  test('opens spread wider than the window are not flapping and resolve as before', () => {
-    const rig = rigAtCalm()
+  test('opens spread wider than the window are not flapping and resolve as before', async () => {
+    const rig = await rigAtCalm()
     // One open every 4 minutes: never FLAP_OPENS opens within 10 minutes.
     for (let i = 0; i < 8; i++) {
       toggleWater(rig, 1)
@@ -100,8 +100,8 @@ describe('flap damping', () => {
     expect(rig.engine.openAlerts().filter((a) => a.subject === WATER)).toHaveLength(0)
   })
 
-  test('a timed rule flaps too: a professional item missing past its deadline again and again', () => {
-    const rig = rigAtCalm()
+  test('a timed rule flaps too: a professional item missing past its deadline again and again', async () => {
+    const rig = await rigAtCalm()
     // Critical alerts also escalate after 30 s active: only opens and resolves are looked at here.
     const missing = () => rig.changes.filter((c) => c.alert.rule === 'equipment-missing' && c.alert.subject === 'item:spreader-1' && c.change !== 'escalated')
     for (let i = 0; i < 6; i++) {
@@ -127,12 +127,12 @@ describe('flap damping', () => {
     expect(missing().slice(before).map((c) => [c.alert.id, c.change])).toEqual([[last.id, 'resolved']])
   })
 
-  test('rules that do not resolve themselves are never damped', () => {
-    const rig = rigAtCalm()
+  test('rules that do not resolve themselves are never damped', async () => {
+    const rig = await rigAtCalm()
     for (let i = 0; i < 6; i++) {
       rig.door('s1', true)
       const forced = rig.engine.openAlerts().find((a) => a.rule === 'door-forced')!
-      rig.engine.resolve(forced.id, 'responder')
+      await rig.engine.resolve(forced.id, 'responder')
       rig.door('s1', false)
       rig.advance(1)
     }
@@ -141,11 +141,11 @@ describe('flap damping', () => {
     expect(forced.every((c) => c.alert.flapping === undefined)).toBe(true)
   })
 
-  test('a flapping alert stays damped across a restart of the engine', () => {
-    const rig = rigAtCalm()
+  test('a flapping alert stays damped across a restart of the engine', async () => {
+    const rig = await rigAtCalm()
     toggleWater(rig, 4)
     const id = waterChanges(rig).at(-1)!.alert.id
-    rig.boot()
+    await rig.boot()
     const before = rig.changes.length
     toggleWater(rig, 50)
     expect(rig.changes.length).toBe(before)
@@ -153,11 +153,11 @@ describe('flap damping', () => {
     expect(rig.changes.slice(before).map((c) => [c.alert.id, c.change])).toEqual([[id, 'resolved']])
   })
 
-  test('a responder may resolve a flapping alert; if it comes back within the window it is flapping at once', () => {
-    const rig = rigAtCalm()
+  test('a responder may resolve a flapping alert; if it comes back within the window it is flapping at once', async () => {
+    const rig = await rigAtCalm()
     toggleWater(rig, 4)
     const id = waterChanges(rig).at(-1)!.alert.id
-    rig.engine.resolve(id, 'responder', 'checked the shelf')
+    await rig.engine.resolve(id, 'responder', 'checked the shelf')
     rig.changes.length = 0
     toggleWater(rig, 20)
     expect(waterChanges(rig).map((c) => [c.change, c.alert.flapping])).toEqual([['opened', true]])
@@ -165,7 +165,7 @@ describe('flap damping', () => {
 })
 
 describe('FlapDamping', () => {
-  test('keeps at most FLAP_OPENS times per key and forgets keys whose opens left the window', () => {
+  test('keeps at most FLAP_OPENS times per key and forgets keys whose opens left the window', async () => {
     const d = new FlapDamping()
     let now = 1_000_000
     for (let i = 0; i < 1000; i++) d.opened('s|stock-low|item:a', (now += 10))

@@ -5,8 +5,8 @@ import { EngineRig } from './engine-rig.ts'
 const low = (item: string, occurrence: number): ExternalCondition => ({ rule: 'stock-low', subject: `item:${item}`, severity: 'warning', occurrence, message: `${item} is low` })
 const open = (rig: EngineRig, subject: string) => rig.engine.openAlerts().filter((a) => a.rule === 'stock-low' && a.subject === subject)
 
-test("a reconcile scoped to some subjects leaves the same rule's alerts on other subjects alone", () => {
-  const rig = new EngineRig(['s1'])
+test("a reconcile scoped to some subjects leaves the same rule's alerts on other subjects alone", async () => {
+  const rig = await EngineRig.create(['s1'])
   rig.calm('s1')
   rig.items('s1', { water: 10 })
   const [water] = open(rig, 'item:water')
@@ -28,17 +28,17 @@ test("a reconcile scoped to some subjects leaves the same rule's alerts on other
   expect(open(rig, 'item:water')).toEqual([])
 })
 
-test('an open alert takes the occurrence it is reconciled with: resolved by hand after a restart, it stays resolved', () => {
-  const rig = new EngineRig(['s1'])
+test('an open alert takes the occurrence it is reconciled with: resolved by hand after a restart, it stays resolved', async () => {
+  const rig = await EngineRig.create(['s1'])
   const ledgers = new Set(['item:bandages'])
   rig.engine.reconcile('s1', ['stock-low'], [low('bandages', 1_000)], ledgers)
-  rig.boot()
+  await rig.boot()
   // the judge after a restart dates the spell anew: the open alert stands, nothing is duplicated
   rig.engine.reconcile('s1', ['stock-low'], [low('bandages', 5_000)], ledgers)
   const [a] = open(rig, 'item:bandages')
   expect(a).toBeDefined()
   expect(rig.changes.filter((c) => c.change === 'opened')).toHaveLength(1)
-  rig.engine.resolve(a!.id, 'stan')
+  await rig.engine.resolve(a!.id, 'stan')
   rig.engine.reconcile('s1', ['stock-low'], [low('bandages', 5_000)], ledgers)
   expect(open(rig, 'item:bandages')).toEqual([])
   // a new spell is a new alert

@@ -3,8 +3,8 @@ import { EngineRig } from './engine-rig.ts'
 
 const configOf = (rig: EngineRig, station: string) => rig.fleet.stations.get(station)!.model.config
 
-test('a station reconfigured while running: alerts on what it no longer names resolve, the rest are judged under the new rules', () => {
-  const rig = new EngineRig(['s1'])
+test('a station reconfigured while running: alerts on what it no longer names resolve, the rest are judged under the new rules', async () => {
+  const rig = await EngineRig.create(['s1'])
   rig.calm('s1')
   rig.status('s1', 'shelf', { online: true, battery: 5 })
   rig.door('s1', true, 'door-room')

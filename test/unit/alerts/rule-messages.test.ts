@@ -5,8 +5,8 @@ import { EngineRig } from './engine-rig.ts'
  * An alert's text is built only when it opens, from the live state at that moment; these are
  * the exact texts, so a change in what a message says or when it is read shows up here.
  */
-test('every rule words its alert from the state it opened on', () => {
-  const rig = new EngineRig(['s1'])
+test('every rule words its alert from the state it opened on', async () => {
+  const rig = await EngineRig.create(['s1'])
   rig.calm('s1')
   rig.keys('s1', { '1': null, '2': 'key-room-1' }, 'badge-7')
   rig.door('s1', true)
@@ -36,8 +36,8 @@ test('every rule words its alert from the state it opened on', () => {
   ])
 })
 
-test('a key out with nobody named, and a door open with keys out of the box nobody signed for', () => {
-  const rig = new EngineRig(['s1'])
+test('a key out with nobody named, and a door open with keys out of the box nobody signed for', async () => {
+  const rig = await EngineRig.create(['s1'])
   rig.calm('s1')
   rig.keys('s1', { '1': null, '2': null })
   rig.door('s1', true)

@@ -8,7 +8,7 @@ function record(over: Partial<AlertRecord> & Pick<AlertRecord, 'id' | 'station' 
 }
 
 describe('UnresolvedAlerts', () => {
-  test('counts and forced doors follow adds and removes, per station', () => {
+  test('counts and forced doors follow adds and removes, per station', async () => {
     const u = new UnresolvedAlerts()
     const forced = record({ id: 'a', station: 's1', rule: 'door-forced', subject: 'door:main' })
     const overdue = record({ id: 'b', station: 's1', rule: 'key-overdue', subject: 'key:k1' })
@@ -31,7 +31,7 @@ describe('UnresolvedAlerts', () => {
     expect([...u.forcedDoorsAt('nowhere')]).toEqual([])
   })
 
-  test('removing twice, or what is not there, changes nothing', () => {
+  test('removing twice, or what is not there, changes nothing', async () => {
     const u = new UnresolvedAlerts()
     const a = record({ id: 'a', station: 's1', rule: 'door-forced', subject: 'door:main' })
     u.add(a)
@@ -44,7 +44,7 @@ describe('UnresolvedAlerts', () => {
     expect([...u.forcedDoorsAt('s1')]).toEqual(['main'])
   })
 
-  test('a second alert for the same rule and subject replaces the first in place, counted once', () => {
+  test('a second alert for the same rule and subject replaces the first in place, counted once', async () => {
     const u = new UnresolvedAlerts()
     const first = record({ id: 'a', station: 's1', rule: 'door-forced', subject: 'door:main' })
     const between = record({ id: 'b', station: 's1', rule: 'tamper', subject: 'device:d' })
@@ -60,7 +60,7 @@ describe('UnresolvedAlerts', () => {
     expect([...u.forcedDoorsAt('s1')]).toEqual([])
   })
 
-  test('removing a stored copy frees its rule and subject, whatever object holds them', () => {
+  test('removing a stored copy frees its rule and subject, whatever object holds them', async () => {
     const u = new UnresolvedAlerts()
     const live = record({ id: 'a', station: 's1', rule: 'door-forced', subject: 'door:main' })
     u.add(live)
@@ -72,26 +72,26 @@ describe('UnresolvedAlerts', () => {
 })
 
 describe('the engine answers the board from its index', () => {
-  test('forced doors and counts across open, acknowledge and resolve', () => {
-    const rig = new EngineRig()
+  test('forced doors and counts across open, acknowledge and resolve', async () => {
+    const rig = await EngineRig.create()
     rig.calm('s1')
     rig.calm('s2')
     rig.door('s1', true)
     const forced = rig.changes.find((c) => c.alert.rule === 'door-forced')!.alert
     expect(rig.indexed('s1')).toEqual({ count: 1, forced: ['main'] })
     expect(rig.indexed('s2')).toEqual({ count: 0, forced: [] })
-    rig.engine.acknowledge(forced.id, 'alice')
+    await rig.engine.acknowledge(forced.id, 'alice')
     expect(rig.indexed('s1')).toEqual({ count: 1, forced: ['main'] })
     rig.door('s1', false)
     expect(rig.indexed('s1')).toEqual({ count: 1, forced: ['main'] })
-    rig.engine.resolve(forced.id, 'alice')
+    await rig.engine.resolve(forced.id, 'alice')
     expect(rig.indexed('s1')).toEqual({ count: 0, forced: [] })
-    expect(() => rig.engine.resolve(forced.id, 'alice')).toThrow(/already resolved/)
+    await expect(rig.engine.resolve(forced.id, 'alice')).rejects.toThrow(/already resolved/)
     expect(rig.indexed('s1')).toEqual({ count: 0, forced: [] })
   })
 
-  test('alerts the service opens and resolves itself are counted while open', () => {
-    const rig = new EngineRig()
+  test('alerts the service opens and resolves itself are counted while open', async () => {
+    const rig = await EngineRig.create()
     rig.calm('s1')
     rig.keys('s1', { '1': null, '2': 'key-room-1' }, 'badge-7')
     rig.items('s1', { water: 3 })
@@ -104,28 +104,28 @@ describe('the engine answers the board from its index', () => {
     expect(rig.indexed('s1')).toEqual({ count: 0, forced: [] })
   })
 
-  test('a restart restores the index from the store, and it keeps working afterwards', () => {
+  test('a restart restores the index from the store, and it keeps working afterwards', async () => {
     const store = new MemoryAlertStore()
-    const rig = new EngineRig(['s1', 's2'], store)
+    const rig = await EngineRig.create(['s1', 's2'], store)
     rig.calm('s1')
     rig.calm('s2')
     rig.door('s1', true)
     rig.door('s2', true, 'door-room')
     rig.status('s2', 'shelf', { online: true, tamper: true })
     const tamper = rig.changes.find((c) => c.alert.rule === 'tamper')!.alert
-    rig.engine.acknowledge(tamper.id, 'bob')
-    rig.boot()
+    await rig.engine.acknowledge(tamper.id, 'bob')
+    await rig.boot()
     expect(rig.indexed('s1')).toEqual({ count: 1, forced: ['main'] })
     expect(rig.indexed('s2')).toEqual({ count: 2, forced: ['equipment-room'] })
-    rig.engine.resolve(tamper.id, 'bob')
+    await rig.engine.resolve(tamper.id, 'bob')
     const forced = rig.engine.openAlerts().find((a) => a.station === 's2' && a.rule === 'door-forced')!
-    rig.engine.resolve(forced.id, 'bob')
+    await rig.engine.resolve(forced.id, 'bob')
     expect(rig.indexed('s2')).toEqual({ count: 0, forced: [] })
     expect(rig.indexed('s1')).toEqual({ count: 1, forced: ['main'] })
   })
 
-  test('incidents: what is resolved or raised at the close is counted', () => {
-    const rig = new EngineRig()
+  test('incidents: what is resolved or raised at the close is counted', async () => {
+    const rig = await EngineRig.create()
     rig.calm('s1')
     rig.items('s1', { 'spreader-1': false })
     rig.advance(91)
@@ -133,15 +133,15 @@ describe('the engine answers the board from its index', () => {
     const incident = rig.engine.startIncident('s1', 'carol')
     rig.items('s1', { 'spreader-1': true })
     expect(rig.indexed('s1').count).toBe(1)
-    rig.engine.closeIncident(incident.id, 'carol')
+    await rig.engine.closeIncident(incident.id, 'carol')
     expect(rig.indexed('s1').count).toBe(0)
   })
 
-  test('under a random stream of readings, statuses, time and responder actions the index never drifts from a scan', () => {
+  test('under a random stream of readings, statuses, time and responder actions the index never drifts from a scan', async () => {
     let seed = 7
     const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff)
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!
-    const rig = new EngineRig(['s1', 's2', 's3'])
+    const rig = await EngineRig.create(['s1', 's2', 's3'])
     for (const s of rig.stations) rig.calm(s)
     for (let step = 0; step < 3000; step++) {
       const s = pick(rig.stations)
@@ -155,14 +155,14 @@ describe('the engine answers the board from its index', () => {
         const open = rig.engine.openAlerts()
         if (open.length) {
           const a = pick(open)
-          if (a.state === 'active' && rnd() < 0.5) rig.engine.acknowledge(a.id, 'dave')
-          else rig.engine.resolve(a.id, 'dave')
+          if (a.state === 'active' && rnd() < 0.5) await rig.engine.acknowledge(a.id, 'dave')
+          else await rig.engine.resolve(a.id, 'dave')
         }
       } else if (r < 0.92) {
         const open = rig.engine.openIncident(s)
-        if (open) rig.engine.closeIncident(open.id, 'erin')
+        if (open) await rig.engine.closeIncident(open.id, 'erin')
         else rig.engine.startIncident(s, 'erin')
-      } else if (r < 0.94) rig.boot()
+      } else if (r < 0.94) await rig.boot()
       for (const station of rig.stations) expect(rig.indexed(station), `step ${step} at ${station}`).toEqual(rig.scanned(station))
     }
     // The stream has to have exercised the index, not left it empty.

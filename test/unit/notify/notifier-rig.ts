@@ -38,7 +38,7 @@ export class NotifierRig {
     this.wecom ??= await new StandIn(this.answers.wecom ?? ok).start('/cgi-bin/webhook/send?key=KEY')
     this.sms ??= await new StandIn(this.answers.sms ?? smsOk).start()
     this.notifier = this.build(log, limits)
-    this.notifier.start()
+    await this.notifier.start()
     await this.notifier.idle()
     return this
   }

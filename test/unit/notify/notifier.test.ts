@@ -58,7 +58,7 @@ describe('escalation', () => {
     expect(phones(rig)).toEqual(['+8613800000001', '+8613800000003', '+8613800000003'])
     await rig.advance(60_000)
     expect(phones(rig)).toHaveLength(4)
-    expect(rig.notifier.notificationsFor(a.id).map((d) => [d.step, d.channel, d.to, d.status])).toEqual([
+    expect((await rig.notifier.notificationsFor(a.id)).map((d) => [d.step, d.channel, d.to, d.status])).toEqual([
       [0, 'group', undefined, 'sent'],
       [1, 'sms', 'zhang', 'sent'],
       [2, 'sms', 'wang', 'sent'],
@@ -85,7 +85,7 @@ describe('escalation', () => {
     expect(announce).toContain('【已解除】新华社区应急服务站')
     expect(announce).toContain('li')
     expect(rig.sms.requests).toHaveLength(0)
-    expect(rig.notifier.notificationsFor(a.id).map((d) => [d.step, d.channel, d.status])).toEqual([
+    expect((await rig.notifier.notificationsFor(a.id)).map((d) => [d.step, d.channel, d.status])).toEqual([
       [0, 'group', 'sent'],
       [-1, 'group', 'sent'],
     ])
@@ -115,7 +115,7 @@ describe('quiet hours', () => {
     const critical = rig.open('critical')
     await rig.advance(1000)
     expect(rig.wecom.requests.map(alertIdsIn)).toEqual([[critical.id]])
-    expect(rig.notifier.notificationsFor(held.id)).toEqual([{ at: expect.any(Number), step: 0, channel: 'group', status: 'held' }])
+    expect(await rig.notifier.notificationsFor(held.id)).toEqual([{ at: expect.any(Number), step: 0, channel: 'group', status: 'held' }])
     rig.ack(critical)
     rig.resolve(gone)
     // 07:00 Shanghai is 8 hours after 23:00
@@ -124,8 +124,8 @@ describe('quiet hours', () => {
     await rig.advance(2 * 60_000, 1000)
     expect(rig.wecom.requests.map(alertIdsIn)).toEqual([[critical.id], [held.id]])
     expect(rig.time.now()).toBe(Date.parse('2026-12-05T07:00:01+08:00'))
-    expect(rig.notifier.notificationsFor(held.id).map((d) => d.status)).toEqual(['held', 'sent'])
-    expect(rig.notifier.notificationsFor(gone.id).map((d) => d.status)).toEqual(['held'])
+    expect((await rig.notifier.notificationsFor(held.id)).map((d) => d.status)).toEqual(['held', 'sent'])
+    expect((await rig.notifier.notificationsFor(gone.id)).map((d) => d.status)).toEqual(['held'])
   })
 })
 
@@ -152,7 +152,7 @@ describe('bounds', () => {
     const lines = summary.split('\n').slice(1)
     const firstWarning = lines.findIndex((l) => l.includes('[警告]'))
     expect(lines.slice(firstWarning).some((l) => l.includes('[紧急]'))).toBe(false)
-    const statuses = alerts.map((a) => rig!.notifier.notificationsFor(a.id).find((d) => d.step === 0)?.status)
+    const statuses = await Promise.all(alerts.map(async (a) => (await rig!.notifier.notificationsFor(a.id)).find((d) => d.step === 0)?.status))
     expect(statuses.filter((s) => s === 'sent')).toHaveLength(5)
     expect(statuses.filter((s) => s === 'merged')).toHaveLength(25)
   })
@@ -182,7 +182,7 @@ describe('bounds', () => {
     await rig.advance(30_000, 500)
     const delivered = rig.wecom.requests.slice(3).flatMap(alertIdsIn)
     expect(delivered.sort()).toEqual(alerts.map((a) => a.id).sort())
-    const logs = alerts.map((a) => rig!.notifier.notificationsFor(a.id).filter((d) => d.step === 0))
+    const logs = await Promise.all(alerts.map(async (a) => (await rig!.notifier.notificationsFor(a.id)).filter((d) => d.step === 0)))
     expect(logs.map((l) => l.map((d) => d.status))).toEqual([
       ['failed', 'sent'],
       ['failed', 'sent'],

@@ -31,7 +31,7 @@ export function adminRoutes(accounts: Accounts, records: RecordStore, opts: Admi
     const { limit } = parseRequest(z.object({ limit: limitParam(10_000, 100) }), req.query, 'query')
     await records.flush()
     // A scoped administrator sees the rejects of their stations' devices only.
-    const rows = records.queryRejects(limit)
+    const rows = await records.queryRejects(limit)
     res.json(req.user!.stations ? rows.filter((row) => canSee(req.user, opts.stationOfDevice(row.device) ?? '')) : rows)
   })
 
@@ -51,8 +51,8 @@ export function adminRoutes(accounts: Accounts, records: RecordStore, opts: Admi
     res.json(user)
   })
 
-  r.get('/api/users', admin, (_req, res) => {
-    res.json(accounts.list())
+  r.get('/api/users', admin, async (_req, res) => {
+    res.json(await accounts.list())
   })
   return r
 }

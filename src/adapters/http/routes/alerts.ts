@@ -18,9 +18,9 @@ const listQuery = z.object({
 const noteBody = z.object({ note: z.string().max(2000, 'must be at most 2000 characters').optional() }).optional()
 
 /** A drill alert's acknowledgement (each person's is recorded); undefined for any other alert. */
-export type DrillAck = (alertId: string, user: string, note?: string) => Alert | undefined
+export type DrillAck = (alertId: string, user: string, note?: string) => Promise<Alert | undefined>
 
-export function alertRoutes(accounts: Accounts, engine: AlertEngine, store: AlertStore, drillAck: DrillAck = () => undefined): Router {
+export function alertRoutes(accounts: Accounts, engine: AlertEngine, store: AlertStore, drillAck: DrillAck = async () => undefined): Router {
   const r = Router()
   const viewer = requireRole(accounts, 'viewer')
   const responder = requireRole(accounts, 'responder')
@@ -35,13 +35,13 @@ export function alertRoutes(accounts: Accounts, engine: AlertEngine, store: Aler
   r.post('/api/alerts/:id/ack', responder, async (req, res) => {
     const body = parseRequest(noteBody, req.body, 'body')
     const id = req.params.id as string
-    const alert = drillAck(id, req.user!.name, body?.note) ?? engine.acknowledge(id, req.user!.name, body?.note)
+    const alert = (await drillAck(id, req.user!.name, body?.note)) ?? (await engine.acknowledge(id, req.user!.name, body?.note))
     await store.durable()
     res.json(alert)
   })
   r.post('/api/alerts/:id/resolve', responder, async (req, res) => {
     const body = parseRequest(noteBody, req.body, 'body')
-    const alert = engine.resolve(req.params.id as string, req.user!.name, body?.note)
+    const alert = await engine.resolve(req.params.id as string, req.user!.name, body?.note)
     await store.durable()
     res.json(alert)
   })
@@ -52,7 +52,7 @@ export function alertRoutes(accounts: Accounts, engine: AlertEngine, store: Aler
     res.status(201).json(incident)
   })
   r.post('/api/incidents/:id/close', responder, async (req, res) => {
-    const incident = engine.closeIncident(req.params.id as string, req.user!.name)
+    const incident = await engine.closeIncident(req.params.id as string, req.user!.name)
     await store.durable()
     res.json(incident)
   })

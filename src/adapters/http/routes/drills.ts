@@ -29,22 +29,29 @@ const ackQuery = z.object({ station: z.string().max(64).optional(), from: timePa
  * How the time-to-acknowledge figures are gathered (the alert store and the drills, in the composition
  * root); `within`: only these stations (a scoped user's), absent for every station.
  */
-export type AckTimesSource = (q: { from: number; to: number; station?: string; within?: readonly string[] }) => AckTimesReport
+export type AckTimesSource = (q: { from: number; to: number; station?: string; within?: readonly string[] }) => Promise<AckTimesReport>
 
 const DAY_MS = 86_400_000
 
-/** Contract v2 §D: drills, trainings and time to acknowledge. */
-export function drillRoutes(accounts: Accounts, deps: { drills: DrillService; trainings: TrainingService; ackTimes: AckTimesSource; now: () => number }): Router {
+/**
+ * Contract v2 §D: drills, trainings and time to acknowledge. A drill or training change is queued
+ * on the state store and answered once it is durable (`committed`).
+ */
+export function drillRoutes(accounts: Accounts, deps: { drills: DrillService; trainings: TrainingService; ackTimes: AckTimesSource; now: () => number; committed: () => Promise<void> }): Router {
   const r = Router()
   const viewer = requireRole(accounts, 'viewer')
   const responder = requireRole(accounts, 'responder')
 
-  r.post('/api/stations/:id/drills', responder, (req, res) => {
+  r.post('/api/stations/:id/drills', responder, async (req, res) => {
     const body = parseRequest(drillBody, req.body, 'body') ?? {}
-    res.status(201).json(deps.drills.start(String(req.params.id), body, req.user!.name))
+    const drill = await deps.drills.start(String(req.params.id), body, req.user!.name)
+    await deps.committed()
+    res.status(201).json(drill)
   })
-  r.post('/api/drills/:id/end', responder, (req, res) => {
-    res.json(deps.drills.end(String(req.params.id), req.user!.name))
+  r.post('/api/drills/:id/end', responder, async (req, res) => {
+    const drill = await deps.drills.end(String(req.params.id), req.user!.name)
+    await deps.committed()
+    res.json(drill)
   })
   r.get('/api/drills', viewer, async (req, res) => {
     const q = parseRequest(drillQuery, req.query, 'query')
@@ -52,21 +59,23 @@ export function drillRoutes(accounts: Accounts, deps: { drills: DrillService; tr
     if (q.station !== undefined && !canSee(req.user, q.station)) throw new AppError('STATION_UNKNOWN', `no station "${q.station}"`)
     res.json(await scopedList(req.user, q, (station) => deps.drills.list({ ...q, ...(station ? { station } : {}) }), (d) => d.startedAt))
   })
-  r.post('/api/stations/:id/trainings', responder, (req, res) => {
+  r.post('/api/stations/:id/trainings', responder, async (req, res) => {
     const body = parseRequest(trainingBody, req.body, 'body')
-    res.status(201).json(deps.trainings.record(String(req.params.id), body, req.user!.name))
+    const training = deps.trainings.record(String(req.params.id), body, req.user!.name)
+    await deps.committed()
+    res.status(201).json(training)
   })
-  r.get('/api/stations/:id/trainings', viewer, (req, res) => {
+  r.get('/api/stations/:id/trainings', viewer, async (req, res) => {
     const q = parseRequest(trainingQuery, req.query, 'query')
-    res.json(deps.trainings.list(String(req.params.id), { ...(q.from ? { fromDate: q.from } : {}), ...(q.to ? { toDate: q.to } : {}) }))
+    res.json(await deps.trainings.list(String(req.params.id), { ...(q.from ? { fromDate: q.from } : {}), ...(q.to ? { toDate: q.to } : {}) }))
   })
   // Who acknowledged how fast names people: staff and up, like the audit trail.
-  r.get('/api/ack-times', requireRole(accounts, 'staff'), (req, res) => {
+  r.get('/api/ack-times', requireRole(accounts, 'staff'), async (req, res) => {
     const q = parseRequest(ackQuery, req.query, 'query')
     if (q.station !== undefined && !canSee(req.user, q.station)) throw new AppError('STATION_UNKNOWN', `no station "${q.station}"`)
     const to = q.to ?? deps.now()
     const within = req.user!.stations
-    res.json(deps.ackTimes({ from: q.from ?? to - 30 * DAY_MS, to, ...(q.station ? { station: q.station } : {}), ...(within ? { within } : {}) }))
+    res.json(await deps.ackTimes({ from: q.from ?? to - 30 * DAY_MS, to, ...(q.station ? { station: q.station } : {}), ...(within ? { within } : {}) }))
   })
   return r
 }

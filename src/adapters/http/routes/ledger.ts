@@ -35,34 +35,34 @@ export function ledgerRoutes(accounts: Accounts, ledger: LedgerService, clock: C
   const staff = requireRole(accounts, 'staff')
   const station = (p: unknown) => ledger.station(String(p)).id
 
-  r.get('/api/stations/:id/ledger', viewer, (req, res) => {
-    res.json(ledger.view(station(req.params.id)))
+  r.get('/api/stations/:id/ledger', viewer, async (req, res) => {
+    res.json(await ledger.view(station(req.params.id)))
   })
-  r.post('/api/stations/:id/ledger/receipts', staff, (req, res) => {
+  r.post('/api/stations/:id/ledger/receipts', staff, async (req, res) => {
     const s = station(req.params.id)
-    res.status(201).json(ledger.receive(s, parseRequest(receiptBody, req.body, 'body'), req.user!.name))
+    res.status(201).json(await ledger.receive(s, parseRequest(receiptBody, req.body, 'body'), req.user!.name))
   })
-  r.post('/api/stations/:id/ledger/issues', staff, (req, res) => {
+  r.post('/api/stations/:id/ledger/issues', staff, async (req, res) => {
     const s = station(req.params.id)
-    res.json(ledger.issue(s, parseRequest(issueBody, req.body, 'body'), req.user!.name))
+    res.json(await ledger.issue(s, parseRequest(issueBody, req.body, 'body'), req.user!.name))
   })
-  r.post('/api/stations/:id/ledger/counts', staff, (req, res) => {
+  r.post('/api/stations/:id/ledger/counts', staff, async (req, res) => {
     const s = station(req.params.id)
-    res.json(ledger.count(s, parseRequest(countBody, req.body, 'body'), req.user!.name))
+    res.json(await ledger.count(s, parseRequest(countBody, req.body, 'body'), req.user!.name))
   })
-  r.post('/api/stations/:id/ledger/write-offs', staff, (req, res) => {
+  r.post('/api/stations/:id/ledger/write-offs', staff, async (req, res) => {
     const s = station(req.params.id)
-    res.json(ledger.writeOff(s, parseRequest(writeOffBody, req.body, 'body'), req.user!.name))
+    res.json(await ledger.writeOff(s, parseRequest(writeOffBody, req.body, 'body'), req.user!.name))
   })
-  r.get('/api/stations/:id/ledger/movements', staff, (req, res) => {
+  r.get('/api/stations/:id/ledger/movements', staff, async (req, res) => {
     const s = station(req.params.id)
     const q = parseRequest(rangeQuery, req.query, 'query')
-    res.json(ledger.movements(s, q.from, q.to).map(({ id: _id, ...m }) => m))
+    res.json((await ledger.movements(s, q.from, q.to)).map(({ id: _id, ...m }) => m))
   })
   r.get('/api/stations/:id/ledger/export', staff, async (req, res) => {
     const s = station(req.params.id)
     const q = parseRequest(exportQuery, req.query, 'query')
-    const snap = ledger.snapshot(s, q.from, q.to)
+    const snap = await ledger.snapshot(s, q.from, q.to)
     const now = clock.now()
     const file = await ledgerWorkbook(snap.station, snap.batches, snap.movements, now)
     res.setHeader('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')

@@ -14,11 +14,11 @@ const reportQuery = z.object({
 export type ReportWorkbook = (report: MonthlyReport) => Promise<Buffer>
 
 /** Contract v2 §D: the monthly report of a station (staff). `format=json` gives the same figures for a page. */
-export function reportRoutes(accounts: Accounts, report: (station: string, month: string) => MonthlyReport, workbook: ReportWorkbook): Router {
+export function reportRoutes(accounts: Accounts, report: (station: string, month: string) => Promise<MonthlyReport>, workbook: ReportWorkbook): Router {
   const r = Router()
   r.get('/api/stations/:id/report', requireRole(accounts, 'staff'), async (req, res) => {
     const q = parseRequest(reportQuery, req.query, 'query')
-    const data = report(String(req.params.id), q.month)
+    const data = await report(String(req.params.id), q.month)
     if (q.format === 'json') {
       const { station, ...rest } = data
       res.json({ station: station.id, ...rest })

@@ -80,7 +80,7 @@ export function stationRoutes(deps: { accounts: Accounts; fleet: Fleet; board: S
     const q = parseRequest(eventsQuery, req.query, 'query')
     // What happened a moment ago is in the trail: wait for its commit without blocking the loop.
     await records.flush()
-    const events = records.queryEvents({
+    const events = await records.queryEvents({
       station: state.model.id,
       limit: q.limit,
       ...(q.from !== undefined ? { from: q.from } : {}),

@@ -46,7 +46,7 @@ describe('webhook channel queue', () => {
       log: { info: () => undefined, warn: () => undefined },
       limits: { maxJobs: 3 },
     })
-    notifier.start()
+    await notifier.start()
     let n = 0
     const open = (severity: Severity, station = `s${n}`) => {
       const a: NotifyAlert = { id: `a${++n}-${severity}`, station, rule: 'tamper', subject: 'device:x', severity, state: 'active', message: 'm', openedAt: time.now(), escalated: false }
