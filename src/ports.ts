@@ -94,7 +94,7 @@ export const systemTimers: Timers = {
 }
 
 /** A stored user: the password only as its slow hash. */
-export interface StoredUser { name: string; role: Role; passwordHash: string; createdAt: number }
+export interface StoredUser { name: string; role: Role; passwordHash: string; createdAt: number; /** absent: every station */ stations?: string[] }
 
 /**
  * Users and login sessions (tokens only as hashes). Part of the state store: SQLite today; the
@@ -105,15 +105,30 @@ export interface AccountStore {
   findUser(username: string): Promise<StoredUser | undefined>
   /** false when the username is taken (one atomic insert: two concurrent creations, one winner) */
   insertUser(user: StoredUser): Promise<boolean>
-  updateUser(username: string, change: { passwordHash: string; role: Role }): void
+  /** changes what is given; `stations: null` lifts the station scope */
+  updateUser(username: string, change: { passwordHash?: string; role?: Role; stations?: string[] | null }): void
   listUsers(): Promise<StoredUser[]>
   insertSession(s: { tokenHash: string; username: string; expiresAt: number; createdAt: number }): void
-  /** the live session of a token hash, with its user's current role */
-  findSession(tokenHash: string, now: number): Promise<{ user: { name: string; role: Role }; expiresAt: number } | undefined>
+  /** the live session of a token hash, with its user's current role and station scope */
+  findSession(tokenHash: string, now: number): Promise<{ user: { name: string; role: Role; stations?: string[] }; expiresAt: number } | undefined>
   deleteSession(tokenHash: string): void
   /** deletes all but the newest `keep` sessions of a user, in one step; resolves to the token hashes deleted */
   trimSessions(username: string, keep: number): Promise<string[]>
   deleteExpiredSessions(now: number): Promise<number>
+}
+
+/** A display token (contract v2 §E) as kept: the token itself only as its hash. */
+export interface StoredDisplayToken { id: string; tokenHash: string; name: string; stations: string[]; createdAt: number; createdBy: string }
+
+/** Display tokens for wall screens: read-only, revocable principals limited to some stations. */
+export interface DisplayTokenStore {
+  /** false when `max` tokens exist already (checked and inserted as one step) */
+  insert(t: StoredDisplayToken, max: number): Promise<boolean>
+  findByHash(tokenHash: string): Promise<StoredDisplayToken | undefined>
+  /** oldest first */
+  list(): Promise<StoredDisplayToken[]>
+  /** the token removed, or undefined when there was none with that id */
+  remove(id: string): Promise<StoredDisplayToken | undefined>
 }
 
 /**
@@ -141,12 +156,42 @@ export interface StateStore {
   readonly records: RecordStore
   readonly alerts: AlertStore
   readonly accounts: AccountStore
+  /** wall-screen display tokens (contract v2 §E) */
+  readonly displayTokens: DisplayTokenStore
   readonly ledger: LedgerStore
   readonly deliveries: DeliveryLog
   /** inspection runs, trainings and drills (contract v2 §D) */
   readonly routine: RoutineStore
+  /** stations made or changed through the API (contract v2 §E) */
+  readonly stations: StationStore
   /** resolves once every write so far is committed; a PUBACK waits for it with the reading store's */
   committed(): Promise<void>
+}
+
+/** A station's configuration as the API last made it (contract v2 §E). */
+export interface StoredStation {
+  id: string
+  /** the station-file form, devices with their `secretHash`; checked again when loaded */
+  config: unknown
+  /**
+   * The hash of the station file's configuration this version was made from (so that a file
+   * changed since on disk wins); null for a station created through the API.
+   */
+  fileHash: string | null
+  updatedAt: number
+  updatedBy: string
+}
+
+/**
+ * Stations made or changed through the API: read once at start (async, as a networked store's reads
+ * are), written on each change.
+ */
+export interface StationStore {
+  loadStations(): Promise<StoredStation[]>
+  /** the station and the audit event of its change, in one transaction (committed on return) */
+  saveStation(station: StoredStation, audit: AuditEvent): void
+  /** forgets a station's API version (its file won), with the audit event, in one transaction */
+  dropStation(id: string, audit: AuditEvent): void
 }
 
 /**

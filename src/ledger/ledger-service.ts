@@ -51,6 +51,7 @@ export class LedgerService {
    */
   private readonly serial = new KeyedSerial()
   private timer: unknown
+  private started = false
   private stopped = false
 
   private readonly store: LedgerStore
@@ -83,7 +84,18 @@ export class LedgerService {
   }
 
   async start(): Promise<void> {
+    this.started = true
     await Promise.all([...this.stations.values()].map((s) => this.judge(s)))
+    this.arm()
+  }
+
+  /** A station added or reconfigured while running (contract v2 §E): judged again at once. */
+  configure(station: StationConfig): void {
+    this.stations.set(station.id, station)
+    if (!this.started || this.stopped) return
+    this.judge(station).catch(this.onError)
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer)
+    this.timer = undefined
     this.arm()
   }
 

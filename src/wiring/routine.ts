@@ -20,10 +20,13 @@ import { TrainingService } from '../routine/trainings.ts'
 export const routineId = () => randomBytes(5).toString('hex')
 
 export interface Routine {
+  /** a station added or reconfigured while running (contract v2 §E) */
+  configure(station: StationConfig): void
   inspections: InspectionService
   drills: DrillService
   trainings: TrainingService
-  ackTimes(q: { from: number; to: number; station?: string }): Promise<AckTimesReport>
+  /** `within`: only these stations (a scoped user's) */
+  ackTimes(q: { from: number; to: number; station?: string; within?: readonly string[] }): Promise<AckTimesReport>
   report(station: string, month: string): Promise<MonthlyReport>
   /** resolves once the routine's writes so far (runs, trainings, drills: queued) are durable; routes answer after it */
   committed(): Promise<void>
@@ -63,14 +66,20 @@ export function routine(deps: { store: RoutineStore; committed: () => Promise<vo
   const drills = new DrillService(byId, store, drillAlerts, clock, routineId, (_drill, response) => timeToAck.observe({ drill: 'true' }, response.secondsToAck))
   const trainings = new TrainingService(byId, store, clock, routineId)
   return {
+    configure(station) {
+      byId.set(station.id, station)
+      inspections.configure(station)
+    },
     inspections,
     drills,
     trainings,
     async ackTimes(q) {
       if (q.station !== undefined && !byId.has(q.station)) throw new AppError('STATION_UNKNOWN', `no station "${q.station}"`)
       const scope = { from: q.from, to: q.to, limit: 1_000_000, ...(q.station ? { station: q.station } : {}) }
+      const within = q.within ? new Set(q.within) : undefined
+      const inScope = <T extends { station: string }>(rows: T[]) => (within ? rows.filter((r) => within.has(r.station)) : rows)
       const [alerts, drillList] = await Promise.all([deps.alerts.queryAlerts({ ...scope, drill: false }), drills.list(scope)])
-      return ackTimes(q, alerts, drillList)
+      return ackTimes(q, inScope(alerts), inScope(drillList))
     },
     async report(stationId, month) {
       const station = inspections.station(stationId)

@@ -3,11 +3,13 @@ import type { StateStore } from '../../ports.ts'
 import { EmbeddedAccountStore } from './account-store.ts'
 import { BatchWriter, type StoreWriteError } from './batch-writer.ts'
 import { openDatabase, type Db } from './database.ts'
+import { EmbeddedDisplayTokenStore } from './display-token-store.ts'
 import { EmbeddedAlertStore } from './embedded-alert-store.ts'
 import { EmbeddedLedgerStore } from './ledger-store.ts'
 import { SqliteNotificationLog } from './notification-log.ts'
 import { EmbeddedRecordStore } from './record-store.ts'
 import { EmbeddedRoutineStore } from './routine-store.ts'
+import { EmbeddedStationStore } from './station-store.ts'
 
 export interface EmbeddedStateOptions {
   dataDir: string
@@ -30,9 +32,11 @@ export class EmbeddedStateStore implements StateStore, Part {
   readonly records: EmbeddedRecordStore
   readonly alerts: EmbeddedAlertStore
   readonly accounts: EmbeddedAccountStore
+  readonly displayTokens: EmbeddedDisplayTokenStore
   readonly ledger: EmbeddedLedgerStore
   readonly deliveries: SqliteNotificationLog
   readonly routine: EmbeddedRoutineStore
+  readonly stations: EmbeddedStationStore
 
   constructor(opts: EmbeddedStateOptions) {
     this.db = openDatabase(opts.dataDir)
@@ -40,9 +44,11 @@ export class EmbeddedStateStore implements StateStore, Part {
     this.records = new EmbeddedRecordStore(this.db, this.writer)
     this.alerts = new EmbeddedAlertStore(this.db, this.writer)
     this.accounts = new EmbeddedAccountStore(this.db)
+    this.displayTokens = new EmbeddedDisplayTokenStore(this.db)
     this.ledger = new EmbeddedLedgerStore(this.db)
     this.deliveries = new SqliteNotificationLog(this.db, this.writer)
     this.routine = new EmbeddedRoutineStore(this.db)
+    this.stations = new EmbeddedStationStore(this.db)
   }
 
   committed(): Promise<void> {

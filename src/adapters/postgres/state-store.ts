@@ -4,12 +4,14 @@ import type { StateStore } from '../../ports.ts'
 import { PostgresAccountStore } from './account-store.ts'
 import { PostgresAlertStore } from './alert-store.ts'
 import { PostgresDeliveryLog } from './delivery-log.ts'
+import { PostgresDisplayTokenStore } from './display-token-store.ts'
 import { GroupWriter, type StoreWriteError } from './group-writer.ts'
 import { PostgresLedgerStore } from './ledger-store.ts'
 import { migrate } from './migrate.ts'
 import { createPool } from './pool.ts'
 import { PostgresRecordStore } from './record-store.ts'
 import { PostgresRoutineStore } from './routine-store.ts'
+import { PostgresStationStore } from './station-store.ts'
 
 export interface PostgresStateOptions {
   /** `postgres://user:password@host:port/database` (DATABASE_URL) */
@@ -44,9 +46,11 @@ export class PostgresStateStore implements StateStore, Part {
   readonly records: PostgresRecordStore
   readonly alerts: PostgresAlertStore
   readonly accounts: PostgresAccountStore
+  readonly displayTokens: PostgresDisplayTokenStore
   readonly ledger: PostgresLedgerStore
   readonly deliveries: PostgresDeliveryLog
   readonly routine: PostgresRoutineStore
+  readonly stations: PostgresStationStore
 
   /** Migrates the database to the current schema, then opens the store on it. */
   static async open(opts: PostgresStateOptions): Promise<PostgresStateStore> {
@@ -68,9 +72,11 @@ export class PostgresStateStore implements StateStore, Part {
     this.records = new PostgresRecordStore(this.pool, this.writer)
     this.alerts = new PostgresAlertStore(this.pool, this.writer)
     this.accounts = new PostgresAccountStore(this.pool, this.writer)
+    this.displayTokens = new PostgresDisplayTokenStore(this.pool, this.writer)
     this.ledger = new PostgresLedgerStore(this.pool, this.writer)
     this.deliveries = new PostgresDeliveryLog(this.pool, this.writer)
     this.routine = new PostgresRoutineStore(this.pool, this.writer)
+    this.stations = new PostgresStationStore(this.pool, this.writer)
   }
 
   committed(): Promise<void> {

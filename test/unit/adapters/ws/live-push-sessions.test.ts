@@ -7,6 +7,8 @@ import WebSocket from 'ws'
 import { EmbeddedStateStore } from '../../../../src/adapters/embedded/state-store.ts'
 import { LivePush } from '../../../../src/adapters/ws/live-push.ts'
 import { Accounts } from '../../../../src/auth/accounts.ts'
+import { DisplayTokens } from '../../../../src/auth/display-tokens.ts'
+import { Principals } from '../../../../src/auth/principals.ts'
 import { slowed } from '../../../helpers/slow-store.ts'
 import { tempDir } from '../../../helpers/station-fixture.ts'
 
@@ -25,7 +27,7 @@ beforeEach(async () => {
   dir = tempDir('sw-live-')
   state = new EmbeddedStateStore({ dataDir: dir })
   accounts = new Accounts({ store: slowed(state.accounts, 50), sessionTtlMs: 60_000 })
-  live = new LivePush({ accounts, source: { statuses: () => [], openAlerts: () => [] }, stats: { onClients: () => undefined, onDropped: () => undefined }, log: pino({ level: 'silent' }) })
+  live = new LivePush({ principals: new Principals(accounts, new DisplayTokens(state.displayTokens)), source: { statuses: () => [], openAlerts: () => [] }, stats: { onClients: () => undefined, onDropped: () => undefined }, log: pino({ level: 'silent' }) })
   server = createServer()
   server.on('upgrade', (req, socket, head) => {
     live.handleUpgrade(req, socket, head)
