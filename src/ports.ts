@@ -123,12 +123,12 @@ export interface StoredDisplayToken { id: string; tokenHash: string; name: strin
 /** Display tokens for wall screens: read-only, revocable principals limited to some stations. */
 export interface DisplayTokenStore {
   /** false when `max` tokens exist already (checked and inserted as one step) */
-  insert(t: StoredDisplayToken, max: number): boolean
-  findByHash(tokenHash: string): StoredDisplayToken | undefined
+  insert(t: StoredDisplayToken, max: number): Promise<boolean>
+  findByHash(tokenHash: string): Promise<StoredDisplayToken | undefined>
   /** oldest first */
-  list(): StoredDisplayToken[]
+  list(): Promise<StoredDisplayToken[]>
   /** the token removed, or undefined when there was none with that id */
-  remove(id: string): StoredDisplayToken | undefined
+  remove(id: string): Promise<StoredDisplayToken | undefined>
 }
 
 /**

@@ -29,26 +29,26 @@ export class DisplayTokens {
   ) {}
 
   /** The new token, shown this once; undefined when MAX_DISPLAY_TOKENS exist already. */
-  create(name: string, stations: string[], by: string): (DisplayToken & { token: string }) | undefined {
+  async create(name: string, stations: string[], by: string): Promise<(DisplayToken & { token: string }) | undefined> {
     const token = DISPLAY_TOKEN_PREFIX + randomBytes(32).toString('base64url')
     const record = { id: randomBytes(8).toString('hex'), name, stations, createdAt: this.now(), createdBy: by }
-    if (!this.store.insert({ ...record, tokenHash: hashToken(token) }, MAX_DISPLAY_TOKENS)) return undefined
+    if (!(await this.store.insert({ ...record, tokenHash: hashToken(token) }, MAX_DISPLAY_TOKENS))) return undefined
     return { ...record, token }
   }
 
-  list(): DisplayToken[] {
-    return this.store.list().map(({ tokenHash: _h, ...t }) => t)
+  async list(): Promise<DisplayToken[]> {
+    return (await this.store.list()).map(({ tokenHash: _h, ...t }) => t)
   }
 
   /** Revokes a token at once; returns its hash (to close its open /ws connections), or undefined if unknown. */
-  revoke(id: string): string | undefined {
-    return this.store.remove(id)?.tokenHash
+  async revoke(id: string): Promise<string | undefined> {
+    return (await this.store.remove(id))?.tokenHash
   }
 
   /** The read-only principal behind a display token, or undefined. */
-  principal(token: string): User | undefined {
+  async principal(token: string): Promise<User | undefined> {
     if (!isDisplayToken(token)) return undefined
-    const t = this.store.findByHash(hashToken(token))
+    const t = await this.store.findByHash(hashToken(token))
     return t ? { name: t.name, role: 'viewer', stations: t.stations, display: t.id } : undefined
   }
 }

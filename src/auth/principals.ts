@@ -9,8 +9,7 @@ export interface Principal { user: User; expiresAt: number }
 
 /**
  * The one place where a token (bearer, cookie or query) becomes who is asking: a login session, or a
- * display token (contract v2 §E). HTTP and `/ws` both ask here; a session is looked
- * up in the state store, so the answer is a Promise.
+ * display token (contract v2 §E). HTTP and `/ws` both ask here; the state store answers asynchronously.
  */
 export class Principals {
   constructor(
@@ -21,7 +20,7 @@ export class Principals {
   async resolve(token: string): Promise<Principal | undefined> {
     const session = await this.accounts.session(token)
     if (session || !isDisplayToken(token)) return session
-    const user = this.displays.principal(token)
+    const user = await this.displays.principal(token)
     return user ? { user, expiresAt: NEVER_EXPIRES } : undefined
   }
 }

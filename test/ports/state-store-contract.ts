@@ -62,6 +62,50 @@ export function stateStoreContract(name: string, open: () => StateStoreHandle | 
       expect(results.filter(Boolean)).toHaveLength(1)
     })
 
+    test('user station scope (contract v2 §E): kept, changed, lifted, seen by the session lookup, across a reopen', async () => {
+      const a = store.accounts
+      await a.insertUser({ name: 'pm', role: 'viewer', passwordHash: 'h', createdAt: 1, stations: ['s1', 's2'] })
+      await a.insertUser({ name: 'all', role: 'viewer', passwordHash: 'h', createdAt: 1 })
+      a.insertSession({ tokenHash: 'tp', username: 'pm', expiresAt: 100, createdAt: 1 })
+      expect((await a.findUser('pm'))?.stations).toEqual(['s1', 's2'])
+      expect(await a.findUser('all')).not.toHaveProperty('stations')
+      expect((await a.findSession('tp', 0))?.user).toEqual({ name: 'pm', role: 'viewer', stations: ['s1', 's2'] })
+      a.updateUser('pm', { stations: ['s2'] })
+      expect((await a.findSession('tp', 0))?.user.stations).toEqual(['s2'])
+      // a change that does not name the scope keeps it
+      a.updateUser('pm', { role: 'staff' })
+      expect(await a.findUser('pm')).toMatchObject({ role: 'staff', passwordHash: 'h', stations: ['s2'] })
+      await store.committed()
+      store = await h.reopen()
+      expect((await store.accounts.listUsers()).find((u) => u.name === 'pm')?.stations).toEqual(['s2'])
+      store.accounts.updateUser('pm', { stations: null })
+      expect((await store.accounts.findSession('tp', 0))?.user).toEqual({ name: 'pm', role: 'staff' })
+    })
+
+    test('display tokens: found by hash, listed oldest first, bounded inside the insert, removed, across a reopen', async () => {
+      const d = store.displayTokens
+      const token = (i: number) => ({ id: `d${i}`, tokenHash: `h${i}`, name: `wall ${i}`, stations: ['s1'], createdAt: 10 + i, createdBy: 'admin' })
+      expect(await d.insert(token(1), 2)).toBe(true)
+      expect(await d.insert(token(2), 2)).toBe(true)
+      expect(await d.insert(token(3), 2)).toBe(false)
+      expect(await d.findByHash('h2')).toEqual(token(2))
+      expect(await d.findByHash('h3')).toBeUndefined()
+      await store.committed()
+      store = await h.reopen()
+      expect((await store.displayTokens.list()).map((t) => t.id)).toEqual(['d1', 'd2'])
+      expect(await store.displayTokens.remove('d1')).toEqual(token(1))
+      expect(await store.displayTokens.remove('d1')).toBeUndefined()
+      expect(await store.displayTokens.findByHash('h1')).toBeUndefined()
+      expect(await store.displayTokens.insert(token(3), 2)).toBe(true)
+    })
+
+    test('display tokens: of many inserts at once past the bound, exactly the bound win', async () => {
+      const d = store.displayTokens
+      const won = await Promise.all(Array.from({ length: 8 }, (_, i) => d.insert({ id: `p${i}`, tokenHash: `ph${i}`, name: `wall ${i}`, stations: ['s1'], createdAt: i, createdBy: 'admin' }, 3)))
+      expect(won.filter(Boolean)).toHaveLength(3)
+      expect(await d.list()).toHaveLength(3)
+    })
+
     test('sessions: found while live with the user’s current role, never once expired; trimmed oldest first; swept', async () => {
       const a = store.accounts
       await a.insertUser({ name: 'li', role: 'staff', passwordHash: 'h', createdAt: 0 })

@@ -4,10 +4,9 @@ import { join } from 'node:path'
 import { expect, test } from 'vitest'
 import { EmbeddedStateStore } from '../../src/adapters/embedded/state-store.ts'
 import { tempDir } from '../helpers/station-fixture.ts'
-import { scopeContract } from './scope-contract.ts'
 import { stateStoreContract } from './state-store-contract.ts'
 
-const embedded = () => {
+stateStoreContract('embedded (SQLite)', () => {
   const dir = tempDir('sw-state-')
   let store = new EmbeddedStateStore({ dataDir: dir })
   return {
@@ -24,9 +23,7 @@ const embedded = () => {
       rmSync(dir, { recursive: true, force: true })
     },
   }
-}
-stateStoreContract('embedded (SQLite)', embedded)
-scopeContract('embedded (SQLite)', embedded)
+})
 
 test('embedded: a data dir from before station scopes gets the users.stations column, and its users keep every station', async () => {
   const dir = tempDir('sw-state-old-')

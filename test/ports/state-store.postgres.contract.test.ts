@@ -1,13 +1,12 @@
 import { PostgresStateStore } from '../../src/adapters/postgres/state-store.ts'
 import { describeWithPostgres, usePostgres } from '../helpers/postgres.ts'
-import { scopeContract } from './scope-contract.ts'
 import { stateStoreContract } from './state-store-contract.ts'
 
 // The same StateStore contract as the embedded store's, against a real PostgreSQL 15: one server
 // for the file, a fresh database per test; reopening is a new store (a new pool) on that database.
 describeWithPostgres('PostgreSQL', () => {
   const pg = usePostgres()
-  const open = async () => {
+  stateStoreContract('PostgreSQL', async () => {
     const url = await pg.database()
     let store = await PostgresStateStore.open({ url })
     return {
@@ -23,7 +22,5 @@ describeWithPostgres('PostgreSQL', () => {
         await store.stop()
       },
     }
-  }
-  stateStoreContract('PostgreSQL', open)
-  scopeContract('PostgreSQL', open)
+  })
 })

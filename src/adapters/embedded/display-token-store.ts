@@ -30,20 +30,20 @@ export class EmbeddedDisplayTokenStore implements DisplayTokenStore {
     }
   }
 
-  insert(t: StoredDisplayToken, max: number): boolean {
+  async insert(t: StoredDisplayToken, max: number): Promise<boolean> {
     return this.stmts.insert.run(t.id, t.tokenHash, t.name, JSON.stringify(t.stations), t.createdAt, t.createdBy, max).changes === 1
   }
 
-  findByHash(tokenHash: string): StoredDisplayToken | undefined {
+  async findByHash(tokenHash: string): Promise<StoredDisplayToken | undefined> {
     const r = this.stmts.findByHash.get(tokenHash)
     return r ? toToken(r) : undefined
   }
 
-  list(): StoredDisplayToken[] {
+  async list(): Promise<StoredDisplayToken[]> {
     return this.stmts.list.all().map(toToken)
   }
 
-  remove(id: string): StoredDisplayToken | undefined {
+  async remove(id: string): Promise<StoredDisplayToken | undefined> {
     const r = this.stmts.find.get(id)
     if (!r) return undefined
     this.stmts.remove.run(id)

@@ -147,9 +147,13 @@ export class PartitionLeases extends EventEmitter<{ acquired: [partition: number
 
   private async heartbeat(): Promise<void> {
     const { presence, instance } = this.o
-    const present = presence.put(presenceKey(instance), JSON.stringify({ instance, owned: this.held.size } satisfies Presence))
-    await Promise.all([...this.held.keys()].map((p) => this.renew(p)))
-    await present
+    // Both in flight at once, settled together: a failing renewal must not leave the presence
+    // write's rejection unhandled (a NATS node lost mid-heartbeat fails both).
+    const settled = await Promise.allSettled([
+      presence.put(presenceKey(instance), JSON.stringify({ instance, owned: this.held.size } satisfies Presence)),
+      Promise.all([...this.held.keys()].map((p) => this.renew(p))),
+    ])
+    for (const r of settled) if (r.status === 'rejected') throw r.reason
     if (!this.running) return
     const unowned = []
     for (let p = 0; p < this.o.partitions; p++) if (!this.held.has(p)) unowned.push(p)

@@ -2,12 +2,16 @@ import type pg from 'pg'
 import type { Role } from '../../auth/roles.ts'
 import type { AccountStore, StoredUser } from '../../ports.ts'
 import type { GroupWriter } from './group-writer.ts'
+import { json } from './pool.ts'
 import { eachRow, insertRows } from './rows.ts'
 
 interface UserRow { username: string; password_hash: string; role: Role; created_at: number; stations: string[] | null }
 
-const scopeOf = (stations: string[] | null) => (stations ? { stations } : {})
+/** `stations` is a jsonb array of station ids, NULL for every station (then absent, as the port has it). */
+const scopeOf = (column: string[] | null): { stations?: string[] } => (column === null ? {} : { stations: column })
 const toUser = (r: UserRow): StoredUser => ({ name: r.username, role: r.role, passwordHash: r.password_hash, createdAt: r.created_at, ...scopeOf(r.stations) })
+
+const USER_COLUMNS = 'username, password_hash, role, created_at, stations'
 
 /**
  * Users and sessions in PostgreSQL. Changes that answer nothing (a session made or ended, a
@@ -24,10 +28,11 @@ export class PostgresAccountStore implements AccountStore {
     private readonly pool: pg.Pool,
     private readonly writer: GroupWriter,
   ) {
-    // Each field given is set; one left out (null here) keeps its value. `stations` is the JSON
-    // text of the scope, 'null' to lift it.
+    // A partial change: a NULL parameter keeps the column (the scope has its own flag, since NULL is a value for it).
     this.update = writer.table(
-      eachRow('UPDATE users SET password_hash = coalesce($1, password_hash), role = coalesce($2, role), stations = CASE WHEN $3::text IS NULL THEN stations WHEN $3::text = \'null\' THEN NULL ELSE $3::jsonb END WHERE username = $4'),
+      eachRow(
+        'UPDATE users SET password_hash = coalesce($1, password_hash), role = coalesce($2, role), stations = CASE WHEN $3::boolean THEN $4::jsonb ELSE stations END WHERE username = $5',
+      ),
     )
     // Inserts registered before deletes: a session ended in the batch that made it is gone.
     this.insertSessionRow = writer.table(
@@ -38,7 +43,7 @@ export class PostgresAccountStore implements AccountStore {
 
   async findUser(username: string): Promise<StoredUser | undefined> {
     await this.writer.committed()
-    const { rows } = await this.pool.query<UserRow>('SELECT username, password_hash, role, created_at, stations FROM users WHERE username = $1', [username])
+    const { rows } = await this.pool.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE username = $1`, [username])
     return rows[0] ? toUser(rows[0]) : undefined
   }
 
@@ -49,19 +54,20 @@ export class PostgresAccountStore implements AccountStore {
       u.passwordHash,
       u.role,
       u.createdAt,
-      u.stations ? JSON.stringify(u.stations) : null,
+      u.stations ? json(u.stations) : null,
     ])
     return r.rowCount === 1
   }
 
   updateUser(username: string, change: { passwordHash?: string; role?: Role; stations?: string[] | null }): void {
-    const stations = change.stations === undefined ? null : JSON.stringify(change.stations)
-    this.update([change.passwordHash ?? null, change.role ?? null, stations, username])
+    if (change.passwordHash === undefined && change.role === undefined && change.stations === undefined) return
+    const stations = change.stations === undefined || change.stations === null ? null : json(change.stations)
+    this.update([change.passwordHash ?? null, change.role ?? null, change.stations !== undefined, stations, username])
   }
 
   async listUsers(): Promise<StoredUser[]> {
     await this.writer.committed()
-    const { rows } = await this.pool.query<UserRow>('SELECT username, password_hash, role, created_at, stations FROM users ORDER BY username COLLATE "C"')
+    const { rows } = await this.pool.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users ORDER BY username COLLATE "C"`)
     return rows.map(toUser)
   }
 
@@ -71,7 +77,7 @@ export class PostgresAccountStore implements AccountStore {
 
   async findSession(tokenHash: string, now: number): Promise<{ user: { name: string; role: Role; stations?: string[] }; expiresAt: number } | undefined> {
     await this.writer.committed()
-    const { rows } = await this.pool.query<{ username: string; role: Role; expires_at: number; stations: string[] | null }>(
+    const { rows } = await this.pool.query<{ username: string; role: Role; stations: string[] | null; expires_at: number }>(
       'SELECT s.username, u.role, u.stations, s.expires_at FROM sessions s JOIN users u ON u.username = s.username WHERE s.token_hash = $1 AND s.expires_at > $2',
       [tokenHash, now],
     )

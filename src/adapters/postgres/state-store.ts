@@ -46,18 +46,16 @@ export class PostgresStateStore implements StateStore, Part {
   readonly records: PostgresRecordStore
   readonly alerts: PostgresAlertStore
   readonly accounts: PostgresAccountStore
+  readonly displayTokens: PostgresDisplayTokenStore
   readonly ledger: PostgresLedgerStore
   readonly deliveries: PostgresDeliveryLog
   readonly routine: PostgresRoutineStore
-  readonly displayTokens: PostgresDisplayTokenStore
   readonly stations: PostgresStationStore
 
   /** Migrates the database to the current schema, then opens the store on it. */
   static async open(opts: PostgresStateOptions): Promise<PostgresStateStore> {
     await migrate(opts.url, opts.log)
-    const store = new PostgresStateStore(opts)
-    await store.displayTokens.load()
-    return store
+    return new PostgresStateStore(opts)
   }
 
   /** Opens the store on a database already migrated (see `open`). */
@@ -74,10 +72,10 @@ export class PostgresStateStore implements StateStore, Part {
     this.records = new PostgresRecordStore(this.pool, this.writer)
     this.alerts = new PostgresAlertStore(this.pool, this.writer)
     this.accounts = new PostgresAccountStore(this.pool, this.writer)
+    this.displayTokens = new PostgresDisplayTokenStore(this.pool, this.writer)
     this.ledger = new PostgresLedgerStore(this.pool, this.writer)
     this.deliveries = new PostgresDeliveryLog(this.pool, this.writer)
     this.routine = new PostgresRoutineStore(this.pool, this.writer)
-    this.displayTokens = new PostgresDisplayTokenStore(this.pool, this.writer)
     this.stations = new PostgresStationStore(this.pool, this.writer)
   }
 
@@ -93,7 +91,6 @@ export class PostgresStateStore implements StateStore, Part {
 
   /** Commits what is queued and closes the pool. */
   async stop(): Promise<void> {
-    this.displayTokens.stop()
     await this.writer.close()
     // Its batch number is needed only while a batch of its own may be retried.
     if (!this.writer.failed) await this.pool.query('DELETE FROM store_writers WHERE writer = $1', [this.writer.id]).catch(() => undefined)

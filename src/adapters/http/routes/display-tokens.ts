@@ -28,19 +28,19 @@ export function displayTokenRoutes(accounts: Accounts, tokens: DisplayTokens, op
     stations: stationIdsParam(opts.isStation).refine((s) => s.length > 0, 'must name at least one station'),
   })
 
-  r.post('/api/display-tokens', admin, (req, res) => {
+  r.post('/api/display-tokens', admin, async (req, res) => {
     const { name, stations } = parseRequest(body, req.body, 'body')
-    const made = tokens.create(name, stations, req.user!.name)
+    const made = await tokens.create(name, stations, req.user!.name)
     if (!made) throw new AppError('CONFLICT', `at most ${MAX_DISPLAY_TOKENS} display tokens may exist: revoke one first`)
     opts.log.info({ displayToken: { id: made.id, name, stations }, by: req.user!.name }, 'display token created')
     res.status(201).json({ id: made.id, token: made.token, name: made.name, stations: made.stations, createdAt: made.createdAt, createdBy: made.createdBy })
   })
-  r.get('/api/display-tokens', admin, (_req, res) => {
-    res.json(tokens.list())
+  r.get('/api/display-tokens', admin, async (_req, res) => {
+    res.json(await tokens.list())
   })
-  r.delete('/api/display-tokens/:id', admin, (req, res) => {
+  r.delete('/api/display-tokens/:id', admin, async (req, res) => {
     const id = String(req.params.id)
-    const tokenHash = tokens.revoke(id)
+    const tokenHash = await tokens.revoke(id)
     if (!tokenHash) throw new AppError('NOT_FOUND', `no display token "${id}"`)
     opts.onRevoked(tokenHash)
     opts.log.info({ displayToken: { id }, by: req.user!.name }, 'display token revoked: its /ws connections are closed')
