@@ -30,6 +30,7 @@ import { clusterOf, parseEnv, type Env } from './config/env.ts'
 import { loadNotifyConfig } from './config/notify-config.ts'
 import { loadTlsPair } from './config/tls.ts'
 import { Fleet } from './domain/fleet.ts'
+import { KeyedSerial } from './domain/keyed-serial.ts'
 import { EventHub } from './event-hub.ts'
 import { Ingest } from './ingest/ingest.ts'
 import { Lifecycle } from './lifecycle.ts'
@@ -258,11 +259,17 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   return { mqttPort, ...(mqttsPort !== undefined ? { mqttsPort } : {}), httpPort, https, env, log, stop }
 }
 
-/** Cluster mode's durable gate: an accepted reading is appended to the readings stream of its station's partition. */
+/**
+ * Cluster mode's durable gate: an accepted reading is appended to the readings stream of its
+ * station's partition. One append at a time per device: an append retried after a lost answer
+ * would otherwise land behind the device's later readings, and the stream must keep its order.
+ */
 function forwardTo(link: ClusterLink, fleet: Fleet) {
-  return async (device: string, _kind: 'state' | 'status', packet: { topic: string; payload: Buffer | string }): Promise<void> => {
+  const perDevice = new KeyedSerial()
+  return (device: string, _kind: 'state' | 'status', packet: { topic: string; payload: Buffer | string }): Promise<void> => {
     const station = fleet.device(device)?.station.model.id
-    if (!station) throw new Error(`device ${device} belongs to no station`)
-    await link.readings.append(station, device, packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload)
+    if (!station) return Promise.reject(new Error(`device ${device} belongs to no station`))
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
+    return perDevice.run(device, async () => void (await link.readings.append(station, device, packet.topic, payload)))
   }
 }
