@@ -54,7 +54,7 @@ describeWithPostgres('PostgreSQL state store: station scope, display tokens, sta
     }
   })
 
-  test('a station saved on one instance is loaded by another once committed, with its audit event', async () => {
+  test('a station saved on one instance is loaded by another once the stations port says it is committed, with its audit event', async () => {
     const url = await pg.database()
     const a = await open(url)
     const b = await open(url)
@@ -62,7 +62,8 @@ describeWithPostgres('PostgreSQL state store: station scope, display tokens, sta
       { id: 's9', config: fixtureStation('s9').json, fileHash: null, updatedAt: 5, updatedBy: 'admin' },
       { t: 5, station: 's9', kind: 'station-created', subject: 'station:s9', device: '', user: 'admin', detail: 'test' },
     )
-    await a.committed()
+    // What the API waits for before it answers a station change.
+    await a.stations.committed()
     expect((await b.stations.loadStations()).map((s) => [s.id, s.updatedBy])).toEqual([['s9', 'admin']])
     expect((await b.records.queryEvents({ station: 's9', limit: 10 })).map((e) => e.kind)).toEqual(['station-created'])
   })
