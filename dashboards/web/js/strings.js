@@ -1,6 +1,7 @@
 // Every text the dashboard shows, as [Simplified Chinese, English]. `{name}` is filled in by t().
 import { ROUTINE_STRINGS } from './routine-strings.js'
 import { OVERVIEW_STRINGS } from './overview-strings.js'
+import { WALL_STRINGS } from './wall-strings.js'
 
 /** @type {Record<string, [string, string]>} */
 export const STRINGS = {
@@ -345,4 +346,5 @@ export const STRINGS = {
   'dur.dh': ['{d} 天 {h} 小时', '{d} d {h} h'],
   ...ROUTINE_STRINGS,
   ...OVERVIEW_STRINGS,
+  ...WALL_STRINGS,
 }

@@ -1,0 +1,224 @@
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { DEMO_ITEM_NAMES, busyDemoStation, demoFixtureStation } from '../helpers/demo-station.ts'
+import { expectNoPageErrors, launchBrowser, openDashboard, screenshot, skipWithoutChromium, WALL } from '../helpers/browser.ts'
+import { eventually, publishState, startTestService, type TestService } from '../helpers/service.ts'
+import { fixtureStation } from '../helpers/station-fixture.ts'
+import { startTcpCut } from '../helpers/tcp-cut.ts'
+
+const DISTRICT = '七里河街道'
+let t: TestService
+let browser: Browser
+
+beforeAll(async () => {
+  if (skipWithoutChromium) return
+  // The demo station and three small ones in its district; one more elsewhere.
+  const others = ['qlh-a', 'qlh-b', 'qlh-c', 'cg-a'].map((id) => {
+    const s = fixtureStation(id)
+    s.json.name = `应急服务站 ${id}`
+    s.json.district = id.startsWith('qlh') ? DISTRICT : '城关街道'
+    return s
+  })
+  ;[t, browser] = await Promise.all([startTestService({ stations: [demoFixtureStation({ district: DISTRICT }), ...others] }), launchBrowser()])
+})
+afterAll(async () => {
+  await browser?.close()
+  await t?.stop()
+})
+
+/** Whether the page scrolls either way, and every visible text's font size below 14 px. */
+function layout(page: Page) {
+  return page.evaluate(() => {
+    const page = document.scrollingElement!
+    const small: string[] = []
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT)
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement
+      if (!el || !n.textContent?.trim() || !el.checkVisibility()) continue
+      const size = parseFloat(getComputedStyle(el).fontSize)
+      if (size < 14) small.push(`${size}px: ${n.textContent.trim().slice(0, 40)}`)
+    }
+    return { scrollHeight: page.scrollHeight, scrollWidth: page.scrollWidth, innerHeight, innerWidth, small, unit: document.documentElement.dataset.unit }
+  })
+}
+
+/** Every item of the station as the wall shows it: its name, state and whether all of it is on screen. */
+function items(page: Page) {
+  return page.$$eval('[data-subject^="item:"]', (els) =>
+    els.map((el) => {
+      const r = el.getBoundingClientRect()
+      return {
+        id: (el as HTMLElement).dataset.subject!.slice(5),
+        name: el.querySelector('.name')!.textContent,
+        state: (el as HTMLElement).dataset.state,
+        chip: el.querySelector('.chip')!.textContent,
+        onScreen: r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth && (el as HTMLElement).checkVisibility(),
+      }
+    }),
+  )
+}
+
+async function openWall(path: string, viewport = WALL) {
+  const d = await openDashboard(browser, t.base, { viewport })
+  await d.page.goto(t.base + path)
+  return d
+}
+
+describe.skipIf(skipWithoutChromium)('dashboard: the wall screen (大屏)', () => {
+  test('the demo station on 1920×1080 with a token in the URL: no scrolling, no text under 14 px, every item named with its state', async () => {
+    // Before anything reports: every item "cannot confirm".
+    const d = await openWall(`/wall/xinhua?token=${t.token}`)
+    const { page } = d
+    await page.waitForSelector('body[data-link="live"] [data-subject="item:cut-off-saw"]')
+    expect(await page.getAttribute('[data-subject="item:cut-off-saw"]', 'data-state')).toBe('stale')
+    let l = await layout(page)
+    expect(l.scrollHeight).toBeLessThanOrEqual(l.innerHeight)
+    expect(l.scrollWidth).toBeLessThanOrEqual(l.innerWidth)
+    expect(l.small).toEqual([])
+    await screenshot(page, 'wall-station-quiet')
+
+    const alarmsBefore = Number((await page.getAttribute('body', 'data-alarms')) ?? 0)
+    await busyDemoStation(t)
+    await eventually(async () => (await page.getAttribute('[data-subject="door:equipment-room"]', 'data-state')) === 'open')
+    await page.waitForSelector('.wall-alert.sev-critical.state-active')
+    await expect.poll(() => page.getAttribute('[data-subject="item:drinking-water"]', 'data-state')).toBe('low')
+
+    l = await layout(page)
+    expect(l.scrollHeight).toBeLessThanOrEqual(l.innerHeight)
+    expect(l.scrollWidth).toBeLessThanOrEqual(l.innerWidth)
+    expect(l.small).toEqual([])
+    // readable from across the room: the type did not have to shrink to the minimum
+    expect(Number(l.unit)).toBeGreaterThanOrEqual(17)
+
+    const shown = await items(page)
+    expect(shown).toHaveLength(42)
+    for (const i of shown) {
+      expect(i.name).toBe(DEMO_ITEM_NAMES.get(i.id))
+      expect(i.onScreen).toBe(true)
+    }
+    expect(shown.find((i) => i.id === 'drinking-water')).toMatchObject({ state: 'low', chip: '12 / 24' })
+    expect(shown.find((i) => i.id === 'cut-off-saw')).toMatchObject({ state: 'absent', chip: '缺失' })
+    expect(shown.find((i) => i.id === 'stretcher')).toMatchObject({ state: 'present', chip: '在位' })
+
+    // doors, keys (who has the one taken out, since when), devices
+    expect(await page.getAttribute('[data-subject="door:main"]', 'data-state')).toBe('open')
+    const taken = page.locator('[data-subject="key:key-main-property"]')
+    expect(await taken.getAttribute('data-state')).toBe('out')
+    expect(await taken.textContent()).toContain('取用人：badge-0042')
+    expect(await taken.textContent()).toMatch(/\d{2}:\d{2}:\d{2} 起/)
+    expect(await page.locator('[data-subject^="key:"]').count()).toBe(4)
+    expect(await page.locator('[data-subject^="device:"][data-state="online"]').count()).toBe(7)
+    // the forced door is the first alert, critical, and sounded the siren as the dashboard does
+    expect(await page.locator('.wall-alert').first().getAttribute('data-severity')).toBe('critical')
+    expect(await page.locator('.wall-alert').first().textContent()).toContain('器材室 被强行打开')
+    await expect.poll(async () => Number(await page.getAttribute('body', 'data-alarms'))).toBeGreaterThan(alarmsBefore)
+    // header: readiness as the API says, a running clock, the last update and the link state
+    const status = (await t.api('/api/stations/xinhua')).body
+    expect(await page.textContent('[data-testid=wall-readiness]')).toBe(`${status.readiness}%`)
+    expect(await page.textContent('[data-testid=wall-level]')).toBe('未就绪')
+    expect(await page.textContent('[data-testid=wall-clock]')).toMatch(/^\d{2}:\d{2}:\d{2}$/)
+    expect(await page.textContent('[data-testid=wall-updated]')).toMatch(/^最后更新 \d{2}:\d{2}:\d{2}$/)
+    expect(await page.getAttribute('[data-testid=wall-link]', 'data-state')).toBe('live')
+    // The page used the token from its URL: no cookie was set, the API got it as a Bearer header.
+    expect(await d.context.cookies()).toEqual([])
+    expect(d.requests.some((u) => /\/ws\?token=/.test(u))).toBe(true)
+    await screenshot(page, 'wall-station')
+
+    // in English too, still fitting
+    await page.goto(`${t.base}/wall/xinhua?token=${t.token}&lang=en`)
+    await page.waitForSelector('body[data-link="live"] .wall-alert')
+    expect(await page.textContent('.wall-alerts h2')).toContain('Active alerts')
+    l = await layout(page)
+    expect(l.scrollHeight).toBeLessThanOrEqual(l.innerHeight)
+    expect(l.scrollWidth).toBeLessThanOrEqual(l.innerWidth)
+    expect(l.small).toEqual([])
+    await screenshot(page, 'wall-station-en')
+    await page.evaluate(() => localStorage.removeItem('stationwatch.lang'))
+    expectNoPageErrors(d)
+    await d.close()
+  })
+
+  test('a district: one tile per station of that district, worst first, as the overview orders them', async () => {
+    const d = await openWall(`/wall?district=${encodeURIComponent(DISTRICT)}&token=${t.token}`)
+    const { page } = d
+    await page.waitForSelector('body[data-link="live"] .wall-tile')
+    const expected = ((await t.api('/api/overview')).body.stations as { id: string; district?: string }[]).filter((s) => s.district === DISTRICT).map((s) => s.id)
+    expect(expected[0]).toBe('xinhua') // not ready: a critical alert
+    expect(await page.$$eval('.wall-tile', (els) => els.map((e) => (e as HTMLElement).dataset.station))).toEqual(expected)
+    expect(await page.getAttribute('[data-station="xinhua"]', 'class')).toContain('sev-critical')
+    expect(await page.textContent('[data-station="xinhua"] .wall-tile-top')).toContain('被强行打开')
+    expect(await page.textContent('.wall-title')).toContain(DISTRICT)
+    const l = await layout(page)
+    expect(l.scrollHeight).toBeLessThanOrEqual(l.innerHeight)
+    expect(l.small).toEqual([])
+    await screenshot(page, 'wall-district')
+    expectNoPageErrors(d)
+    await d.close()
+  })
+
+  test('a wrong token says so on the screen; no token and no login points to the login', async () => {
+    const d = await openWall('/wall/xinhua?token=not-a-token')
+    await d.page.waitForSelector('[data-testid=wall-notice]', { state: 'visible' })
+    expect(await d.page.textContent('[data-testid=wall-notice]')).toContain('显示令牌无效或已被撤销')
+    await d.page.goto(t.base + '/wall/xinhua')
+    await d.page.waitForSelector('[data-testid=wall-notice]', { state: 'visible' })
+    expect(await d.page.textContent('[data-testid=wall-notice] a')).toBe('去登录')
+    await d.close()
+  })
+})
+
+describe.skipIf(skipWithoutChromium)('dashboard: the wall screen needs no one', () => {
+  test('the service restarting and the network dropping (reset, then silently): stale while away, back by itself with the current state', async () => {
+    const net = await startTcpCut(t.svc.httpPort)
+    const token = t.token
+    const d = await openDashboard(browser, net.base, { viewport: WALL })
+    const { page } = d
+    await page.goto(`${net.base}/wall/xinhua?token=${token}`)
+    await page.waitForSelector('body[data-link="live"] [data-subject="door:main"]')
+    const door = () => page.getAttribute('[data-subject="door:main"]', 'data-state')
+    const snapshots = async () => Number(await page.getAttribute('body', 'data-snapshots'))
+    let seq = 100
+    const setDoor = async (open: boolean) => publishState(await t.device('xinhua-door-main'), 'xinhua', 'xinhua-door-main', { ts: Date.now(), seq: seq++, open })
+    await setDoor(true)
+    await expect.poll(door).toBe('open')
+    expect(await page.isVisible('[data-testid=wall-stale]')).toBe(false)
+
+    // 1. The service stops: the screen says its state is stale; the door closes while it is away.
+    await t.svc.stop()
+    await page.waitForSelector('[data-testid=wall-stale]', { state: 'visible', timeout: 5000 })
+    expect(await page.textContent('[data-testid=wall-stale]')).toMatch(/连接中断，以下为 \d{2}:\d{2}:\d{2} 的状态/)
+    expect(await page.getAttribute('[data-testid=wall-link]', 'data-state')).not.toBe('live')
+    expect(Number(await page.locator('#wall-main').evaluate((el) => getComputedStyle(el).opacity))).toBeLessThan(1)
+    await screenshot(page, 'wall-stale')
+    await t.restart()
+    net.upstreamPort = t.svc.httpPort
+    await setDoor(false)
+    // no click, no reload: the backoff's next attempt gets a new snapshot
+    await page.waitForSelector('body[data-link="live"]', { timeout: 20_000 })
+    await expect.poll(door).toBe('closed')
+    expect(await page.isVisible('[data-testid=wall-stale]')).toBe(false)
+    expect(await snapshots()).toBe(2)
+
+    // 2. The network resets every connection and refuses new ones for a while.
+    net.cut()
+    await page.waitForSelector('[data-testid=wall-stale]', { state: 'visible', timeout: 5000 })
+    await setDoor(true)
+    await new Promise((r) => setTimeout(r, 1500))
+    net.restore()
+    await page.waitForSelector('body[data-link="live"]', { timeout: 20_000 })
+    await expect.poll(door).toBe('open')
+    expect(await snapshots()).toBe(3)
+
+    // 3. The network goes silent (nothing answers, nothing closes): the page's own check notices.
+    net.blackhole()
+    await page.waitForSelector('[data-testid=wall-stale]', { state: 'visible', timeout: 20_000 })
+    await setDoor(false)
+    net.restore()
+    await page.waitForSelector('body[data-link="live"]', { timeout: 20_000 })
+    await expect.poll(door).toBe('closed')
+    expect(await page.isVisible('[data-testid=wall-notice]')).toBe(false)
+    expectNoPageErrors(d)
+    await d.close()
+    await net.close()
+  }, 90_000)
+})
