@@ -1,8 +1,8 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { DEMO_ITEM_NAMES, busyDemoStation, demoFixtureStation } from '../helpers/demo-station.ts'
-import { expectNoPageErrors, launchBrowser, openDashboard, screenshot, skipWithoutChromium, WALL } from '../helpers/browser.ts'
-import { eventually, publishState, startTestService, type TestService } from '../helpers/service.ts'
+import { expectNoPageErrors, launchBrowser, logIn, openDashboard, screenshot, skipWithoutChromium, WALL } from '../helpers/browser.ts'
+import { ADMIN_PASSWORD, eventually, publishState, startTestService, type TestService } from '../helpers/service.ts'
 import { fixtureStation } from '../helpers/station-fixture.ts'
 import { startTcpCut } from '../helpers/tcp-cut.ts'
 
@@ -58,10 +58,25 @@ function items(page: Page) {
   )
 }
 
+// Plain text, not a function: the test transpiler would add helpers that do not exist in the page.
+const CSP_RECORD = `
+  window.__csp = [];
+  document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
+`
+
 async function openWall(path: string, viewport = WALL) {
   const d = await openDashboard(browser, t.base, { viewport })
-  await d.page.goto(t.base + path)
+  await d.context.addInitScript({ content: CSP_RECORD })
+  const doc = await d.page.goto(t.base + path)
+  // served under the dashboard's Content-Security-Policy, and nothing in it is refused
+  expect(doc!.headers()['content-security-policy']).toMatch(/script-src 'self'/)
   return d
+}
+
+/** No page error and no Content-Security-Policy violation. */
+async function expectClean(d: Awaited<ReturnType<typeof openWall>>) {
+  expect(await d.page.evaluate(() => (window as any).__csp)).toEqual([])
+  expectNoPageErrors(d)
 }
 
 describe.skipIf(skipWithoutChromium)('dashboard: the wall screen (大屏)', () => {
@@ -134,7 +149,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: the wall screen (大屏)', () =
     expect(l.small).toEqual([])
     await screenshot(page, 'wall-station-en')
     await page.evaluate(() => localStorage.removeItem('stationwatch.lang'))
-    expectNoPageErrors(d)
+    await expectClean(d)
     await d.close()
   })
 
@@ -152,7 +167,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: the wall screen (大屏)', () =
     expect(l.scrollHeight).toBeLessThanOrEqual(l.innerHeight)
     expect(l.small).toEqual([])
     await screenshot(page, 'wall-district')
-    expectNoPageErrors(d)
+    await expectClean(d)
     await d.close()
   })
 
@@ -163,6 +178,38 @@ describe.skipIf(skipWithoutChromium)('dashboard: the wall screen (大屏)', () =
     await d.page.goto(t.base + '/wall/xinhua')
     await d.page.waitForSelector('[data-testid=wall-notice]', { state: 'visible' })
     expect(await d.page.textContent('[data-testid=wall-notice] a')).toBe('去登录')
+    await d.close()
+  })
+})
+
+describe.skipIf(skipWithoutChromium)('dashboard: the station board uses the width it has', () => {
+  test('the demo station on a 1600-wide screen: categories side by side, a board far shorter than one long column', async () => {
+    const d = await openDashboard(browser, t.base, { viewport: { width: 1600, height: 1000 } })
+    const { page } = d
+    await logIn(page, 'admin', ADMIN_PASSWORD)
+    await page.selectOption('#station-picker select', 'xinhua')
+    await page.goto(`${t.base}/#board`)
+    await page.waitForSelector('#view-board [data-subject="item:cut-off-saw"]')
+    const board = await page.evaluate(() => {
+      const groups = [...document.querySelectorAll('#view-board .equipment .group')].map((g) => g.getBoundingClientRect())
+      const cards = Object.fromEntries(['doors', 'keys', 'equipment', 'devices'].map((k) => [k, document.querySelector(`#view-board .list-card.${k}`)!.getBoundingClientRect().toJSON()]))
+      return {
+        height: document.querySelector('#view-board')!.getBoundingClientRect().height,
+        scrollWidth: document.scrollingElement!.scrollWidth,
+        groupColumns: new Set(groups.map((r) => Math.round(r.left))).size,
+        cards,
+      }
+    })
+    // categories side by side (at least three columns of them), next to the doors, keys and devices
+    expect(board.groupColumns).toBeGreaterThanOrEqual(3)
+    expect(board.cards.equipment.left).toBeGreaterThan(board.cards.doors.right - 1)
+    expect(board.cards.keys.top).toBeGreaterThan(board.cards.doors.bottom - 1)
+    // one long column was ~3,800 px; now it is a screen and a bit
+    console.log(`demo station board at 1600 wide: ${Math.round(board.height)} px tall, ${board.groupColumns} columns of categories`)
+    expect(board.height).toBeLessThan(1600)
+    expect(board.scrollWidth).toBeLessThanOrEqual(1600)
+    await screenshot(page, 'board-demo-1600')
+    expectNoPageErrors(d)
     await d.close()
   })
 })
