@@ -191,7 +191,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: the station board uses the widt
     await page.goto(`${t.base}/#board`)
     await page.waitForSelector('#view-board [data-subject="item:cut-off-saw"]')
     const board = await page.evaluate(() => {
-      const groups = [...document.querySelectorAll('#view-board .equipment .group')].map((g) => g.getBoundingClientRect())
+      const groups = Array.from(document.querySelectorAll('#view-board .equipment .group')).map((g) => g.getBoundingClientRect())
       const cards = Object.fromEntries(['doors', 'keys', 'equipment', 'devices'].map((k) => [k, document.querySelector(`#view-board .list-card.${k}`)!.getBoundingClientRect().toJSON()]))
       return {
         height: document.querySelector('#view-board')!.getBoundingClientRect().height,
