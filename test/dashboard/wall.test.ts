@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { DEMO_ITEM_NAMES, busyDemoStation, demoFixtureStation } from '../helpers/demo-station.ts'
+import { DEMO_ITEM_NAMES, DEMO_MINS, busyDemoStation, demoFixtureStation } from '../helpers/demo-station.ts'
 import { expectNoPageErrors, launchBrowser, logIn, openDashboard, screenshot, skipWithoutChromium, WALL } from '../helpers/browser.ts'
 import { ADMIN_PASSWORD, eventually, publishState, startTestService, type TestService } from '../helpers/service.ts'
 import { fixtureStation } from '../helpers/station-fixture.ts'
@@ -210,6 +210,46 @@ describe.skipIf(skipWithoutChromium)('dashboard: the station board uses the widt
     expect(board.scrollWidth).toBeLessThanOrEqual(1600)
     await screenshot(page, 'board-demo-1600')
     expectNoPageErrors(d)
+    await d.close()
+  })
+})
+
+describe.skipIf(skipWithoutChromium)('dashboard: a wall screen with many alerts', () => {
+  test('more alerts than the column holds: as many as fit, the rest counted; still no scrolling', async () => {
+    // every counted supply on every shelf drops to 0: a stock-low warning each
+    const devices = t.stations[0]!.json.devices as { id: string; type: string; items?: string[] }[]
+    let n = 0
+    for (const dev of devices.filter((x) => x.type === 'equipment')) {
+      const items = Object.fromEntries((dev.items ?? []).filter((id) => DEMO_MINS.has(id)).map((id) => [id, 0]))
+      n += Object.keys(items).length
+      await publishState(await t.device(dev.id), 'xinhua', dev.id, { ts: Date.now(), seq: 50, items })
+    }
+    expect(n).toBeGreaterThan(20)
+    await eventually(async () => ((await t.api('/api/alerts?station=xinhua&state=active')).body as unknown[]).length > n)
+    const d = await openWall(`/wall/xinhua?token=${t.token}`)
+    const { page } = d
+    await page.waitForSelector('body[data-link="live"] [data-testid=wall-more]:visible')
+    const active = ((await t.api('/api/alerts?station=xinhua&state=active')).body as { drill?: boolean }[]).filter((a) => !a.drill).length
+    const visible = await page.locator('.wall-alert:visible').count()
+    expect(visible).toBeGreaterThan(2)
+    expect(await page.textContent('[data-testid=wall-more]')).toBe(`另有 ${active - visible} 条`)
+    expect(await page.textContent('[data-testid=wall-alert-count]')).toBe(String(active))
+    // the worst stays on top
+    expect(await page.locator('.wall-alert').first().getAttribute('data-severity')).toBe('critical')
+    const l = await layout(page)
+    expect(l.scrollHeight).toBeLessThanOrEqual(l.innerHeight)
+    expect(l.scrollWidth).toBeLessThanOrEqual(l.innerWidth)
+    expect(l.small).toEqual([])
+    // every visible alert is whole, inside its panel
+    const clipped = await page.$$eval('.wall-capped', (panels) =>
+      panels.flatMap((p) => {
+        const bottom = p.getBoundingClientRect().bottom
+        return Array.from(p.querySelectorAll('li')).filter((li) => li.checkVisibility() && li.getBoundingClientRect().bottom > bottom + 0.5).map((li) => li.textContent)
+      }),
+    )
+    expect(clipped).toEqual([])
+    await screenshot(page, 'wall-station-many-alerts')
+    await expectClean(d)
     await d.close()
   })
 })

@@ -12,6 +12,8 @@ export function demoFixtureStation(extra: Record<string, unknown> = {}): Fixture
 }
 
 export const DEMO_ITEM_NAMES: ReadonlyMap<string, string> = new Map(DEMO_ITEMS.map((i) => [i.id, i.name]))
+/** the counted items' minimums */
+export const DEMO_MINS: ReadonlyMap<string, number> = new Map(DEMO_ITEMS.flatMap((i) => (i.min === undefined ? [] : [[i.id, i.min] as const])))
 
 /**
  * A busy afternoon at the demo station: every device online, every shelf reported (a few supplies

@@ -36,7 +36,7 @@ export function renderStationWall(root, s) {
         panel('devices', t('board.devices'), s.devices.map((d) => deviceRow(d, s.id))),
       ),
       h('div', { class: 'wall-col wall-center' }, equipment(s, alerts)),
-      h('div', { class: 'wall-col wall-right' }, alertPanel(alerts, tz), s.reasonCodes.length ? panel('reasons', t('wall.reasons'), s.reasonCodes.map((r, i) => h('li', { class: 'wall-reason' }, reasonText(r, s.reasons[i] ?? r.code)))) : null),
+      h('div', { class: 'wall-col wall-right' }, alertPanel(alerts, tz), s.reasonCodes.length ? reasonPanel(s) : null),
     ),
   )
 }
@@ -60,6 +60,17 @@ export function stationTitle(s) {
  */
 function panel(kind, title, rows) {
   return h('section', { class: `wall-panel wall-${kind}`, 'data-key': kind }, h('h2', null, title), h('ul', { class: 'wall-rows' }, rows))
+}
+
+/** Why the station is not fully ready, as many reasons as fit. @param {StationStatus} s */
+function reasonPanel(s) {
+  return h(
+    'section',
+    { class: 'wall-panel wall-reasons wall-capped', 'data-key': 'reasons' },
+    h('h2', null, t('wall.reasons')),
+    h('ul', { class: 'wall-rows' }, s.reasonCodes.map((r, i) => h('li', { class: 'wall-reason' }, reasonText(r, s.reasons[i] ?? r.code)))),
+    h('p', { class: 'wall-more', hidden: true }),
+  )
 }
 
 /**
@@ -211,7 +222,7 @@ function alertPanel(alerts, tz) {
   const sorted = [...alerts].sort((a, b) => Number(!!a.drill) - Number(!!b.drill) || Number(a.state !== 'active') - Number(b.state !== 'active') || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || b.openedAt - a.openedAt)
   return h(
     'section',
-    { class: `wall-panel wall-alerts${sorted.length ? '' : ' none'}`, 'data-key': 'alerts' },
+    { class: `wall-panel wall-alerts wall-capped${sorted.length ? '' : ' none'}`, 'data-key': 'alerts' },
     h('h2', null, t('wall.alerts'), ' ', h('span', { class: 'count', 'data-testid': 'wall-alert-count' }, String(alerts.filter((a) => !a.drill).length))),
     sorted.length
       ? h('ul', { class: 'wall-alert-list' }, sorted.map((a) => alertItem(a, tz)))
@@ -235,24 +246,24 @@ function alertItem(a, tz) {
 }
 
 /**
- * Shows as many alerts as the column has room for and says how many more there are, so that the
- * screen never needs scrolling however many alerts are open.
+ * Shows as many alerts (and readiness reasons) as their column has room for and says how many more
+ * there are, so that the screen never needs scrolling however many are open; the first always stays.
  * @param {ParentNode} root
  */
-export function capAlerts(root) {
-  const list = root.querySelector('.wall-alert-list')
-  const more = /** @type {HTMLElement | null} */ (root.querySelector('.wall-more'))
-  const panel = /** @type {HTMLElement | null} */ (root.querySelector('.wall-alerts'))
-  if (!list || !more || !panel) return
-  const items = /** @type {HTMLElement[]} */ ([...list.children])
-  for (const li of items) li.hidden = false
-  more.hidden = true
-  const limit = panel.getBoundingClientRect().bottom + 0.5
-  const overflows = () => (more.hidden ? list : more).getBoundingClientRect().bottom > limit
-  // the first (worst) alert always stays
-  for (let i = items.length - 1; i > 0 && overflows(); i--) {
-    /** @type {HTMLElement} */ (items[i]).hidden = true
-    more.hidden = false
-    more.textContent = t('wall.more', { n: items.length - i })
+export function capLists(root) {
+  for (const panel of /** @type {NodeListOf<HTMLElement>} */ (root.querySelectorAll('.wall-capped'))) {
+    const list = panel.querySelector('ul')
+    const more = /** @type {HTMLElement | null} */ (panel.querySelector('.wall-more'))
+    if (!list || !more) continue
+    const items = /** @type {HTMLElement[]} */ ([...list.children])
+    for (const li of items) li.hidden = false
+    more.hidden = true
+    const limit = panel.getBoundingClientRect().bottom - parseFloat(getComputedStyle(panel).paddingBottom) + 0.5
+    const overflows = () => (more.hidden ? list : more).getBoundingClientRect().bottom > limit
+    for (let i = items.length - 1; i > 0 && overflows(); i--) {
+      /** @type {HTMLElement} */ (items[i]).hidden = true
+      more.hidden = false
+      more.textContent = t('wall.more', { n: items.length - i })
+    }
   }
 }

@@ -11,7 +11,7 @@ import { formatDateTime, formatTime } from './format.js'
 import { LiveConnection } from './live.js'
 import { store, subscribe, zoneOf } from './store.js'
 import { districtTitle, renderDistrictWall } from './wall-district.js'
-import { capAlerts, renderStationWall, stationTitle } from './wall-station.js'
+import { capLists, renderStationWall, stationTitle } from './wall-station.js'
 
 /** The smallest type on the wall (contract: no text under 14 px); every text is at least 1 unit. */
 const MIN_UNIT_PX = 14
@@ -144,7 +144,7 @@ function fit() {
   root.style.setProperty('--u', `${unit}px`)
   while (unit > MIN_UNIT_PX && !fits()) root.style.setProperty('--u', `${--unit}px`)
   root.dataset.unit = String(unit)
-  capAlerts(document)
+  capLists(document)
 }
 
 function boot() {
