@@ -90,7 +90,7 @@ export const systemTimers: Timers = {
 }
 
 /** A stored user: the password only as its slow hash. */
-export interface StoredUser { name: string; role: Role; passwordHash: string; createdAt: number }
+export interface StoredUser { name: string; role: Role; passwordHash: string; createdAt: number; /** absent: every station */ stations?: string[] }
 
 /**
  * Users and login sessions (tokens only as hashes). Part of the state store: SQLite today; the
@@ -100,15 +100,30 @@ export interface AccountStore {
   findUser(username: string): StoredUser | undefined
   /** false when the username is taken */
   insertUser(user: StoredUser): boolean
-  updateUser(username: string, change: { passwordHash: string; role: Role }): void
+  /** changes what is given; `stations: null` lifts the station scope */
+  updateUser(username: string, change: { passwordHash?: string; role?: Role; stations?: string[] | null }): void
   listUsers(): StoredUser[]
   insertSession(s: { tokenHash: string; username: string; expiresAt: number; createdAt: number }): void
-  /** the live session of a token hash, with its user's current role */
-  findSession(tokenHash: string, now: number): { user: { name: string; role: Role }; expiresAt: number } | undefined
+  /** the live session of a token hash, with its user's current role and station scope */
+  findSession(tokenHash: string, now: number): { user: { name: string; role: Role; stations?: string[] }; expiresAt: number } | undefined
   deleteSession(tokenHash: string): void
   /** deletes all but the newest `keep` sessions of a user; returns the token hashes deleted */
   trimSessions(username: string, keep: number): string[]
   deleteExpiredSessions(now: number): number
+}
+
+/** A display token (contract v2 §E) as kept: the token itself only as its hash. */
+export interface StoredDisplayToken { id: string; tokenHash: string; name: string; stations: string[]; createdAt: number; createdBy: string }
+
+/** Display tokens for wall screens: read-only, revocable principals limited to some stations. */
+export interface DisplayTokenStore {
+  /** false when `max` tokens exist already (checked and inserted as one step) */
+  insert(t: StoredDisplayToken, max: number): boolean
+  findByHash(tokenHash: string): StoredDisplayToken | undefined
+  /** oldest first */
+  list(): StoredDisplayToken[]
+  /** the token removed, or undefined when there was none with that id */
+  remove(id: string): StoredDisplayToken | undefined
 }
 
 /**
@@ -123,6 +138,8 @@ export interface StateStore {
   readonly records: RecordStore
   readonly alerts: AlertStore
   readonly accounts: AccountStore
+  /** wall-screen display tokens (contract v2 §E) */
+  readonly displayTokens: DisplayTokenStore
   readonly ledger: LedgerStore
   readonly deliveries: DeliveryLog
   /** inspection runs, trainings and drills (contract v2 §D) */

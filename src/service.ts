@@ -20,6 +20,8 @@ import type { ServiceEvents } from './app/events.ts'
 import { healthReport } from './app/health.ts'
 import { StatusBoard } from './app/status-board.ts'
 import { Accounts } from './auth/accounts.ts'
+import { DisplayTokens } from './auth/display-tokens.ts'
+import { Principals } from './auth/principals.ts'
 import { LoginThrottle } from './auth/login-throttle.ts'
 import { parseEnv, type Env } from './config/env.ts'
 import { loadNotifyConfig } from './config/notify-config.ts'
@@ -114,8 +116,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
         log.warn({ user: username, dropped: tokenHashes.length }, 'a user holds too many login sessions: the oldest are ended (counted in stationwatch_sessions_dropped_total)')
       },
     })
+    // Contract v2 §E: wall screens' read-only display tokens; both kinds of token resolve in one place.
+    const displayTokens = new DisplayTokens(state.displayTokens, () => clock.now())
+    const principals = new Principals(accounts, displayTokens)
     const live: LivePush<Alert> = new LivePush<Alert>({
-      accounts,
+      principals,
       source: { statuses: () => board.all(), openAlerts: () => engine.openAlerts() },
       stats: { onClients: (n) => metrics.wsClients.set(n), onDropped: (reason) => metrics.wsDropped.inc({ reason }), onRefused: (reason) => metrics.wsRefused.inc({ reason }) },
       log,
@@ -170,8 +175,15 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       onRefused: (scope) => metrics.loginRefused.inc({ scope }),
     })
     const app = createHttpApp({
-      accounts, fleet, board, readings, records: state.records, registry: metrics.registry, health, log, https: httpTls !== undefined, loginThrottle,
+      accounts, principals, displayTokens, fleet, board, readings, records: state.records, registry: metrics.registry, health, log, https: httpTls !== undefined, loginThrottle,
+      scope: {
+        alertStation: (id) => state.alerts.getAlert(id)?.station,
+        incidentStation: (id) => state.alerts.getIncident(id)?.station,
+        drillStation: (id) => state.routine.drill(id)?.station,
+        deviceStation: (id) => fleet.device(id)?.station.model.id,
+      },
       onLogout: (token) => live.revoke(token), ready: () => ready,
+      onRevoked: (what) => ('tokenHash' in what ? live.revokeHashes([what.tokenHash]) : live.endUser(what.user)),
       extra: [alertRoutes(accounts, engine, state.alerts, (id, user, note) => routine.drills.acknowledge(id, user, note)), ledgerRoutes(accounts, ledger, clock, ledgerWorkbook),
         inspectionRoutes(accounts, routine.inspections), drillRoutes(accounts, { ...routine, now: () => clock.now() }),
         reportRoutes(accounts, (s, month) => routine.report(s, month), monthlyReportWorkbook), notifyRoutes(accounts, notifier, state.alerts, notifyConfig), overviewRoutes(accounts, { statuses: () => board.all(), unresolvedAlerts: () => engine.openAlerts() })],

@@ -4,7 +4,11 @@ import type { AccountStore } from '../ports.ts'
 import { generatePassword, hashPassword, verifyPassword } from './passwords.ts'
 import type { Role } from './roles.ts'
 
-export interface User { name: string; role: Role }
+/**
+ * Who a request is: a user by login session, or a display token (`display`: its id; read-only,
+ * viewer rights). `stations` limits what they see (absent: every station; see station-scope.ts).
+ */
+export interface User { name: string; role: Role; stations?: string[]; display?: string }
 export interface Session { token: string; expiresAt: number; user: User }
 
 // Verifying against a real hash when the user is unknown keeps login time flat,
@@ -65,8 +69,8 @@ export class Accounts implements Part {
     const existing = this.store.findUser(username)
     if (existing && password === undefined) return undefined
     if (existing && password !== undefined) {
-      // An operator who sets ADMIN_PASSWORD gets that password, even after a first start.
-      this.store.updateUser(username, { passwordHash: await hashPassword(password), role: 'admin' })
+      // An operator who sets ADMIN_PASSWORD gets that password, even after a first start, and sees every station.
+      this.store.updateUser(username, { passwordHash: await hashPassword(password), role: 'admin', stations: null })
       return undefined
     }
     const chosen = password ?? generatePassword()
@@ -74,9 +78,25 @@ export class Accounts implements Part {
     return password === undefined ? chosen : undefined
   }
 
-  async createUser(username: string, password: string, role: Role): Promise<User | undefined> {
+  async createUser(username: string, password: string, role: Role, stations?: string[]): Promise<User | undefined> {
     const passwordHash = await hashPassword(password)
-    return this.store.insertUser({ name: username, role, passwordHash, createdAt: this.now() }) ? { name: username, role } : undefined
+    const user = { name: username, role, ...(stations ? { stations } : {}) }
+    return this.store.insertUser({ ...user, passwordHash, createdAt: this.now() }) ? user : undefined
+  }
+
+  /**
+   * Changes a user's role, password or station scope (`stations: null` = every station).
+   * Their sessions stay valid and see the change at their next request; undefined if no such user.
+   */
+  async editUser(username: string, change: { role?: Role; password?: string; stations?: string[] | null }): Promise<User | undefined> {
+    if (!this.store.findUser(username)) return undefined
+    this.store.updateUser(username, {
+      ...(change.role ? { role: change.role } : {}),
+      ...(change.password !== undefined ? { passwordHash: await hashPassword(change.password) } : {}),
+      ...(change.stations !== undefined ? { stations: change.stations } : {}),
+    })
+    const u = this.store.findUser(username)
+    return u ? publicUser(u) : undefined
   }
 
   async login(username: string, password: string): Promise<Session | undefined> {
@@ -89,7 +109,7 @@ export class Accounts implements Part {
     this.store.insertSession({ tokenHash: hashToken(token), username, expiresAt, createdAt: now })
     const dropped = this.store.trimSessions(username, MAX_SESSIONS_PER_USER)
     if (dropped.length > 0) this.onSessionsDropped?.(username, dropped)
-    return { token, expiresAt, user: { name: username, role: user.role } }
+    return { token, expiresAt, user: publicUser(user) }
   }
 
   authenticate(token: string): User | undefined {
@@ -106,8 +126,12 @@ export class Accounts implements Part {
   }
 
   list(): (User & { createdAt: number })[] {
-    return this.store.listUsers().map((u) => ({ name: u.name, role: u.role, createdAt: u.createdAt }))
+    return this.store.listUsers().map((u) => ({ ...publicUser(u), createdAt: u.createdAt }))
   }
+}
+
+function publicUser(u: User): User {
+  return { name: u.name, role: u.role, ...(u.stations ? { stations: u.stations } : {}) }
 }
 
 /** How a token is kept: only this hash is stored (and held by long-lived connections). */

@@ -23,7 +23,8 @@ export interface Routine {
   inspections: InspectionService
   drills: DrillService
   trainings: TrainingService
-  ackTimes(q: { from: number; to: number; station?: string }): AckTimesReport
+  /** `within`: only these stations (a scoped user's) */
+  ackTimes(q: { from: number; to: number; station?: string; within?: readonly string[] }): AckTimesReport
   report(station: string, month: string): MonthlyReport
   part: Part
 }
@@ -67,7 +68,9 @@ export function routine(deps: { store: RoutineStore; stations: StationConfig[]; 
     ackTimes(q) {
       if (q.station !== undefined && !byId.has(q.station)) throw new AppError('STATION_UNKNOWN', `no station "${q.station}"`)
       const scope = { from: q.from, to: q.to, limit: 1_000_000, ...(q.station ? { station: q.station } : {}) }
-      return ackTimes(q, deps.alerts.queryAlerts({ ...scope, drill: false }), drills.list(scope))
+      const within = q.within ? new Set(q.within) : undefined
+      const inScope = <T extends { station: string }>(rows: T[]) => (within ? rows.filter((r) => within.has(r.station)) : rows)
+      return ackTimes(q, inScope(deps.alerts.queryAlerts({ ...scope, drill: false })), inScope(drills.list(scope)))
     },
     report(stationId, month) {
       const station = inspections.station(stationId)

@@ -1,5 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt'
-import pino from 'pino'
+import pino, { type Logger } from 'pino'
 import { WebSocket } from 'ws'
 import type { Clock, Timers } from '../../src/ports.ts'
 import { startService, type RunningService } from '../../src/service.ts'
@@ -23,13 +23,13 @@ export interface TestService {
 }
 
 /** A real service on ports 0 with its own data dir and station files. */
-export async function startTestService(opts: { stations?: FixtureStation[]; dataDir?: string; env?: Record<string, string>; clock?: Clock; timers?: Timers } = {}): Promise<TestService> {
+export async function startTestService(opts: { stations?: FixtureStation[]; dataDir?: string; env?: Record<string, string>; clock?: Clock; timers?: Timers; logger?: Logger } = {}): Promise<TestService> {
   const stations = opts.stations ?? [fixtureStation()]
   const stationsDir = writeStations(stations)
   const dataDir = opts.dataDir ?? tempDir('sw-data-')
   const env = { HOST: '127.0.0.1', MQTT_PORT: '0', HTTP_PORT: '0', DATA_DIR: dataDir, STATIONS: stationsDir, ADMIN_PASSWORD, LOG_LEVEL: 'silent', ...opts.env }
   const clients: MqttClient[] = []
-  const boot = () => startService({ env, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.timers ? { timers: opts.timers } : {}) })
+  const boot = () => startService({ env, logger: opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.timers ? { timers: opts.timers } : {}) })
   let svc = await boot()
 
   const t: TestService = {

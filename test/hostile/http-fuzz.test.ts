@@ -180,7 +180,11 @@ function bodyArb(shape: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<unk
 const userName = fc.oneof(fc.constantFrom('admin', 'fuzz-viewer', 'nobody'), fc.stringMatching(/^[A-Za-z0-9._@-]{1,64}$/), text)
 const password = fc.oneof(fc.constantFrom('wrong-password', 'short', 'x'.repeat(257)), text)
 
-interface Route { method: 'GET' | 'POST'; path: (id: string) => string; body?: fc.Arbitrary<unknown> }
+const roleArb = fc.constantFrom('viewer', 'staff', 'responder', 'admin', 'root', 'Admin', '')
+/** a station scope (contract v2 §E): known, unknown, hostile ids, or not a list at all */
+const stationsArb = fc.oneof(fc.constant([S]), fc.array(stationId, { maxLength: 3 }), wrong)
+
+interface Route { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: (id: string) => string; body?: fc.Arbitrary<unknown> }
 const routeList: Route[] = [
   { method: 'POST', path: () => '/api/auth/login', body: bodyArb({ username: userName, password }) },
   { method: 'GET', path: () => '/api/health' },
@@ -195,8 +199,13 @@ const routeList: Route[] = [
   { method: 'POST', path: (id) => `/api/stations/${id}/incidents`, body: bodyArb({ note: text }) },
   { method: 'POST', path: (id) => `/api/incidents/${id}/close`, body: bodyArb({}) },
   { method: 'GET', path: () => '/api/rejects' },
-  { method: 'POST', path: () => '/api/users', body: bodyArb({ username: userName, password, role: fc.constantFrom('viewer', 'staff', 'responder', 'admin', 'root', 'Admin', '') }) },
+  { method: 'POST', path: () => '/api/users', body: bodyArb({ username: userName, password, role: roleArb, stations: stationsArb }) },
   { method: 'GET', path: () => '/api/users' },
+  { method: 'PATCH', path: (id) => `/api/users/${id}`, body: bodyArb({ role: roleArb, stations: fc.oneof(stationsArb, fc.constant(null)) }) },
+  { method: 'GET', path: () => '/api/overview' },
+  { method: 'GET', path: () => '/api/display-tokens' },
+  { method: 'POST', path: () => '/api/display-tokens', body: bodyArb({ name: text, stations: stationsArb }) },
+  { method: 'DELETE', path: (id) => `/api/display-tokens/${id}` },
 ]
 /** Routes by a readable name (`POST /api/alerts/:id/ack`), so counterexamples print well. */
 const routes = new Map(routeList.map((r) => [`${r.method} ${r.path(':id')}`, r]))

@@ -1,4 +1,6 @@
-import { rmSync } from 'node:fs'
+import Database from 'better-sqlite3'
+import { mkdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { EmbeddedStateStore } from '../../src/adapters/embedded/state-store.ts'
 import type { AlertRecord, Incident } from '../../src/alerts/alert.ts'
@@ -54,6 +56,41 @@ function stateStoreContract(name: string, open: () => Handle) {
       expect(a.listUsers().map((u) => u.name)).toEqual(['an', 'li'])
       store = await h.reopen()
       expect(store.accounts.findUser('li')?.role).toBe('responder')
+    })
+
+    test('user station scope (contract v2 §E): kept, changed, lifted, seen by the session lookup, across a reopen', async () => {
+      const a = store.accounts
+      a.insertUser({ name: 'pm', role: 'viewer', passwordHash: 'h', createdAt: 1, stations: ['s1', 's2'] })
+      a.insertUser({ name: 'all', role: 'viewer', passwordHash: 'h', createdAt: 1 })
+      a.insertSession({ tokenHash: 'tp', username: 'pm', expiresAt: 100, createdAt: 1 })
+      expect(a.findUser('pm')?.stations).toEqual(['s1', 's2'])
+      expect(a.findUser('all')).not.toHaveProperty('stations')
+      expect(a.findSession('tp', 0)?.user).toEqual({ name: 'pm', role: 'viewer', stations: ['s1', 's2'] })
+      a.updateUser('pm', { stations: ['s2'] })
+      expect(a.findSession('tp', 0)?.user.stations).toEqual(['s2'])
+      // a change that does not name the scope keeps it
+      a.updateUser('pm', { role: 'staff' })
+      expect(a.findUser('pm')).toMatchObject({ role: 'staff', passwordHash: 'h', stations: ['s2'] })
+      store = await h.reopen()
+      expect(store.accounts.listUsers().find((u) => u.name === 'pm')?.stations).toEqual(['s2'])
+      store.accounts.updateUser('pm', { stations: null })
+      expect(store.accounts.findSession('tp', 0)?.user).toEqual({ name: 'pm', role: 'staff' })
+    })
+
+    test('display tokens: found by hash, listed oldest first, bounded inside the insert, removed, across a reopen', async () => {
+      const d = store.displayTokens
+      const token = (i: number) => ({ id: `d${i}`, tokenHash: `h${i}`, name: `wall ${i}`, stations: ['s1'], createdAt: 10 + i, createdBy: 'admin' })
+      expect(d.insert(token(1), 2)).toBe(true)
+      expect(d.insert(token(2), 2)).toBe(true)
+      expect(d.insert(token(3), 2)).toBe(false)
+      expect(d.findByHash('h2')).toEqual(token(2))
+      expect(d.findByHash('h3')).toBeUndefined()
+      store = await h.reopen()
+      expect(store.displayTokens.list().map((t) => t.id)).toEqual(['d1', 'd2'])
+      expect(store.displayTokens.remove('d1')).toEqual(token(1))
+      expect(store.displayTokens.remove('d1')).toBeUndefined()
+      expect(store.displayTokens.findByHash('h1')).toBeUndefined()
+      expect(store.displayTokens.insert(token(3), 2)).toBe(true)
     })
 
     test('sessions: found while live with the user’s current role, never once expired; trimmed oldest first; swept', () => {
@@ -149,5 +186,23 @@ stateStoreContract('embedded (SQLite)', () => {
       await store.stop()
       rmSync(dir, { recursive: true, force: true })
     },
+  }
+})
+
+test('embedded: a data dir from before station scopes gets the users.stations column, and its users keep every station', async () => {
+  const dir = tempDir('sw-state-old-')
+  mkdirSync(dir, { recursive: true })
+  const old = new Database(join(dir, 'stationwatch.db'))
+  old.exec('CREATE TABLE users (username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, created_at INTEGER NOT NULL)')
+  old.prepare('INSERT INTO users VALUES (?, ?, ?, ?)').run('li', 'h', 'staff', 1)
+  old.close()
+  const store = new EmbeddedStateStore({ dataDir: dir })
+  try {
+    expect(store.accounts.findUser('li')).toEqual({ name: 'li', role: 'staff', passwordHash: 'h', createdAt: 1 })
+    store.accounts.updateUser('li', { stations: ['s1'] })
+    expect(store.accounts.findUser('li')?.stations).toEqual(['s1'])
+  } finally {
+    await store.stop()
+    rmSync(dir, { recursive: true, force: true })
   }
 })

@@ -18,7 +18,8 @@ CREATE INDEX IF NOT EXISTS events_station_t ON events (station, t);
 CREATE TABLE IF NOT EXISTS rejects (id INTEGER PRIMARY KEY, t INTEGER NOT NULL, device TEXT NOT NULL, topic TEXT NOT NULL, reason TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS live (station TEXT PRIMARY KEY, snapshot TEXT NOT NULL, updated INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS users (
-  username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, created_at INTEGER NOT NULL
+  username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, created_at INTEGER NOT NULL,
+  stations TEXT
 );
 CREATE TABLE IF NOT EXISTS sessions (
   token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, expires_at INTEGER NOT NULL, created_at INTEGER NOT NULL
@@ -44,5 +45,22 @@ export function openDatabase(dataDir: string): Db {
   db.pragma('synchronous = NORMAL')
   db.pragma('busy_timeout = 5000')
   db.exec(SCHEMA)
+  migrate(db)
   return db
+}
+
+/**
+ * Columns added after a table was first created: CREATE TABLE IF NOT EXISTS leaves an existing table
+ * as it is, so a data dir from an earlier version gets them here (each an additive, nullable column).
+ */
+const ADDED_COLUMNS: { table: string; column: string; type: string }[] = [
+  // contract v2 §E: a user's station scope, a JSON array of ids; NULL = every station
+  { table: 'users', column: 'stations', type: 'TEXT' },
+]
+
+function migrate(db: Db): void {
+  for (const { table, column, type } of ADDED_COLUMNS) {
+    const has = db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all().some((c) => c.name === column)
+    if (!has) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`)
+  }
 }

@@ -3,6 +3,7 @@ import type { StateStore } from '../../ports.ts'
 import { EmbeddedAccountStore } from './account-store.ts'
 import { BatchWriter, type StoreWriteError } from './batch-writer.ts'
 import { openDatabase, type Db } from './database.ts'
+import { EmbeddedDisplayTokenStore } from './display-token-store.ts'
 import { EmbeddedAlertStore } from './embedded-alert-store.ts'
 import { EmbeddedLedgerStore } from './ledger-store.ts'
 import { SqliteNotificationLog } from './notification-log.ts'
@@ -30,6 +31,7 @@ export class EmbeddedStateStore implements StateStore, Part {
   readonly records: EmbeddedRecordStore
   readonly alerts: EmbeddedAlertStore
   readonly accounts: EmbeddedAccountStore
+  readonly displayTokens: EmbeddedDisplayTokenStore
   readonly ledger: EmbeddedLedgerStore
   readonly deliveries: SqliteNotificationLog
   readonly routine: EmbeddedRoutineStore
@@ -40,6 +42,7 @@ export class EmbeddedStateStore implements StateStore, Part {
     this.records = new EmbeddedRecordStore(this.db, this.writer)
     this.alerts = new EmbeddedAlertStore(this.db, this.writer)
     this.accounts = new EmbeddedAccountStore(this.db)
+    this.displayTokens = new EmbeddedDisplayTokenStore(this.db)
     this.ledger = new EmbeddedLedgerStore(this.db)
     this.deliveries = new SqliteNotificationLog(this.db, this.writer)
     this.routine = new EmbeddedRoutineStore(this.db)

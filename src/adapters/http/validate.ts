@@ -40,3 +40,20 @@ export const limitParam = (max: number, dflt: number) =>
     .transform(Number)
     .pipe(z.number().int().min(1, 'must be at least 1').max(max, `must be at most ${max}`))
     .default(String(dflt) as never)
+
+/** Station scopes and display tokens name at most this many stations. */
+export const MAX_SCOPE_STATIONS = 1000
+
+/**
+ * A list of station ids, each checked against the live station set (stations can be added at
+ * runtime, so the set is asked at each request, never copied). Duplicates are dropped.
+ */
+export const stationIdsParam = (isStation: (id: string) => boolean) =>
+  z
+    .array(z.string({ error: 'must be a station id' }).max(64, 'must be at most 64 characters'), { error: 'must be a list of station ids' })
+    .max(MAX_SCOPE_STATIONS, `must name at most ${MAX_SCOPE_STATIONS} stations`)
+    .superRefine((ids, ctx) => {
+      const i = ids.findIndex((id) => !isStation(id))
+      if (i >= 0) ctx.addIssue({ code: 'custom', path: [i], message: `no station "${ids[i]}"` })
+    })
+    .transform((ids) => [...new Set(ids)])

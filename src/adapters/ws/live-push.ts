@@ -3,7 +3,9 @@ import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { WebSocket, WebSocketServer } from 'ws'
 import { z } from 'zod'
-import { hashToken, type Accounts, type User } from '../../auth/accounts.ts'
+import { hashToken, type User } from '../../auth/accounts.ts'
+import type { Principals } from '../../auth/principals.ts'
+import { scopeOf, type StationScope } from '../../auth/station-scope.ts'
 import type { StationStatus } from '../../domain/station-status.ts'
 import { addressKey } from '../../auth/login-throttle.ts'
 import { credentialOf } from '../../edge/credentials.ts'
@@ -20,10 +22,15 @@ const SESSION_ENDED = 1008
 
 const clientMessage = z.discriminatedUnion('type', [z.object({ type: z.literal('subscribe'), stations: z.array(z.string().max(64)).max(10_000) })])
 
-/** `tokenHash`: the session's token as Accounts stores it, so a logout can find its connections. */
+/**
+ * `tokenHash`: the session's (or display token's) token as it is stored, so a logout or a revocation
+ * can find its connections. `scope`: the stations its principal may see (null: all), fixed for the
+ * connection's life — a change of scope closes the connection (see endUser).
+ */
 interface Peer {
   ws: WebSocket
   user: User
+  scope: StationScope
   tokenHash: string
   expiresAt: number
   expiry?: NodeJS.Timeout
@@ -63,7 +70,8 @@ export interface LivePushLimits {
 export const DEFAULT_LIVE_PUSH_LIMITS: LivePushLimits = { perSession: 20, perAddress: 100, https: false }
 
 export interface LivePushOptions<A extends { station: string }> {
-  accounts: Accounts
+  /** turns the upgrade's token (session or display token) into who is asking */
+  principals: Pick<Principals, 'resolve'>
   /** what a new client's snapshot is made of */
   source: LivePushSource<A>
   stats: LivePushStats
@@ -85,14 +93,14 @@ export class LivePush<A extends { station: string }> {
   private readonly capLogged = new Set<string>()
 
   readonly name = 'live-push'
-  private readonly accounts: Accounts
+  private readonly principals: Pick<Principals, 'resolve'>
   private readonly source: LivePushSource<A>
   private readonly stats: LivePushStats
   private readonly log: Logger
   private readonly limits: LivePushLimits
 
   constructor(opts: LivePushOptions<A>) {
-    this.accounts = opts.accounts
+    this.principals = opts.principals
     this.source = opts.source
     this.stats = opts.stats
     this.log = opts.log
@@ -106,7 +114,7 @@ export class LivePush<A extends { station: string }> {
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const credential = credentialOf(req, true)
-    const session = credential ? this.accounts.session(credential.token) : undefined
+    const session = credential ? this.principals.resolve(credential.token) : undefined
     if (!credential || !session) return this.refuse(socket, 'unauthenticated', 401, 'UNAUTHENTICATED', 'login required')
     if (credential.via === 'cookie' && isForeignOrigin(req, this.limits.https)) return this.refuse(socket, 'origin', 403, 'FORBIDDEN', "Origin is not this service's origin")
     const tokenHash = hashToken(credential.token)
@@ -150,10 +158,15 @@ export class LivePush<A extends { station: string }> {
     this.revokeHashes([hashToken(token)])
   }
 
-  /** Sessions ended by their stored token hash (dropped past a user's session bound). */
+  /** Sessions ended by their stored token hash (dropped past a user's session bound, or a revoked display token). */
   revokeHashes(tokenHashes: string[]): void {
     const ended = new Set(tokenHashes)
     for (const p of this.peers) if (ended.has(p.tokenHash)) this.endSession(p, 'session ended')
+  }
+
+  /** A user's role or station scope changed: their connections close, and reconnect under the new one. */
+  endUser(username: string): void {
+    for (const p of this.peers) if (p.user.display === undefined && p.user.name === username) this.endSession(p, 'user changed')
   }
 
   pushStation(status: StationStatus): void {
@@ -178,7 +191,7 @@ export class LivePush<A extends { station: string }> {
   }
 
   private accept(ws: WebSocket, user: User, tokenHash: string, expiresAt: number): void {
-    const peer: Peer = { ws, user, tokenHash, expiresAt, stations: null, alive: true }
+    const peer: Peer = { ws, user, scope: scopeOf(user), tokenHash, expiresAt, stations: null, alive: true }
     this.peers.add(peer)
     this.stats.onClients(this.peers.size)
     this.armExpiry(peer)
@@ -190,7 +203,8 @@ export class LivePush<A extends { station: string }> {
     })
     ws.on('error', (err) => this.log.debug({ err: err.message }, 'ws client error'))
     ws.on('message', (data, isBinary) => this.onMessage(peer, isBinary ? null : data.toString()))
-    this.send(peer, JSON.stringify({ type: 'snapshot', stations: this.source.statuses(), alerts: this.source.openAlerts() }))
+    const sees = (station: string) => peer.scope === null || peer.scope.has(station)
+    this.send(peer, JSON.stringify({ type: 'snapshot', stations: this.source.statuses().filter((s) => sees(s.id)), alerts: this.source.openAlerts().filter((a) => sees(a.station)) }))
   }
 
   /** A connection lives no longer than its session's token. */
@@ -228,7 +242,7 @@ export class LivePush<A extends { station: string }> {
   private broadcast(station: string, frame: () => string): void {
     let text: string | undefined
     for (const p of this.peers) {
-      if (p.stations && !p.stations.has(station)) continue
+      if ((p.scope && !p.scope.has(station)) || (p.stations && !p.stations.has(station))) continue
       this.send(p, (text ??= frame()))
     }
   }

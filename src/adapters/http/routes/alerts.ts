@@ -4,6 +4,7 @@ import type { AlertEngine } from '../../../alerts/alert-engine.ts'
 import { publicAlert, type Alert } from '../../../alerts/alert.ts'
 import type { AlertStore } from '../../../alerts/alert-store.ts'
 import type { Accounts } from '../../../auth/accounts.ts'
+import { scopedList } from '../../../auth/station-scope.ts'
 import { requireRole } from '../auth-middleware.ts'
 import { limitParam, parseRequest } from '../validate.ts'
 
@@ -27,7 +28,8 @@ export function alertRoutes(accounts: Accounts, engine: AlertEngine, store: Aler
   r.get('/api/alerts', viewer, async (req, res) => {
     const q = parseRequest(listQuery, req.query, 'query')
     await store.durable()
-    res.json(store.queryAlerts({ limit: q.limit, ...(q.state ? { state: q.state } : {}), ...(q.station ? { station: q.station } : {}), ...(q.drill ? { drill: q.drill === 'true' } : {}) }).map(publicAlert))
+    const read = (station: string | undefined) => store.queryAlerts({ limit: q.limit, ...(q.state ? { state: q.state } : {}), ...(station ? { station } : {}), ...(q.drill ? { drill: q.drill === 'true' } : {}) })
+    res.json(scopedList(req.user, { limit: q.limit, ...(q.station ? { station: q.station } : {}) }, read, (a) => a.openedAt).map(publicAlert))
   })
   // A change is answered once it is committed: an acknowledgement that was answered survives a crash.
   r.post('/api/alerts/:id/ack', responder, async (req, res) => {

@@ -1,6 +1,8 @@
 import { Router } from 'express'
 import { z } from 'zod'
 import type { Accounts } from '../../../auth/accounts.ts'
+import { canSee, scopedList } from '../../../auth/station-scope.ts'
+import { AppError } from '../../../domain/errors.ts'
 import { isIsoDate } from '../../../ledger/local-days.ts'
 import type { AckTimesReport } from '../../../routine/ack-times.ts'
 import { DRILL_RULES, type DrillService } from '../../../routine/drills.ts'
@@ -23,8 +25,11 @@ const trainingBody = z.strictObject({
 const trainingQuery = z.object({ from: isoDate.optional(), to: isoDate.optional() })
 const ackQuery = z.object({ station: z.string().max(64).optional(), from: timeParam.optional(), to: timeParam.optional() })
 
-/** How the time-to-acknowledge figures are gathered (the alert store and the drills, in the composition root). */
-export type AckTimesSource = (q: { from: number; to: number; station?: string }) => AckTimesReport
+/**
+ * How the time-to-acknowledge figures are gathered (the alert store and the drills, in the composition
+ * root); `within`: only these stations (a scoped user's), absent for every station.
+ */
+export type AckTimesSource = (q: { from: number; to: number; station?: string; within?: readonly string[] }) => AckTimesReport
 
 const DAY_MS = 86_400_000
 
@@ -43,7 +48,9 @@ export function drillRoutes(accounts: Accounts, deps: { drills: DrillService; tr
   })
   r.get('/api/drills', viewer, (req, res) => {
     const q = parseRequest(drillQuery, req.query, 'query')
-    res.json(deps.drills.list(q))
+    // A station out of scope answers like an unknown one.
+    if (q.station !== undefined && !canSee(req.user, q.station)) throw new AppError('STATION_UNKNOWN', `no station "${q.station}"`)
+    res.json(scopedList(req.user, q, (station) => deps.drills.list({ ...q, ...(station ? { station } : {}) }), (d) => d.startedAt))
   })
   r.post('/api/stations/:id/trainings', responder, (req, res) => {
     const body = parseRequest(trainingBody, req.body, 'body')
@@ -56,8 +63,10 @@ export function drillRoutes(accounts: Accounts, deps: { drills: DrillService; tr
   // Who acknowledged how fast names people: staff and up, like the audit trail.
   r.get('/api/ack-times', requireRole(accounts, 'staff'), (req, res) => {
     const q = parseRequest(ackQuery, req.query, 'query')
+    if (q.station !== undefined && !canSee(req.user, q.station)) throw new AppError('STATION_UNKNOWN', `no station "${q.station}"`)
     const to = q.to ?? deps.now()
-    res.json(deps.ackTimes({ from: q.from ?? to - 30 * DAY_MS, to, ...(q.station ? { station: q.station } : {}) }))
+    const within = req.user!.stations
+    res.json(deps.ackTimes({ from: q.from ?? to - 30 * DAY_MS, to, ...(q.station ? { station: q.station } : {}), ...(within ? { within } : {}) }))
   })
   return r
 }

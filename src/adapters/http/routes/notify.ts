@@ -29,7 +29,7 @@ export function notifyRoutes(
   r.get('/api/alerts/:id/notifications', viewer, async (req, res) => {
     const id = String(req.params.id)
     await alerts.durable()
-    if (!alerts.getAlert(id)) throw new AppError('ALERT_UNKNOWN', `no alert ${id}`)
+    if (!alerts.getAlert(id)) throw new AppError('ALERT_UNKNOWN', `no alert "${id}"`)
     const rows = notifier?.notificationsFor(id) ?? []
     res.json(
       rows.map((row) => {

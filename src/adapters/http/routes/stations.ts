@@ -2,6 +2,7 @@ import { Router, type Response } from 'express'
 import { z } from 'zod'
 import type { Accounts } from '../../../auth/accounts.ts'
 import type { StatusBoard } from '../../../app/status-board.ts'
+import { visible } from '../../../auth/station-scope.ts'
 import type { AuditEvent } from '../../../domain/audit-event.ts'
 import { AppError } from '../../../domain/errors.ts'
 import type { Fleet } from '../../../domain/fleet.ts'
@@ -42,8 +43,8 @@ export function stationRoutes(deps: { accounts: Accounts; fleet: Fleet; board: S
     return state
   }
 
-  r.get('/api/stations', viewer, (_req, res) => {
-    res.json(board.all().map((s) => ({ id: s.id, name: s.name, readiness: s.readiness, level: s.level, activeAlerts: s.activeAlerts })))
+  r.get('/api/stations', viewer, (req, res) => {
+    res.json(visible(req.user, board.all(), (s) => s.id).map((s) => ({ id: s.id, name: s.name, readiness: s.readiness, level: s.level, activeAlerts: s.activeAlerts })))
   })
 
   r.get('/api/stations/:id', viewer, (req, res) => {

@@ -1,0 +1,49 @@
+import type { NextFunction, Request, Response } from 'express'
+import { canSee } from '../../auth/station-scope.ts'
+import { AppError, type ErrorCode } from '../../domain/errors.ts'
+
+/** Which station a thing named in a path belongs to (undefined: no such thing — its route answers 404 itself). */
+export interface ScopeLookups {
+  alertStation(id: string): string | undefined
+  incidentStation(id: string): string | undefined
+  drillStation(id: string): string | undefined
+  deviceStation(id: string): string | undefined
+}
+
+/** Path prefixes that name one thing, and how its route says "no such thing" (a station out of scope answers exactly that). */
+const NAMED: Record<string, { code: ErrorCode; what: string; station: (l: ScopeLookups, id: string) => string | undefined }> = {
+  stations: { code: 'STATION_UNKNOWN', what: 'station', station: (_l, id) => id },
+  alerts: { code: 'ALERT_UNKNOWN', what: 'alert', station: (l, id) => l.alertStation(id) },
+  incidents: { code: 'INCIDENT_UNKNOWN', what: 'incident', station: (l, id) => l.incidentStation(id) },
+  drills: { code: 'NOT_FOUND', what: 'drill', station: (l, id) => l.drillStation(id) },
+  devices: { code: 'NOT_FOUND', what: 'device', station: (l, id) => l.deviceStation(id) },
+}
+
+// Case-insensitive like express's routing; the id is the path segment a route's `:id` receives.
+const NAMED_PATH = /^\/api\/(stations|alerts|incidents|drills|devices)\/([^/]+)/i
+
+/**
+ * The station scope (contract v2 §E) for every route that names a station, alert, incident, drill or
+ * device in its path: one out of the principal's scope is answered like an unknown one (404, the
+ * route's own code and message), so a scoped user cannot even learn that it exists. Mounted after
+ * authentication; lists (`GET /api/stations`, alerts, drills, overview, `/ws`) filter with station-scope.ts.
+ */
+export function scopeGuard(lookups: ScopeLookups) {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    if (!req.user?.stations) return next()
+    const m = NAMED_PATH.exec(req.path)
+    if (!m) return next()
+    const named = NAMED[m[1]!.toLowerCase()]!
+    let id: string
+    try {
+      id = decodeURIComponent(m[2]!)
+    } catch {
+      return next()
+    }
+    const station = named.station(lookups, id)
+    if (station !== undefined && !canSee(req.user, station)) {
+      return next(new AppError(named.code, `no ${named.what} "${id}"`))
+    }
+    next()
+  }
+}
