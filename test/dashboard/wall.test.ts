@@ -64,6 +64,14 @@ const CSP_RECORD = `
   document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
 `
 
+/** A display token (contract v2 §E) for a wall screen showing `stations`; the admin makes it. */
+async function displayToken(name: string, stations: string[]): Promise<{ id: string; token: string }> {
+  const r = await t.api('/api/display-tokens', { method: 'POST', body: { name, stations } })
+  expect(r.status).toBe(201)
+  expect(r.body.token).toMatch(/^swd_/)
+  return r.body
+}
+
 async function openWall(path: string, viewport = WALL) {
   const d = await openDashboard(browser, t.base, { viewport })
   await d.context.addInitScript({ content: CSP_RECORD })
@@ -80,9 +88,10 @@ async function expectClean(d: Awaited<ReturnType<typeof openWall>>) {
 }
 
 describe.skipIf(skipWithoutChromium)('dashboard: the wall screen (大屏)', () => {
-  test('the demo station on 1920×1080 with a token in the URL: no scrolling, no text under 14 px, every item named with its state', async () => {
+  test('the demo station on 1920×1080 with a display token in the URL: no scrolling, no text under 14 px, every item named with its state', async () => {
+    const { token } = await displayToken('新华社区 大厅大屏', ['xinhua'])
     // Before anything reports: every item "cannot confirm".
-    const d = await openWall(`/wall/xinhua?token=${t.token}`)
+    const d = await openWall(`/wall/xinhua?token=${token}`)
     const { page } = d
     await page.waitForSelector('body[data-link="live"] [data-subject="item:cut-off-saw"]')
     expect(await page.getAttribute('[data-subject="item:cut-off-saw"]', 'data-state')).toBe('stale')
@@ -134,13 +143,13 @@ describe.skipIf(skipWithoutChromium)('dashboard: the wall screen (大屏)', () =
     expect(await page.textContent('[data-testid=wall-clock]')).toMatch(/^\d{2}:\d{2}:\d{2}$/)
     expect(await page.textContent('[data-testid=wall-updated]')).toMatch(/^最后更新 \d{2}:\d{2}:\d{2}$/)
     expect(await page.getAttribute('[data-testid=wall-link]', 'data-state')).toBe('live')
-    // The page used the token from its URL: no cookie was set, the API got it as a Bearer header.
+    // The page used the token from its URL: no cookie was set, /ws got it as ?token= (the API as a Bearer header).
     expect(await d.context.cookies()).toEqual([])
-    expect(d.requests.some((u) => /\/ws\?token=/.test(u))).toBe(true)
+    expect(d.requests.some((u) => u.endsWith(`/ws?token=${token}`))).toBe(true)
     await screenshot(page, 'wall-station')
 
     // in English too, still fitting
-    await page.goto(`${t.base}/wall/xinhua?token=${t.token}&lang=en`)
+    await page.goto(`${t.base}/wall/xinhua?token=${token}&lang=en`)
     await page.waitForSelector('body[data-link="live"] .wall-alert')
     expect(await page.textContent('.wall-alerts h2')).toContain('Active alerts')
     l = await layout(page)
@@ -153,11 +162,14 @@ describe.skipIf(skipWithoutChromium)('dashboard: the wall screen (大屏)', () =
     await d.close()
   })
 
-  test('a district: one tile per station of that district, worst first, as the overview orders them', async () => {
-    const d = await openWall(`/wall?district=${encodeURIComponent(DISTRICT)}&token=${t.token}`)
+  test('a district: one tile per station of that district the token may see, worst first, as the overview orders them', async () => {
+    // the street office's screen: every station of the district but qlh-c (someone else's), and one elsewhere
+    const { token } = await displayToken('七里河街道办 大屏', ['xinhua', 'qlh-a', 'qlh-b', 'cg-a'])
+    const d = await openWall(`/wall?district=${encodeURIComponent(DISTRICT)}&token=${token}`)
     const { page } = d
     await page.waitForSelector('body[data-link="live"] .wall-tile')
-    const expected = ((await t.api('/api/overview')).body.stations as { id: string; district?: string }[]).filter((s) => s.district === DISTRICT).map((s) => s.id)
+    const expected = ((await t.api('/api/overview')).body.stations as { id: string; district?: string }[]).filter((s) => s.district === DISTRICT && s.id !== 'qlh-c').map((s) => s.id)
+    expect(expected).toHaveLength(3)
     expect(expected[0]).toBe('xinhua') // not ready: a critical alert
     expect(await page.$$eval('.wall-tile', (els) => els.map((e) => (e as HTMLElement).dataset.station))).toEqual(expected)
     expect(await page.getAttribute('[data-station="xinhua"]', 'class')).toContain('sev-critical')
@@ -178,6 +190,34 @@ describe.skipIf(skipWithoutChromium)('dashboard: the wall screen (大屏)', () =
     await d.page.goto(t.base + '/wall/xinhua')
     await d.page.waitForSelector('[data-testid=wall-notice]', { state: 'visible' })
     expect(await d.page.textContent('[data-testid=wall-notice] a')).toBe('去登录')
+    await d.close()
+  })
+  test('revoking the display token takes the screen off at once, and says so on it', async () => {
+    const { id, token } = await displayToken('to revoke', ['xinhua'])
+    const d = await openWall(`/wall/xinhua?token=${token}`)
+    const { page } = d
+    await page.waitForSelector('body[data-link="live"] [data-subject="door:main"]')
+    expect(await page.isVisible('[data-testid=wall-notice]')).toBe(false)
+    expect((await t.api(`/api/display-tokens/${id}`, { method: 'DELETE' })).status).toBe(204)
+    await page.waitForSelector('[data-testid=wall-notice]', { state: 'visible', timeout: 5000 })
+    expect(await page.textContent('[data-testid=wall-notice]')).toContain('显示令牌无效或已被撤销')
+    expect(await page.isVisible('[data-testid=wall-stale]')).toBe(true)
+    await screenshot(page, 'wall-revoked')
+    await d.close()
+  })
+
+  test('a display token for other stations shows nothing of this one; a dashboard login opens it without a token', async () => {
+    const { token } = await displayToken('elsewhere', ['cg-a'])
+    const d = await openWall(`/wall/xinhua?token=${token}`)
+    await d.page.waitForSelector('body[data-link="live"] .wall-empty')
+    expect(await d.page.textContent('.wall-empty')).toBe('没有可显示的站点 xinhua')
+    expect(await d.page.locator('[data-subject]').count()).toBe(0)
+    await d.page.goto(t.base + '/')
+    await logIn(d.page, 'admin', ADMIN_PASSWORD)
+    await d.page.goto(t.base + '/wall/xinhua')
+    await d.page.waitForSelector('body[data-link="live"] [data-subject="door:main"]')
+    expect(await d.page.textContent('[data-testid=wall-level]')).toBe('未就绪')
+    await expectClean(d)
     await d.close()
   })
 })
@@ -226,7 +266,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: a wall screen with many alerts'
     }
     expect(n).toBeGreaterThan(20)
     await eventually(async () => ((await t.api('/api/alerts?station=xinhua&state=active')).body as unknown[]).length > n)
-    const d = await openWall(`/wall/xinhua?token=${t.token}`)
+    const d = await openWall(`/wall/xinhua?token=${(await displayToken('many alerts', ['xinhua'])).token}`)
     const { page } = d
     await page.waitForSelector('body[data-link="live"] [data-testid=wall-more]:visible')
     const active = ((await t.api('/api/alerts?station=xinhua&state=active')).body as { drill?: boolean }[]).filter((a) => !a.drill).length
@@ -257,7 +297,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: a wall screen with many alerts'
 describe.skipIf(skipWithoutChromium)('dashboard: the wall screen needs no one', () => {
   test('the service restarting and the network dropping (reset, then silently): stale while away, back by itself with the current state', async () => {
     const net = await startTcpCut(t.svc.httpPort)
-    const token = t.token
+    const { token } = await displayToken('restart', ['xinhua'])
     const d = await openDashboard(browser, net.base, { viewport: WALL })
     const { page } = d
     await page.goto(`${net.base}/wall/xinhua?token=${token}`)
