@@ -78,6 +78,9 @@ async function openWall(path: string, viewport = WALL) {
   const doc = await d.page.goto(t.base + path)
   // served under the dashboard's Content-Security-Policy, and nothing in it is refused
   expect(doc!.headers()['content-security-policy']).toMatch(/script-src 'self'/)
+  // its URL may carry a token: never sent on as a Referer, never cached
+  expect(doc!.headers()['referrer-policy']).toBe('no-referrer')
+  expect(doc!.headers()['cache-control']).toBe('no-store')
   return d
 }
 
@@ -113,6 +116,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: the wall screen (大屏)', () =
     expect(l.small).toEqual([])
     // readable from across the room: the type did not have to shrink to the minimum
     expect(Number(l.unit)).toBeGreaterThanOrEqual(17)
+    console.log(`demo station wall at 1920×1080, busy: ${l.unit} px type`)
 
     const shown = await items(page)
     expect(shown).toHaveLength(42)
@@ -158,6 +162,28 @@ describe.skipIf(skipWithoutChromium)('dashboard: the wall screen (大屏)', () =
     expect(l.small).toEqual([])
     await screenshot(page, 'wall-station-en')
     await page.evaluate(() => localStorage.removeItem('stationwatch.lang'))
+    await expectClean(d)
+    await d.close()
+  })
+
+  test('other screens: a small TV, a 4K TV and a screen hung upright — no scrolling, nothing under 14 px, every item on screen', async () => {
+    const { token } = await displayToken('other screens', ['xinhua'])
+    const d = await openWall(`/wall/xinhua?token=${token}`)
+    const { page } = d
+    await page.waitForSelector('body[data-link="live"] [data-subject="item:cut-off-saw"]')
+    for (const size of [{ width: 1366, height: 768 }, { width: 3840, height: 2160 }, { width: 1080, height: 1920 }]) {
+      await page.setViewportSize(size)
+      await expect.poll(async () => (await layout(page)).innerWidth).toBe(size.width)
+      await page.waitForTimeout(200) // the resize's redraw, one frame later
+      const l = await layout(page)
+      expect(l.scrollHeight, `${size.width}×${size.height}`).toBeLessThanOrEqual(l.innerHeight)
+      expect(l.scrollWidth, `${size.width}×${size.height}`).toBeLessThanOrEqual(l.innerWidth)
+      expect(l.small).toEqual([])
+      const shown = await items(page)
+      expect(shown.filter((i) => !i.onScreen).map((i) => i.id), `${size.width}×${size.height}`).toEqual([])
+      console.log(`wall at ${size.width}×${size.height}: ${l.unit} px type`)
+      await screenshot(page, `wall-station-${size.width}x${size.height}`)
+    }
     await expectClean(d)
     await d.close()
   })

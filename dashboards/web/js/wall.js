@@ -15,7 +15,8 @@ import { capLists, renderStationWall, stationTitle } from './wall-station.js'
 
 /** The smallest type on the wall (contract: no text under 14 px); every text is at least 1 unit. */
 const MIN_UNIT_PX = 14
-const MAX_UNIT_PX = 24
+/** a 4K screen at 100 % scaling is 3840 CSS px wide: the type grows with it */
+const MAX_UNIT_PX = 48
 /** A probe every 10 s notices a network that dropped without closing the socket. */
 const WATCHDOG_MS = 10_000
 
@@ -133,17 +134,25 @@ function renderNotice() {
 }
 
 /**
- * The largest type (in whole pixels, 14 to 24) at which the page needs no scrolling either way:
- * tried from the largest down, in one task, so nothing is painted in between.
+ * The largest type (in whole pixels) at which the page needs no scrolling either way, found by
+ * halving the range in one task, so nothing is painted in between. The range is 14 px up to what
+ * the screen's size suggests: 24 px on 1920×1080 or an upright one, 48 px on a 4K screen at 100 %.
  */
 function fit() {
   const root = document.documentElement
   const page = document.scrollingElement ?? root
-  const fits = () => page.scrollHeight <= innerHeight && page.scrollWidth <= innerWidth
-  let unit = Math.max(MIN_UNIT_PX, Math.min(MAX_UNIT_PX, Math.floor(Math.min(innerWidth / 90, innerHeight / 50))))
-  root.style.setProperty('--u', `${unit}px`)
-  while (unit > MIN_UNIT_PX && !fits()) root.style.setProperty('--u', `${--unit}px`)
-  root.dataset.unit = String(unit)
+  const set = (/** @type {number} */ u) => root.style.setProperty('--u', `${u}px`)
+  const fits = (/** @type {number} */ u) => (set(u), page.scrollHeight <= innerHeight && page.scrollWidth <= innerWidth)
+  let lo = MIN_UNIT_PX
+  let hi = Math.max(24, Math.min(MAX_UNIT_PX, Math.floor(Math.min(innerWidth / 80, innerHeight / 45))))
+  // lo is kept as "fits, or nothing smaller is allowed"
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2)
+    if (fits(mid)) lo = mid
+    else hi = mid - 1
+  }
+  set(lo)
+  root.dataset.unit = String(lo)
   capLists(document)
 }
 
