@@ -205,6 +205,16 @@ describe.skipIf(skipWithoutChromium)('dashboard: the wall screen (大屏)', () =
     expect(l.scrollHeight).toBeLessThanOrEqual(l.innerHeight)
     expect(l.small).toEqual([])
     await screenshot(page, 'wall-district')
+
+    // without a district: every station of the token, grouped by district as the overview groups them
+    await page.goto(`${t.base}/wall?token=${token}`)
+    await page.waitForSelector('body[data-link="live"] .wall-tile')
+    expect(await page.$$eval('.wall-group', (gs) => gs.map((g) => [(g as HTMLElement).dataset.district, Array.from(g.querySelectorAll<HTMLElement>('.wall-tile')).map((e) => e.dataset.station)]))).toEqual([
+      [DISTRICT, expected],
+      ['城关街道', ['cg-a']],
+    ])
+    expect(await page.textContent('.wall-title')).toContain('全部站点')
+    await screenshot(page, 'wall-all')
     await expectClean(d)
     await d.close()
   })

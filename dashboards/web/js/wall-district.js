@@ -3,18 +3,33 @@
 import { alertTitle } from './alerts.js'
 import { h, patch } from './dom.js'
 import { t } from './i18n.js'
-import { worstFirst, worstSeverities } from './overview-order.js'
+import { groupByDistrict, worstFirst, worstSeverities } from './overview-order.js'
 import { openAlerts, store } from './store.js'
 
 /** @typedef {import('./api.js').StationStatus} StationStatus */
 
 const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 }
 
-/** @param {HTMLElement} root */
-export function renderDistrictWall(root) {
-  const stations = [...store.stations.values()].sort(worstFirst)
+/**
+ * One district's stations as tiles; every station the credential may see (no district asked) in
+ * one group per district, as the overview groups them.
+ * @param {HTMLElement} root
+ * @param {boolean} grouped
+ */
+export function renderDistrictWall(root, grouped) {
   const worst = worstSeverities(store.alerts.values())
-  patch(root, h('div', { class: 'wall-district-grid', 'data-key': 'district' }, stations.map((s) => tile(s, worst.get(s.id)))))
+  const groups = grouped ? groupByDistrict(store.stations.values()) : [{ district: undefined, stations: [...store.stations.values()].sort(worstFirst) }]
+  patch(
+    root,
+    groups.map((g) =>
+      h(
+        'section',
+        { class: 'wall-group', 'data-key': `district:${g.district ?? ''}`, 'data-district': g.district ?? '' },
+        grouped && groups.length > 1 ? h('h2', { class: 'wall-group-name' }, g.district ?? t('overview.noDistrict')) : null,
+        h('div', { class: 'wall-district-grid' }, g.stations.map((s) => tile(s, worst.get(s.id)))),
+      ),
+    ),
+  )
 }
 
 /**

@@ -89,7 +89,7 @@ function draw() {
     }
   } else {
     patch(title, districtTitle(target.district))
-    if (store.stations.size) renderDistrictWall(main)
+    if (store.stations.size) renderDistrictWall(main, target.district === null)
     else patch(main, h('p', { class: 'wall-empty' }, store.link.snapshots ? t('wall.noDistrictStations', { district: target.district ?? t('wall.allStations') }) : t('conn.connecting')))
   }
   renderLink()
