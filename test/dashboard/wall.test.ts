@@ -1,3 +1,5 @@
+import { statSync, utimesSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { DEMO_ITEM_NAMES, DEMO_MINS, busyDemoStation, demoFixtureStation } from '../helpers/demo-station.ts'
@@ -384,4 +386,33 @@ describe.skipIf(skipWithoutChromium)('dashboard: the wall screen needs no one', 
     await d.close()
     await net.close()
   }, 90_000)
+
+  test('a service upgraded while the screen was away: on reconnecting the page loads its new files by itself', async () => {
+    const net = await startTcpCut(t.svc.httpPort)
+    const { token } = await displayToken('upgrade', ['xinhua'])
+    const d = await openDashboard(browser, net.base, { viewport: WALL })
+    const { page } = d
+    await page.goto(`${net.base}/wall/xinhua?token=${token}`)
+    await page.waitForSelector('body[data-link="live"] [data-subject="door:main"]')
+    await page.waitForFunction(() => document.readyState === 'complete')
+    await page.waitForTimeout(300) // the page notes its files' stamps after "load"
+    await page.evaluate(() => ((window as any).__before = true))
+    const css = fileURLToPath(new URL('../../dashboards/web/css/wall.css', import.meta.url))
+    const { atime, mtime } = statSync(css)
+    try {
+      await t.svc.stop()
+      await page.waitForSelector('[data-testid=wall-stale]', { state: 'visible', timeout: 5000 })
+      utimesSync(css, new Date(), new Date(Date.now() + 60_000)) // "a new release": the style sheet changed
+      await t.restart()
+      net.upstreamPort = t.svc.httpPort
+      await page.waitForFunction(() => !(window as any).__before, undefined, { timeout: 25_000 })
+      await page.waitForSelector('body[data-link="live"] [data-subject="door:main"]')
+      expect(await page.getAttribute('body', 'data-snapshots')).toBe('1')
+    } finally {
+      utimesSync(css, atime, mtime)
+    }
+    expectNoPageErrors(d)
+    await d.close()
+    await net.close()
+  }, 60_000)
 })

@@ -156,6 +156,37 @@ function fit() {
   capLists(document)
 }
 
+/**
+ * The page's own files as the server describes them (Last-Modified and length of every script and
+ * style sheet it loaded): after a reconnect, a change means the service was upgraded, and a screen
+ * nobody touches would otherwise run the old page against the new service for good.
+ */
+async function assetStamp() {
+  const stamps = await Promise.all(
+    assets.map(async (u) => {
+      const res = await fetch(u, { method: 'HEAD', cache: 'no-store' })
+      return res.ok ? `${u} ${res.headers.get('last-modified')} ${res.headers.get('content-length')}` : null
+    }),
+  )
+  return stamps.includes(null) ? null : stamps.sort().join('\n')
+}
+
+/** The page and the scripts and style sheets it loaded, listed once loaded. @type {string[]} */
+let assets = []
+/** @type {string | null} */
+let bootStamp = null
+let seenSnapshots = 0
+function reloadIfUpgraded() {
+  const { snapshots } = store.link
+  if (snapshots === seenSnapshots) return
+  const reconnected = seenSnapshots > 0
+  seenSnapshots = snapshots
+  if (!reconnected || bootStamp === null) return
+  assetStamp()
+    .then((now) => now !== null && now !== bootStamp && location.reload())
+    .catch(() => undefined)
+}
+
 function boot() {
   applyStatic()
   document.title = `${t('wall.title')} · ${target.kind === 'station' ? target.id : target.district ?? t('wall.allStations')} · StationWatch`
@@ -163,6 +194,7 @@ function boot() {
   subscribe(['stations', 'alerts'], scheduleDraw)
   subscribe(['link'], () => {
     if (store.link.state === 'live' && document.body.dataset.auth !== 'in') setAuth('in')
+    reloadIfUpgraded()
     scheduleDraw()
   })
   // Browsers play sound only after a gesture, unless started with --autoplay-policy=no-user-gesture-required
@@ -182,6 +214,15 @@ function boot() {
   setAuth('unknown')
   live.start()
   document.documentElement.lang = currentLang()
+  window.addEventListener('load', () => {
+    const own = performance
+      .getEntriesByType('resource')
+      .map((e) => new URL(e.name))
+      .filter((u) => u.origin === location.origin && /\.(js|css)$/.test(u.pathname))
+      .map((u) => u.pathname)
+    assets = [...new Set([location.pathname, ...own])]
+    assetStamp().then((stamp) => (bootStamp = stamp), () => undefined)
+  })
 }
 
 boot()
