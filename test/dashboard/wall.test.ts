@@ -110,7 +110,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: the wall screen (大屏)', () =
     await busyDemoStation(t)
     await eventually(async () => (await page.getAttribute('[data-subject="door:equipment-room"]', 'data-state')) === 'open')
     await page.waitForSelector('.wall-alert.sev-critical.state-active')
-    await expect.poll(() => page.getAttribute('[data-subject="item:drinking-water"]', 'data-state')).toBe('low')
+    await expect.poll(() => page.getAttribute('[data-subject="item:drinking-water"]', 'data-state'), { timeout: 5000 }).toBe('low')
 
     l = await layout(page)
     expect(l.scrollHeight).toBeLessThanOrEqual(l.innerHeight)
@@ -141,7 +141,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: the wall screen (大屏)', () =
     // the forced door is the first alert, critical, and sounded the siren as the dashboard does
     expect(await page.locator('.wall-alert').first().getAttribute('data-severity')).toBe('critical')
     expect(await page.locator('.wall-alert').first().textContent()).toContain('器材室 被强行打开')
-    await expect.poll(async () => Number(await page.getAttribute('body', 'data-alarms'))).toBeGreaterThan(alarmsBefore)
+    await expect.poll(async () => Number(await page.getAttribute('body', 'data-alarms')), { timeout: 5000 }).toBeGreaterThan(alarmsBefore)
     // header: readiness as the API says, a running clock, the last update and the link state
     const status = (await t.api('/api/stations/xinhua')).body
     expect(await page.textContent('[data-testid=wall-readiness]')).toBe(`${status.readiness}%`)
@@ -175,7 +175,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: the wall screen (大屏)', () =
     await page.waitForSelector('body[data-link="live"] [data-subject="item:cut-off-saw"]')
     for (const size of [{ width: 1366, height: 768 }, { width: 3840, height: 2160 }, { width: 1080, height: 1920 }]) {
       await page.setViewportSize(size)
-      await expect.poll(async () => (await layout(page)).innerWidth).toBe(size.width)
+      await expect.poll(async () => (await layout(page)).innerWidth, { timeout: 5000 }).toBe(size.width)
       await page.waitForTimeout(200) // the resize's redraw, one frame later
       const l = await layout(page)
       expect(l.scrollHeight, `${size.width}×${size.height}`).toBeLessThanOrEqual(l.innerHeight)
@@ -345,7 +345,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: the wall screen needs no one', 
     let seq = 100
     const setDoor = async (open: boolean) => publishState(await t.device('xinhua-door-main'), 'xinhua', 'xinhua-door-main', { ts: Date.now(), seq: seq++, open })
     await setDoor(true)
-    await expect.poll(door).toBe('open')
+    await expect.poll(door, { timeout: 5000 }).toBe('open')
     expect(await page.isVisible('[data-testid=wall-stale]')).toBe(false)
 
     // 1. The service stops: the screen says its state is stale; the door closes while it is away.
@@ -360,7 +360,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: the wall screen needs no one', 
     await setDoor(false)
     // no click, no reload: the backoff's next attempt gets a new snapshot
     await page.waitForSelector('body[data-link="live"]', { timeout: 20_000 })
-    await expect.poll(door).toBe('closed')
+    await expect.poll(door, { timeout: 5000 }).toBe('closed')
     expect(await page.isVisible('[data-testid=wall-stale]')).toBe(false)
     expect(await snapshots()).toBe(2)
 
@@ -371,7 +371,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: the wall screen needs no one', 
     await new Promise((r) => setTimeout(r, 1500))
     net.restore()
     await page.waitForSelector('body[data-link="live"]', { timeout: 20_000 })
-    await expect.poll(door).toBe('open')
+    await expect.poll(door, { timeout: 5000 }).toBe('open')
     expect(await snapshots()).toBe(3)
 
     // 3. The network goes silent (nothing answers, nothing closes): the page's own check notices.
@@ -380,7 +380,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: the wall screen needs no one', 
     await setDoor(false)
     net.restore()
     await page.waitForSelector('body[data-link="live"]', { timeout: 20_000 })
-    await expect.poll(door).toBe('closed')
+    await expect.poll(door, { timeout: 5000 }).toBe('closed')
     expect(await page.isVisible('[data-testid=wall-notice]')).toBe(false)
     expectNoPageErrors(d)
     await d.close()
