@@ -175,8 +175,8 @@ describe.skipIf(skipWithoutChromium)('dashboard: the wall screen (大屏)', () =
     await page.waitForSelector('body[data-link="live"] [data-subject="item:cut-off-saw"]')
     for (const size of [{ width: 1366, height: 768 }, { width: 3840, height: 2160 }, { width: 1080, height: 1920 }]) {
       await page.setViewportSize(size)
-      await expect.poll(async () => (await layout(page)).innerWidth, { timeout: 5000 }).toBe(size.width)
-      await page.waitForTimeout(200) // the resize's redraw, one frame later
+      // the resize's redraw, a frame later, fits the type to the new size
+      await page.waitForSelector(`html[data-fitted-to="${size.width}x${size.height}"]`)
       const l = await layout(page)
       expect(l.scrollHeight, `${size.width}×${size.height}`).toBeLessThanOrEqual(l.innerHeight)
       expect(l.scrollWidth, `${size.width}×${size.height}`).toBeLessThanOrEqual(l.innerWidth)

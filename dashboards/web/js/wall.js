@@ -153,6 +153,7 @@ function fit() {
   }
   set(lo)
   root.dataset.unit = String(lo)
+  root.dataset.fittedTo = `${innerWidth}x${innerHeight}`
   capLists(document)
 }
 
