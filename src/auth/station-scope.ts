@@ -29,13 +29,15 @@ export function visible<T>(who: Scoped | undefined, items: readonly T[], station
 /**
  * A newest-first list (alerts, drills) for a principal, read from a store that filters by at most one
  * station: unscoped or for one station, one read; otherwise one read per station in scope, merged
- * newest first and cut to `limit`. A station out of scope reads as one with nothing in it.
+ * newest first and cut to `limit`. A station out of scope reads as one with nothing in it. The
+ * store may answer synchronously or with a Promise.
  */
-export function scopedList<T>(who: Scoped | undefined, q: { station?: string; limit: number }, read: (station: string | undefined) => T[], timeOf: (item: T) => number): T[] {
+export async function scopedList<T>(who: Scoped | undefined, q: { station?: string; limit: number }, read: (station: string | undefined) => T[] | Promise<T[]>, timeOf: (item: T) => number): Promise<T[]> {
   if (q.station !== undefined) return canSee(who, q.station) ? read(q.station) : []
   if (!who?.stations) return read(undefined)
-  return [...new Set(who.stations)]
-    .flatMap((s) => read(s))
+  const lists = await Promise.all([...new Set(who.stations)].map(async (s) => read(s)))
+  return lists
+    .flat()
     .sort((a, b) => timeOf(b) - timeOf(a))
     .slice(0, q.limit)
 }

@@ -89,7 +89,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   const onRevoked = deps.onRevoked ?? (() => undefined)
   const isStation = (id: string) => deps.fleet.stations.has(id)
   app.use(adminRoutes(deps.accounts, deps.records, { isStation, stationOfDevice: (d) => deps.fleet.device(d)?.station.model.id, onUserChanged: (user) => onRevoked({ user }) }))
-  app.use(displayTokenRoutes(deps.accounts, deps.displayTokens, { isStation, onRevoked: (tokenHash) => onRevoked({ tokenHash }) }))
+  app.use(displayTokenRoutes(deps.accounts, deps.displayTokens, { isStation, onRevoked: (tokenHash) => onRevoked({ tokenHash }), log: deps.log }))
   for (const r of deps.extra ?? []) app.use(r)
   app.use('/api', (req, _res, next) => next(new AppError('NOT_FOUND', `no route ${req.method} ${redactUrl(req.originalUrl)}`)))
   // The dashboard: static files, no build step; it talks to the API and /ws like any client.

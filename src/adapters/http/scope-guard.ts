@@ -2,16 +2,21 @@ import type { NextFunction, Request, Response } from 'express'
 import { canSee } from '../../auth/station-scope.ts'
 import { AppError, type ErrorCode } from '../../domain/errors.ts'
 
-/** Which station a thing named in a path belongs to (undefined: no such thing — its route answers 404 itself). */
+type Lookup = (id: string) => string | undefined | Promise<string | undefined>
+
+/**
+ * Which station a thing named in a path belongs to (undefined: no such thing — its route answers 404
+ * itself). A lookup may answer from the state store asynchronously.
+ */
 export interface ScopeLookups {
-  alertStation(id: string): string | undefined
-  incidentStation(id: string): string | undefined
-  drillStation(id: string): string | undefined
-  deviceStation(id: string): string | undefined
+  alertStation: Lookup
+  incidentStation: Lookup
+  drillStation: Lookup
+  deviceStation: Lookup
 }
 
 /** Path prefixes that name one thing, and how its route says "no such thing" (a station out of scope answers exactly that). */
-const NAMED: Record<string, { code: ErrorCode; what: string; station: (l: ScopeLookups, id: string) => string | undefined }> = {
+const NAMED: Record<string, { code: ErrorCode; what: string; station: (l: ScopeLookups, id: string) => ReturnType<Lookup> }> = {
   stations: { code: 'STATION_UNKNOWN', what: 'station', station: (_l, id) => id },
   alerts: { code: 'ALERT_UNKNOWN', what: 'alert', station: (l, id) => l.alertStation(id) },
   incidents: { code: 'INCIDENT_UNKNOWN', what: 'incident', station: (l, id) => l.incidentStation(id) },
@@ -29,7 +34,8 @@ const NAMED_PATH = /^\/api\/(stations|alerts|incidents|drills|devices)\/([^/]+)/
  * authentication; lists (`GET /api/stations`, alerts, drills, overview, `/ws`) filter with station-scope.ts.
  */
 export function scopeGuard(lookups: ScopeLookups) {
-  return (req: Request, _res: Response, next: NextFunction) => {
+  // Async: a lookup may read the state store (express 5 hands a rejection to the error handler).
+  return async (req: Request, _res: Response, next: NextFunction) => {
     if (!req.user?.stations) return next()
     const m = NAMED_PATH.exec(req.path)
     if (!m) return next()
@@ -40,7 +46,7 @@ export function scopeGuard(lookups: ScopeLookups) {
     } catch {
       return next()
     }
-    const station = named.station(lookups, id)
+    const station = await named.station(lookups, id)
     if (station !== undefined && !canSee(req.user, station)) {
       return next(new AppError(named.code, `no ${named.what} "${id}"`))
     }

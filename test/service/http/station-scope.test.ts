@@ -77,6 +77,11 @@ describe('per-user station scope', () => {
     ] as const) {
       expect((await t.api(path, { method: 'POST', body, token: pm })).status, path).toBe(404)
     }
+    // spellings of the same route that express still routes to it: refused all the same
+    for (const path of ['/api/stations/%73c-b', '/API/STATIONS/sc-b/events', '/api/stations/sc-b/', '/api/./stations/sc-b/ledger', '/api/Stations/sc-b?x=1']) {
+      expect((await t.api(path)).status, `${path} as admin`).toBe(200)
+      expect((await t.api(path, { token: pm })).body.error?.code, path).toBe('STATION_UNKNOWN')
+    }
     expect((await t.api('/api/drills?station=sc-b', { token: pm })).status).toBe(404)
     expect((await t.api('/api/ack-times?station=sc-b', { token: pm })).status).toBe(404)
     expect((await t.api('/api/ack-times?station=sc-a', { token: pm })).status).toBe(200)

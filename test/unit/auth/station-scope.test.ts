@@ -18,7 +18,7 @@ describe('station scope', () => {
     expect(visible(all, ['b'], (s) => s)).toEqual(['b'])
   })
 
-  test('scopedList: one read when unscoped or for one station; otherwise per station, merged newest first and cut to the limit', () => {
+  test('scopedList: one read when unscoped or for one station; otherwise per station, merged newest first and cut to the limit', async () => {
     const rows = [
       { station: 'a', t: 5 },
       { station: 'b', t: 4 },
@@ -29,12 +29,14 @@ describe('station scope', () => {
     const reads: (string | undefined)[] = []
     const read = (station: string | undefined) => (reads.push(station), rows.filter((r) => station === undefined || r.station === station))
     const t = (r: { t: number }) => r.t
-    expect(scopedList(all, { limit: 10 }, read, t)).toHaveLength(5)
+    expect(await scopedList(all, { limit: 10 }, read, t)).toHaveLength(5)
     expect(reads).toEqual([undefined])
-    expect(scopedList(pm, { limit: 3 }, read, t).map(t)).toEqual([5, 3, 2])
+    expect((await scopedList(pm, { limit: 3 }, read, t)).map(t)).toEqual([5, 3, 2])
     expect(reads.slice(1).sort()).toEqual(['a', 'c'])
-    expect(scopedList(pm, { station: 'b', limit: 10 }, read, t)).toEqual([])
-    expect(scopedList(pm, { station: 'c', limit: 10 }, read, t).map(t)).toEqual([3, 1])
-    expect(scopedList(none, { limit: 10 }, read, t)).toEqual([])
+    expect(await scopedList(pm, { station: 'b', limit: 10 }, read, t)).toEqual([])
+    expect((await scopedList(pm, { station: 'c', limit: 10 }, read, t)).map(t)).toEqual([3, 1])
+    expect(await scopedList(none, { limit: 10 }, read, t)).toEqual([])
+    // a store that answers with Promises
+    expect((await scopedList(pm, { limit: 10 }, async (s) => read(s), t)).map(t)).toEqual([5, 3, 2, 1])
   })
 })

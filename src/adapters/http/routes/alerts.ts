@@ -29,7 +29,7 @@ export function alertRoutes(accounts: Accounts, engine: AlertEngine, store: Aler
     const q = parseRequest(listQuery, req.query, 'query')
     await store.durable()
     const read = (station: string | undefined) => store.queryAlerts({ limit: q.limit, ...(q.state ? { state: q.state } : {}), ...(station ? { station } : {}), ...(q.drill ? { drill: q.drill === 'true' } : {}) })
-    res.json(scopedList(req.user, { limit: q.limit, ...(q.station ? { station: q.station } : {}) }, read, (a) => a.openedAt).map(publicAlert))
+    res.json((await scopedList(req.user, { limit: q.limit, ...(q.station ? { station: q.station } : {}) }, read, (a) => a.openedAt)).map(publicAlert))
   })
   // A change is answered once it is committed: an acknowledgement that was answered survives a crash.
   r.post('/api/alerts/:id/ack', responder, async (req, res) => {

@@ -1,4 +1,5 @@
 import { Router } from 'express'
+import type { Logger } from 'pino'
 import { z } from 'zod'
 import type { Accounts } from '../../../auth/accounts.ts'
 import { MAX_DISPLAY_TOKENS, type DisplayTokens } from '../../../auth/display-tokens.ts'
@@ -11,6 +12,8 @@ export interface DisplayTokenRouteOptions {
   isStation: (id: string) => boolean
   /** a token was revoked: its open /ws connections are closed now */
   onRevoked: (tokenHash: string) => void
+  /** who made or revoked which token (never the token itself) */
+  log: Logger
 }
 
 /**
@@ -29,6 +32,7 @@ export function displayTokenRoutes(accounts: Accounts, tokens: DisplayTokens, op
     const { name, stations } = parseRequest(body, req.body, 'body')
     const made = tokens.create(name, stations, req.user!.name)
     if (!made) throw new AppError('CONFLICT', `at most ${MAX_DISPLAY_TOKENS} display tokens may exist: revoke one first`)
+    opts.log.info({ displayToken: { id: made.id, name, stations }, by: req.user!.name }, 'display token created')
     res.status(201).json({ id: made.id, token: made.token, name: made.name, stations: made.stations, createdAt: made.createdAt, createdBy: made.createdBy })
   })
   r.get('/api/display-tokens', admin, (_req, res) => {
@@ -39,6 +43,7 @@ export function displayTokenRoutes(accounts: Accounts, tokens: DisplayTokens, op
     const tokenHash = tokens.revoke(id)
     if (!tokenHash) throw new AppError('NOT_FOUND', `no display token "${id}"`)
     opts.onRevoked(tokenHash)
+    opts.log.info({ displayToken: { id }, by: req.user!.name }, 'display token revoked: its /ws connections are closed')
     res.status(204).end()
   })
   return r

@@ -46,11 +46,11 @@ export function drillRoutes(accounts: Accounts, deps: { drills: DrillService; tr
   r.post('/api/drills/:id/end', responder, (req, res) => {
     res.json(deps.drills.end(String(req.params.id), req.user!.name))
   })
-  r.get('/api/drills', viewer, (req, res) => {
+  r.get('/api/drills', viewer, async (req, res) => {
     const q = parseRequest(drillQuery, req.query, 'query')
     // A station out of scope answers like an unknown one.
     if (q.station !== undefined && !canSee(req.user, q.station)) throw new AppError('STATION_UNKNOWN', `no station "${q.station}"`)
-    res.json(scopedList(req.user, q, (station) => deps.drills.list({ ...q, ...(station ? { station } : {}) }), (d) => d.startedAt))
+    res.json(await scopedList(req.user, q, (station) => deps.drills.list({ ...q, ...(station ? { station } : {}) }), (d) => d.startedAt))
   })
   r.post('/api/stations/:id/trainings', responder, (req, res) => {
     const body = parseRequest(trainingBody, req.body, 'body')
