@@ -86,6 +86,7 @@ async function main(): Promise<number> {
   console.log(
     `log in as ${env.ADMIN_USER ?? 'admin'} with ${env.ADMIN_PASSWORD ? 'ADMIN_PASSWORD' : 'the password the service printed above (first start only)'}`,
   )
+  console.log(`wall screen (大屏): http://${host}:${listening.httpPort}/wall/${stations[0]!.id} after logging in, or with a display token (docs/wall-screen.md)`)
   console.log(`playing normal-day on ${stations.map((s) => s.id).join(', ')} at ×${args.speed} (a day every ${formatDuration((24 * 3600 * 1000) / args.speed)}), until Ctrl-C\n`)
 
   const sim = startSimulation({

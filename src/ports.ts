@@ -184,14 +184,19 @@ export interface StoredStation {
 
 /**
  * Stations made or changed through the API: read once at start (async, as a networked store's reads
- * are), written on each change.
+ * are), written on each change. A change is seen by the next read at once and is durable once
+ * `committed()` resolves: the embedded store commits before it returns, a networked store queues
+ * the change (with its audit event, in one transaction) and commits it soon after, so the API
+ * answers a change only after `committed()`.
  */
 export interface StationStore {
   loadStations(): Promise<StoredStation[]>
-  /** the station and the audit event of its change, in one transaction (committed on return) */
+  /** the station and the audit event of its change, in one transaction, in the order of changes */
   saveStation(station: StoredStation, audit: AuditEvent): void
   /** forgets a station's API version (its file won), with the audit event, in one transaction */
   dropStation(id: string, audit: AuditEvent): void
+  /** resolves once every change so far is committed; rejects when the store could not commit it */
+  committed(): Promise<void>
 }
 
 /**

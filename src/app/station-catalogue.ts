@@ -191,6 +191,11 @@ export class StationCatalogue {
     return { applied: true }
   }
 
+  /** Resolves once every change made so far is durable in the store: the API answers a change after it. */
+  committed(): Promise<void> {
+    return this.opts.store.committed()
+  }
+
   // ---- inside -----------------------------------------------------------------------
 
   /**

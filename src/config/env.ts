@@ -27,6 +27,8 @@ export const envSchema = z.object({
   /** alert changes kept for a webhook receiver that is down; past it info, then warning ones are dropped, never critical */
   WEBHOOK_QUEUE_MAX: z.coerce.number().int().min(10, 'must be at least 10').default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `auto`: readable lines when stdout is a terminal, JSON otherwise; `json` or `pretty` to choose */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   /** messages a second one device may send before it is throttled; 0 turns the limit off */
   DEVICE_MAX_MSG_PER_SEC: z.coerce.number().int().min(0).default(50),
   /** a busy station's status is pushed on /ws at most this often (its alerts at once, always) */

@@ -12,6 +12,9 @@ import { describeWithPostgres, usePostgres } from '../helpers/postgres.ts'
  * one database (two cluster instances) share state and serialise the ledger, and a lost
  * connection costs no queued write.
  */
+/** every migration in src/adapters/postgres/migrations/, in order */
+const MIGRATIONS = ['001_state-store', '002_scopes-tokens-stations']
+
 describeWithPostgres('PostgreSQL state store', () => {
   const pg = usePostgres()
   const dbName = (url: string) => new URL(url).pathname.slice(1)
@@ -23,21 +26,23 @@ describeWithPostgres('PostgreSQL state store', () => {
 
   test('a fresh database is migrated by node-pg-migrate; migrating again runs nothing and keeps the data', async () => {
     const url = await pg.database()
-    expect(await migrate(url)).toEqual(['001_state-store'])
+    expect(await migrate(url)).toEqual(MIGRATIONS)
     const tables = await pg.postgres.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename", [], dbName(url))
-    expect(tables.rows.map((r) => r.tablename)).toEqual(expect.arrayContaining(['events', 'users', 'sessions', 'alerts', 'ledger_batches', 'pgmigrations', 'store_writers']))
+    expect(tables.rows.map((r) => r.tablename)).toEqual(
+      expect.arrayContaining(['events', 'users', 'sessions', 'alerts', 'ledger_batches', 'pgmigrations', 'store_writers', 'display_tokens', 'station_configs']),
+    )
     const store = await open(url)
     expect(await store.accounts.insertUser({ name: 'li', role: 'staff', passwordHash: 'h', createdAt: 1 })).toBe(true)
     expect(await migrate(url)).toEqual([])
-    const recorded = await pg.postgres.query('SELECT name FROM pgmigrations', [], dbName(url))
-    expect(recorded.rows.map((r) => r.name)).toEqual(['001_state-store'])
+    const recorded = await pg.postgres.query('SELECT name FROM pgmigrations ORDER BY id', [], dbName(url))
+    expect(recorded.rows.map((r) => r.name)).toEqual(MIGRATIONS)
     expect((await store.accounts.findUser('li'))?.role).toBe('staff')
   })
 
   test('instances starting together on a fresh database: one migrates, the other waits and finds nothing to do', async () => {
     const url = await pg.database()
     const ran = await Promise.all([migrate(url), migrate(url), migrate(url)])
-    expect(ran.flat()).toEqual(['001_state-store'])
+    expect(ran.flat()).toEqual(MIGRATIONS)
   })
 
   test('two instances on one database see each other’s committed writes', async () => {

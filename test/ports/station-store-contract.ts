@@ -33,6 +33,16 @@ export function stationStoreContract(name: string, open: () => StationStoreHandl
       expect(rows[1]!.config).toMatchObject({ id: 's2', name: '测试站', doors: [{ id: 'main' }, { id: 'equipment-room' }] })
     })
 
+    test('changes made one after the other apply in that order: dropped, then saved again, it is there', async () => {
+      h.store.stations.saveStation(row('s4'), audit('s4', 'station-created'))
+      h.store.stations.dropStation('s4', audit('s4', 'station-file-reloaded'))
+      h.store.stations.saveStation(row('s4', { updatedAt: 3_000 }), audit('s4', 'station-updated'))
+      h.store.stations.saveStation(row('s5'), audit('s5', 'station-created'))
+      h.store.stations.dropStation('s5', audit('s5', 'station-file-reloaded'))
+      const store = await h.reopen()
+      expect((await store.stations.loadStations()).map((r) => [r.id, r.updatedAt])).toEqual([['s4', 3_000]])
+    })
+
     test('a dropped station is gone; every change left its audit event with who made it', async () => {
       h.store.stations.saveStation(row('s3'), audit('s3', 'station-created'))
       h.store.stations.dropStation('s3', audit('s3', 'station-file-reloaded'))

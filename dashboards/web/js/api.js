@@ -34,6 +34,23 @@ export class ApiError extends Error {
 /** @type {() => void} */
 let onUnauthenticated = () => {}
 
+/**
+ * A token sent as `Authorization: Bearer` instead of relying on the session cookie: the wall
+ * screen's display token, taken from its URL (contract v2 §E). Null on the normal dashboard.
+ * @type {string | null}
+ */
+let bearer = null
+
+/** @param {string | null} token */
+export function setBearerToken(token) {
+  bearer = token || null
+}
+
+/** The token set by setBearerToken, for the live connection's `?token=` (a WebSocket cannot send headers). */
+export function bearerToken() {
+  return bearer
+}
+
 /** Called when a request answers 401: the session has ended. @param {() => void} fn */
 export function setUnauthenticatedHandler(fn) {
   onUnauthenticated = fn
@@ -52,7 +69,11 @@ export async function request(path, init = {}) {
       method: init.method ?? 'GET',
       credentials: 'same-origin',
       cache: 'no-store',
-      headers: init.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      headers: {
+        accept: 'application/json',
+        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+      },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
       signal: init.signal,
     })
@@ -88,7 +109,7 @@ export const api = {
   login: (/** @type {string} */ username, /** @type {string} */ password) => request('/api/auth/login', { method: 'POST', body: { username, password } }),
   logout: () => request('/api/auth/logout', { method: 'POST' }),
   /** @returns {Promise<{ user: User }>} */
-  me: () => request('/api/auth/me'),
+  me: (/** @type {AbortSignal | undefined} */ signal = undefined) => request('/api/auth/me', { signal }),
   /** @returns {Promise<StationStatus>} */
   station: (/** @type {string} */ id) => request(`/api/stations/${enc(id)}`),
   /** @returns {Promise<{ subject: string, points: { t: number, v: boolean | number | null }[] }>} */

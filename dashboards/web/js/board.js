@@ -225,8 +225,13 @@ function equipmentCard(s, tz, alerts) {
     'section',
     { class: 'card list-card equipment', 'data-key': 'equipment' },
     h('h2', null, t('board.equipment')),
-    [...groups].map(([category, items]) =>
-      h('div', { class: 'group', 'data-key': category, dataset: { category } }, h('h3', null, has(`cat.${category}`) ? t(`cat.${category}`) : category), h('ul', { class: 'rows' }, items.map((e) => withLedger(itemRow(e, tz, alerts), s.id, e)))),
+    // categories side by side, as many as the card's width allows (css: .groups columns)
+    h(
+      'div',
+      { class: 'groups' },
+      [...groups].map(([category, items]) =>
+        h('div', { class: 'group', 'data-key': category, dataset: { category } }, h('h3', null, has(`cat.${category}`) ? t(`cat.${category}`) : category), h('ul', { class: 'rows' }, items.map((e) => withLedger(itemRow(e, tz, alerts), s.id, e)))),
+      ),
     ),
   )
 }

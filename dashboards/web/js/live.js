@@ -1,16 +1,24 @@
 // The live connection (contract §5): `/ws` with the session cookie. A snapshot on every
 // (re)connect replaces what the page shows; when the connection drops the page says so and
 // tries again with exponential backoff.
-import { api, ApiError } from './api.js'
+import { api, ApiError, bearerToken } from './api.js'
 import { applyAlert, applySnapshot, applyStation, setLink } from './store.js'
 
 const BACKOFF_FIRST_MS = 500
 const BACKOFF_MAX_MS = 15_000
 /** How often the page checks that the server still answers while the socket looks open. */
 const WATCHDOG_MS = 15_000
+/** A check that gets no answer within this is a lost server (a dropped network answers nothing, never an error). */
+const PROBE_TIMEOUT_MS = 5_000
+/** A connection attempt that neither opens nor fails within this is given up and tried again. */
+const CONNECT_TIMEOUT_MS = 10_000
 
 /**
- * @typedef {{ onAlert?: (alert: import('./api.js').Alert) => void }} LiveHooks
+ * @typedef {object} LiveHooks
+ * @property {(alert: import('./api.js').Alert) => void} [onAlert]
+ * @property {(station: string, status?: import('./api.js').StationStatus) => boolean} [keep] only these stations' statuses and alerts are kept (a wall screen); asked with the status when there is one
+ * @property {(signal: AbortSignal) => Promise<unknown>} [probe] asks the server whether it is there and the credential still valid; default: the session (`/api/auth/me`)
+ * @property {number} [watchdogMs] how often the probe runs while the socket looks open
  */
 
 export class LiveConnection {
@@ -32,7 +40,7 @@ export class LiveConnection {
     this.running = true
     this.attempt = 0
     this.open()
-    this.watchdog = setInterval(() => this.checkServer(), WATCHDOG_MS)
+    this.watchdog = setInterval(() => this.checkServer(), this.hooks.watchdogMs ?? WATCHDOG_MS)
   }
 
   stop() {
@@ -58,12 +66,15 @@ export class LiveConnection {
 
   open() {
     setLink('connecting')
-    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`
+    const token = bearerToken()
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`
     const ws = new WebSocket(url)
     this.ws = ws
     ws.onmessage = (ev) => this.receive(ev.data)
     ws.onclose = () => this.lost(ws)
     ws.onerror = () => this.lost(ws)
+    // On a network that drops packets silently, an attempt hangs rather than fails.
+    setTimeout(() => this.ws === ws && ws.readyState === WebSocket.CONNECTING && this.lost(ws), CONNECT_TIMEOUT_MS)
   }
 
   /** @param {unknown} data */
@@ -75,13 +86,19 @@ export class LiveConnection {
     } catch {
       return
     }
+    const keep = this.hooks.keep ?? (() => true)
     if (msg?.type === 'snapshot') {
       this.attempt = 0
-      applySnapshot(msg.stations ?? [], msg.alerts ?? [])
-      for (const a of msg.alerts ?? []) this.hooks.onAlert?.(a)
+      // statuses first: a keep() that goes by district learns the ids its alerts are asked by
+      /** @type {import('./api.js').StationStatus[]} */
+      const stations = (msg.stations ?? []).filter((/** @type {import('./api.js').StationStatus} */ s) => keep(s.id, s))
+      /** @type {import('./api.js').Alert[]} */
+      const alerts = (msg.alerts ?? []).filter((/** @type {import('./api.js').Alert} */ a) => keep(a.station))
+      applySnapshot(stations, alerts)
+      for (const a of alerts) this.hooks.onAlert?.(a)
     } else if (msg?.type === 'station' && msg.station) {
-      applyStation(msg.station)
-    } else if (msg?.type === 'alert' && msg.alert) {
+      if (keep(msg.station.id, msg.station)) applyStation(msg.station)
+    } else if (msg?.type === 'alert' && msg.alert && keep(msg.alert.station)) {
       applyAlert(msg.alert)
       this.hooks.onAlert?.(msg.alert)
     }
@@ -98,7 +115,7 @@ export class LiveConnection {
     this.retryTimer = setTimeout(() => this.open(), delay)
     // A refused upgrade looks like any other failure: ask whether the session is still valid
     // (a 401 sends the page back to the login form).
-    api.me().catch(() => undefined)
+    this.probe().catch(() => undefined)
   }
 
   drop() {
@@ -118,9 +135,15 @@ export class LiveConnection {
     if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return
     const ws = this.ws
     try {
-      await api.me()
+      await this.probe()
     } catch (err) {
       if (err instanceof ApiError && err.status === 0) this.lost(ws)
     }
+  }
+
+  /** The probe, given up after PROBE_TIMEOUT_MS (then it fails as "server not reached", status 0). */
+  probe() {
+    const signal = AbortSignal.timeout(PROBE_TIMEOUT_MS)
+    return this.hooks.probe ? this.hooks.probe(signal) : api.me(signal)
   }
 }

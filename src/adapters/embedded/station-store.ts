@@ -46,6 +46,11 @@ export class EmbeddedStationStore implements StationStore {
     }).immediate()
   }
 
+  /** each change is committed before it returns */
+  committed(): Promise<void> {
+    return Promise.resolve()
+  }
+
   private audit(e: AuditEvent): void {
     this.insertEvent.run(e.t, e.station, e.kind, e.subject, e.device, e.user ?? null, e.value === undefined ? null : JSON.stringify(e.value), e.detail ?? null, e.incident ?? null)
   }

@@ -94,7 +94,12 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use('/api', (req, _res, next) => next(new AppError('NOT_FOUND', `no route ${req.method} ${redactUrl(req.originalUrl)}`)))
   // The dashboard: static files, no build step; it talks to the API and /ws like any client.
   app.use('/vendor/uplot', express.static(fileURLToPath(new URL('../../../node_modules/uplot/dist', import.meta.url)), { maxAge: '1d' }))
-  app.use(express.static(fileURLToPath(new URL('../../../dashboards/web', import.meta.url)), { index: 'index.html', maxAge: 0 }))
+  const dashboard = fileURLToPath(new URL('../../../dashboards/web', import.meta.url))
+  // The wall screen (contract v2 §E): one page for /wall?district=… and /wall/<station>; it reads
+  // which from its own URL, and its data (with the token in that URL) from the API and /ws.
+  // Its URL may carry a display token: the page is not kept by browsers or proxies either.
+  app.get(['/wall', '/wall/:stationId'], (_req, res, next) => res.sendFile('wall.html', { root: dashboard, cacheControl: false, headers: { 'Cache-Control': 'no-store' } }, (err) => err && next(err)))
+  app.use(express.static(dashboard, { index: 'index.html', maxAge: 0 }))
   app.use(errorHandler(deps.log))
   return app
 }

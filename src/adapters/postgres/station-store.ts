@@ -49,6 +49,10 @@ export class PostgresStationStore implements StationStore {
     this.change([UPSERT, [text(station.id), json(station.config), text(station.fileHash), station.updatedAt, text(station.updatedBy)], eventRow(audit)])
   }
 
+  committed(): Promise<void> {
+    return this.writer.committed()
+  }
+
   dropStation(id: string, audit: AuditEvent): void {
     this.change(['DELETE FROM station_configs WHERE id = $1', [text(id)], eventRow(audit)])
   }

@@ -8,7 +8,7 @@ import { requireRole } from '../auth-middleware.ts'
 import { parseRequest } from '../validate.ts'
 
 /** What the routes need of the catalogue. */
-export type StationAdmin = Pick<StationCatalogue, 'mustGet' | 'create' | 'replace' | 'addDevice' | 'rotateSecret' | 'disable'>
+export type StationAdmin = Pick<StationCatalogue, 'mustGet' | 'create' | 'replace' | 'addDevice' | 'rotateSecret' | 'disable' | 'committed'>
 
 /**
  * A JSON object, kept as it came (own `__proto__` and `constructor` keys included, so that the
@@ -28,7 +28,8 @@ const stationParams = z.object({ id: idSchema })
 
 /**
  * Stations and devices through the API (contract v2 §E), for admins: each change takes effect at
- * once, is stored, and is an audit event with who made it. A device's secret is in the answer
+ * once, is stored, and is an audit event with who made it; it is answered once the store has
+ * committed it (at once for the embedded store, after the group commit for PostgreSQL). A device's secret is in the answer
  * that made it and nowhere else; only its hash is kept.
  */
 export function stationAdminRoutes(accounts: Accounts, catalogue: StationAdmin): Router {
@@ -36,15 +37,19 @@ export function stationAdminRoutes(accounts: Accounts, catalogue: StationAdmin):
   const admin = requireRole(accounts, 'admin')
   const who = (req: Request) => req.user!.name
 
-  r.post('/api/stations', admin, (req, res) => {
+  r.post('/api/stations', admin, async (req, res) => {
     const body = parseRequest(stationBody, req.body, 'body')
-    res.status(201).json(publicStation(catalogue.create(body, who(req))))
+    const station = catalogue.create(body, who(req))
+    await catalogue.committed()
+    res.status(201).json(publicStation(station))
   })
 
-  r.put('/api/stations/:id', admin, (req, res) => {
+  r.put('/api/stations/:id', admin, async (req, res) => {
     const { id } = parseRequest(stationParams, req.params, 'params')
     const body = parseRequest(stationBody, req.body, 'body')
-    res.json(publicStation(catalogue.replace(id, body, who(req))))
+    const station = catalogue.replace(id, body, who(req))
+    await catalogue.committed()
+    res.json(publicStation(station))
   })
 
   r.get('/api/stations/:id/config', admin, (req, res) => {
@@ -53,22 +58,26 @@ export function stationAdminRoutes(accounts: Accounts, catalogue: StationAdmin):
     res.json(catalogue.mustGet(id))
   })
 
-  r.post('/api/stations/:id/devices', admin, (req, res) => {
+  r.post('/api/stations/:id/devices', admin, async (req, res) => {
     const { id } = parseRequest(stationParams, req.params, 'params')
     const body = parseRequest(deviceBody, req.body, 'body')
     const { device, secret } = catalogue.addDevice(id, body, who(req))
+    await catalogue.committed()
     res.status(201).json({ device: publicDevice(device), secret })
   })
 
-  r.post('/api/devices/:id/rotate-secret', admin, (req, res) => {
+  r.post('/api/devices/:id/rotate-secret', admin, async (req, res) => {
     const { id } = parseRequest(stationParams, req.params, 'params')
     const { device, secret } = catalogue.rotateSecret(id, who(req))
+    await catalogue.committed()
     res.json({ device: publicDevice(device), secret })
   })
 
-  r.post('/api/devices/:id/disable', admin, (req, res) => {
+  r.post('/api/devices/:id/disable', admin, async (req, res) => {
     const { id } = parseRequest(stationParams, req.params, 'params')
-    res.json({ device: publicDevice(catalogue.disable(id, who(req))) })
+    const device = catalogue.disable(id, who(req))
+    await catalogue.committed()
+    res.json({ device: publicDevice(device) })
   })
 
   return r
