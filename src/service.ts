@@ -205,7 +205,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       onRefused: (scope) => metrics.loginRefused.inc({ scope }),
     })
     const app = createHttpApp({
-      accounts, principals, displayTokens, fleet, board, readings, records: state.records, registry: metrics.registry, health, log, https: httpTls !== undefined, loginThrottle,
+      accounts, principals, displayTokens, fleet, board: view ?? board, readings, records: state.records, registry: metrics.registry, health, log, https: httpTls !== undefined, loginThrottle,
       scope: {
         alertStation: async (id) => (await state.alerts.getAlert(id))?.station,
         incidentStation: async (id) => (await state.alerts.getIncident(id))?.station,

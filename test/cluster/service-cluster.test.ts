@@ -114,9 +114,18 @@ describeWithNats('cluster mode: three instances', () => {
     await sleep(1_000)
     await nats.cluster.kill(0)
     await sleep(4_000)
-    await again.stop()
+    const lastSeq = await again.stop()
     await device.endAsync()
     await expectAppliedOnce(station.id, acked)
+
+    // The dashboard of every live instance shows every station, the ones owned elsewhere too.
+    for (const i of instances.filter((x) => x.alive)) {
+      expect((await api(i, '/api/stations')).map((s: { id: string }) => s.id).sort()).toEqual(STATIONS.map((s) => s.id).sort())
+      await eventually(async () => {
+        const status = await api(i, `/api/stations/${station.id}`)
+        return status.doors.find((d: { id: string }) => d.id === 'main')?.open === (lastSeq % 2 === 1) || undefined
+      }, 10_000, `the last door state of ${station.id} on ${i.id}`)
+    }
   }, 120_000)
 
   // ---- helpers --------------------------------------------------------------------------
@@ -144,6 +153,13 @@ describeWithNats('cluster mode: three instances', () => {
     const r = await fetch(`http://127.0.0.1:${i.httpPort}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN }) })
     expect(r.status).toBe(200)
     return ((await r.json()) as { token: string }).token
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async function api(i: Instance, path: string): Promise<any> {
+    const r = await fetch(`http://127.0.0.1:${i.httpPort}${path}`, { headers: { authorization: `Bearer ${i.token}` } })
+    expect(r.status).toBe(200)
+    return r.json()
   }
 
   async function events(i: Instance, station: string, kind: string): Promise<{ t: number; kind: string; subject: string; device: string }[]> {
@@ -190,7 +206,13 @@ describeWithNats('cluster mode: three instances', () => {
     const stored = await eventually(async () => {
       const rows = await read()
       return [...wanted].every((t) => rows.includes(t)) ? rows : undefined
-    }, 40_000, 'every acknowledged reading applied')
+    }, 40_000, 'every acknowledged reading applied').catch(async (err: unknown) => {
+      // What the instances said about their partitions and NATS, to tell why.
+      const rows = new Set(await read())
+      const missing = [...wanted].filter((t) => !rows.has(t)).map((t) => t - T0)
+      const said = instances.flatMap((i) => i.proc.logs().filter((l) => Number(l.level) >= 40 || /partition/.test(String(l.msg))).map((l) => `${i.id} ${JSON.stringify(l).slice(0, 300)}`))
+      throw new Error(`${String(err)}; missing seqs ${missing.slice(0, 20).join(',')} (${missing.length})\n${said.slice(-40).join('\n')}`)
+    })
     expect(new Set(stored).size).toBe(stored.length)
     expect(stored).toEqual([...stored].sort((x, y) => x - y))
     expect(ackedSeqs.length).toBeGreaterThan(200)

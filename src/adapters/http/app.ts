@@ -28,7 +28,8 @@ export interface HttpDeps {
   /** which station an alert, incident, drill or device named in a path belongs to (station scope) */
   scope: ScopeLookups
   fleet: Fleet
-  board: StatusBoard
+  /** the stations' statuses (in cluster mode those owned elsewhere come from their owners' fan-out) */
+  board: Pick<StatusBoard, 'all' | 'status'>
   readings: ReadingStore
   records: RecordStore
   registry: Registry

@@ -51,6 +51,11 @@ export class ClusterLiveView {
     this.o.bus.close()
   }
 
+  /** the board's `all()`, for the HTTP API */
+  all(): StationStatus[] {
+    return this.statuses()
+  }
+
   statuses(): StationStatus[] {
     return this.o.local.statuses().map((s) => (this.o.owns(s.id) ? s : (this.remoteStatus.get(s.id) ?? s)))
   }

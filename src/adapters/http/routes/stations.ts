@@ -31,7 +31,7 @@ const eventsQuery = z.object({
   user: z.string().optional(),
 })
 
-export function stationRoutes(deps: { accounts: Accounts; fleet: Fleet; board: StatusBoard; readings: ReadingStore; records: RecordStore }): Router {
+export function stationRoutes(deps: { accounts: Accounts; fleet: Fleet; board: Pick<StatusBoard, 'all' | 'status'>; readings: ReadingStore; records: RecordStore }): Router {
   const { accounts, fleet, board, readings, records } = deps
   const r = Router()
   const viewer = requireRole(accounts, 'viewer')
