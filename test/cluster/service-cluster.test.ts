@@ -155,7 +155,6 @@ describeWithNats('cluster mode: three instances', () => {
     return ((await r.json()) as { token: string }).token
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async function api(i: Instance, path: string): Promise<any> {
     const r = await fetch(`http://127.0.0.1:${i.httpPort}${path}`, { headers: { authorization: `Bearer ${i.token}` } })
     expect(r.status).toBe(200)

@@ -1,6 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import type { ReadingStore } from '../../src/ports.ts'
+import { PostgresReadingStore } from '../../src/adapters/postgres/reading-store.ts'
+import { PostgresStateStore } from '../../src/adapters/postgres/state-store.ts'
 import { describeWithInfluxd, testDatabase, useInfluxd } from '../helpers/influxd.ts'
+import { describeWithPostgres, usePostgres } from '../helpers/postgres.ts'
 import { alertPoint, devicePoint, doorPoint, itemPoint, keyPoint, openEmbedded, openInflux, type StoreHandle } from './reading-stores.ts'
 
 /**
@@ -174,7 +177,7 @@ function readingStoreContract(name: string, open: () => Promise<StoreHandle>) {
       await store.flush()
       const health = store.health()
       expect(health).toMatchObject({ kind: store.kind, ok: true, spooled: 0 })
-      expect(['embedded', 'influx']).toContain(health.kind)
+      expect(['embedded', 'influx', 'postgres']).toContain(health.kind)
     })
 
     test('write() only queues: 20,000 points take no disk or network round trip each', async () => {
@@ -210,6 +213,31 @@ describeWithInfluxd('with a real influxd', () => {
       async close() {
         await h.close()
         await fx.influxd.query(`DROP DATABASE ${db}`)
+      },
+    }
+  })
+})
+
+// Cluster mode without InfluxDB: readings in PostgreSQL, through the state store's group writer.
+describeWithPostgres('with a real PostgreSQL', () => {
+  const pg = usePostgres()
+  readingStoreContract('PostgreSQL', async () => {
+    const url = await pg.database()
+    let state = await PostgresStateStore.open({ url })
+    let store: ReadingStore = new PostgresReadingStore(state.pool, state.writer)
+    return {
+      get store() {
+        return store
+      },
+      async reopen() {
+        await store.close()
+        await state.stop()
+        state = await PostgresStateStore.open({ url })
+        return (store = new PostgresReadingStore(state.pool, state.writer))
+      },
+      async close() {
+        await store.close()
+        await state.stop()
       },
     }
   })
