@@ -55,6 +55,7 @@ describeWithNats('cluster mode: three instances', () => {
     // over two lease heartbeats (an instance that started first gives partitions to the others).
     let last = ''
     let stableSince = Date.now()
+    for (const i of instances) expect(await api(i, '/api/health')).toMatchObject({ cluster: { instance: i.id, nats: { ok: true }, database: { ok: true } } })
     await eventually(async () => {
       const now = JSON.stringify([...(await owners())].sort())
       if (now !== last || owned.size < STATIONS.length) ((last = now), (stableSince = Date.now()))

@@ -32,8 +32,14 @@ export interface ClusterLink {
 export async function joinCluster(o: { servers: string[]; instance: string; partitions?: number; log: Logger }): Promise<ClusterLink> {
   const partitions = o.partitions ?? DEFAULT_PARTITIONS
   const nc = await connectNats({ servers: o.servers, name: o.instance })
+  // Connected now, as the client's status events tell it (for /api/health).
+  let connected = true
   void (async () => {
-    for await (const s of nc.status()) if (s.type === 'disconnect' || s.type === 'reconnect') o.log.warn({ nats: s.type, server: s.server }, 'NATS connection')
+    for await (const s of nc.status()) {
+      if (s.type !== 'disconnect' && s.type !== 'reconnect') continue
+      connected = s.type === 'reconnect'
+      o.log.warn({ nats: s.type, server: s.server }, 'NATS connection')
+    }
   })().catch(() => undefined)
   try {
     const js = jetstream(nc, { timeout: 5_000 })
@@ -45,7 +51,7 @@ export async function joinCluster(o: { servers: string[]; instance: string; part
     return {
       instance: o.instance, partitions, nc, js, jsm, readings, leases, bus,
       partitionOf: (station) => partitionOf(station, partitions),
-      natsOk: () => !nc.isClosed() && nc.getServer() !== '' && !reconnecting(nc),
+      natsOk: () => connected && !nc.isClosed(),
       async close() {
         readings.close()
         bus.close()
@@ -56,9 +62,4 @@ export async function joinCluster(o: { servers: string[]; instance: string; part
     await nc.close()
     throw err
   }
-}
-
-/** The client has no "reconnecting" getter; a failed flush within a second says the same. */
-function reconnecting(nc: NatsConnection): boolean {
-  return (nc as unknown as { protocol?: { connected?: boolean } }).protocol?.connected === false
 }
