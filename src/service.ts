@@ -122,7 +122,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     const board = new StatusBoard({ fleet, hub, alerts: engine, ledger: (s) => ledger.usable(s), minPushIntervalMs: env.STATUS_PUSH_INTERVAL_MS })
     if (link) ownership = new Ownership({ link, fleet, ingest, engine, state, readings, progress: stores.progress!, log })
     // Cluster mode: stations owned elsewhere are shown from their owners' fan-out.
-    const view = link && ownership ? new ClusterLiveView({ bus: link.bus, owns: (s) => ownership.owns(s), local: { statuses: () => board.all(), status: (id) => board.status(id), openAlerts: () => engine.openAlerts() }, push: () => live, log }) : undefined
+    const view = link && ownership ? new ClusterLiveView({ bus: link.bus, owns: (s) => ownership.owns(s), local: { statuses: () => board.all(), status: (id) => board.status(id), openAlerts: () => engine.openAlerts() }, push: () => live, log, follow: (alert) => (engine.follow(alert), board.touch(alert.station)) }) : undefined
 
     // ---- people: accounts, live push, outbound -------------------------------------------
     accounts = new Accounts({

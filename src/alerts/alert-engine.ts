@@ -110,6 +110,20 @@ export class AlertEngine {
     this.arm()
   }
 
+  /**
+   * Cluster mode: an owned station's alert acknowledged or resolved through another instance (it
+   * wrote the change to the store): the in-memory record follows, so this owner neither escalates
+   * it nor writes it back as it was.
+   */
+  follow(alert: Alert): void {
+    const a = this.unresolved.findById(alert.id)
+    if (!a) return
+    Object.assign(a, alert)
+    if (alert.state !== 'active') this.queue.cancel(escalationKey(a.id))
+    if (alert.state === 'resolved') this.unresolved.remove(a)
+    this.arm()
+  }
+
   private take({ unresolved, latestOccurrence }: { unresolved: AlertRecord[]; latestOccurrence: Map<string, number> }, wanted: (station: string) => boolean): void {
     for (const a of unresolved) {
       if (!wanted(a.station)) continue

@@ -105,6 +105,17 @@ describeWithNats('cluster mode: three instances', () => {
     )
     expect(alert.t - doorOpenedAt).toBeLessThan((DOOR_LIMIT_S + 15 + 3) * 1000)
     console.log(`victim ${victim.id}, publisher ${publisher.id}, takeover seen after ${takeoverMs} ms, alert ${alert.t - doorOpenedAt} ms after the door opened, ${acked.length} acknowledged`)
+    // Acknowledged through an instance that does not own the station: the owner follows, so when
+    // the door closes and it resolves the alert, the acknowledgement is kept.
+    const owner = (await owners()).get(station.id)!
+    const other = instances.find((i) => i.alive && i.id !== owner)!
+    const open = ((await api(other, `/api/alerts?station=${station.id}`)) as { id: string; rule: string; subject: string; state: string }[]).find((x) => x.rule === 'door-open-too-long' && x.subject === 'door:equipment-room' && x.state === 'active')!
+    const ack = await fetch(`http://127.0.0.1:${other.httpPort}/api/alerts/${open.id}/ack`, { method: 'POST', headers: { authorization: `Bearer ${other.token}`, 'content-type': 'application/json' }, body: '{}' })
+    expect(ack.status).toBe(200)
+    await sleep(500)
+    await room.publishAsync(`stations/${station.id}/devices/${station.id}-door-room/state`, JSON.stringify({ ts: T0 + 1, seq: 2, open: false }), { qos: 1 })
+    const resolved = await eventually(async () => ((await api(other, `/api/alerts?station=${station.id}`)) as { id: string; state: string; ackedBy?: string }[]).find((x) => x.id === open.id && x.state === 'resolved'), 20_000, 'the door alert resolved by its owner')
+    expect(resolved.ackedBy).toBe('admin')
     await room.endAsync()
     // The same events on every live instance.
     const [a, b] = await Promise.all(instances.filter((i) => i.alive).map((i) => events(i, station.id, 'door-opened,door-closed')))

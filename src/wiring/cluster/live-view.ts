@@ -16,13 +16,16 @@ export class ClusterLiveView {
   private readonly remoteStatus = new Map<string, StationStatus>()
   private readonly remoteAlerts = new Map<string, Alert>()
 
-  constructor(private readonly o: { bus: FanOutBus; owns: (station: string) => boolean; local: Local; push: () => Push; log: Logger }) {}
+  constructor(private readonly o: { bus: FanOutBus; owns: (station: string) => boolean; local: Local; push: () => Push; log: Logger; follow: (alert: Alert) => void }) {}
 
-  /** Publishes what this instance's owned stations change. */
+  /**
+   * Publishes what changes here: everything of owned stations, and the alerts of stations owned
+   * elsewhere that a responder acknowledged or resolved through this instance (their owner follows).
+   */
   published(): { status(s: StationStatus): void; alert(a: Alert, change: AlertChange, by: string | undefined): void } {
     return {
       status: (s) => (this.o.owns(s.id) ? this.o.bus.publish('status', s) : undefined),
-      alert: (a, change, by) => (this.o.owns(a.station) ? this.o.bus.publish('alert', { alert: a, change, by: by ?? null }) : undefined),
+      alert: (a, change, by) => this.o.bus.publish('alert', { alert: a, change, by: by ?? null }),
     }
   }
 
@@ -36,7 +39,7 @@ export class ClusterLiveView {
           this.o.push().pushStation(s)
         } else if (m.kind === 'alert') {
           const { alert } = m.payload as { alert: Alert }
-          if (this.o.owns(alert.station)) return
+          if (this.o.owns(alert.station)) return void (this.o.follow(alert), this.o.push().pushAlert(alert))
           if (alert.state === 'resolved') this.remoteAlerts.delete(alert.id)
           else this.remoteAlerts.set(alert.id, alert)
           this.o.push().pushAlert(alert)
