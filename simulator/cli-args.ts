@@ -26,7 +26,12 @@ export const USAGE = `usage: npm run simulate -- --scenario NAME [options]
   --api URL               the service's HTTP API, for scenarios that open incidents (emergency-incident);
                           logs in as --api-user (default admin) with the password in the environment
                           variable STATIONWATCH_API_PASSWORD (or ADMIN_PASSWORD)
-  --generate-only         load mode: write the station files and secrets, then exit
+  --provision             load mode: create the stations and their devices through the admin API of
+                          the running service at --api (POST /api/stations, …/devices) instead of
+                          writing station files; devices connect with the secrets it issues (kept in
+                          --secrets). Logs in as --api-user with STATIONWATCH_API_PASSWORD (or ADMIN_PASSWORD)
+  --generate-only         load mode: write the station files and secrets (with --provision: create
+                          them in the service), then exit
   --json                  print the final summary as JSON
   --list                  list the scenarios with what each does and expects
   --help`
@@ -59,6 +64,7 @@ const argsSchema = z
     api: z.string().regex(/^https?:\/\/[^/\s]+/, '--api: must look like http://host:port').optional(),
     'api-user': z.string().min(1).default('admin'),
     'generate-only': z.boolean().default(false),
+    provision: z.boolean().default(false),
     json: z.boolean().default(false),
     list: z.boolean().default(false),
     help: z.boolean().default(false),
@@ -67,6 +73,8 @@ const argsSchema = z
     const fail = (message: string): void => void ctx.addIssue({ code: 'custom', message })
     if (a.station !== undefined && a.stations !== undefined) fail('--station and --stations: give one or the other (one station of a folder, or N generated ones)')
     if (a['generate-only'] && a.stations === undefined) fail('--generate-only: only with --stations N')
+    if (a.provision && a.stations === undefined) fail('--provision: only with --stations N (load mode)')
+    if (a.provision && a.api === undefined) fail('--provision: give --api http://host:port (the service to create the stations in)')
     if (a.scenario !== undefined && !SCENARIO_NAMES.includes(a.scenario)) fail(`--scenario: unknown scenario "${a.scenario}" (known: ${SCENARIO_NAMES.join(', ')})`)
     if (!a.scenario && !a.list && !a.help && !a['generate-only']) fail('--scenario: required (see --list)')
   })
@@ -86,7 +94,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
       options: {
         scenario: str, station: str, stations: str, speed: str, seed: str, url: str, 'stations-dir': str, secrets: str,
         repeat: str, 'max-seconds': str, 'connect-concurrency': str, api: str, 'api-user': str,
-        'generate-only': bool, json: bool, list: bool, help: bool,
+        'generate-only': bool, provision: bool, json: bool, list: bool, help: bool,
       },
     }).values
   } catch (err) {

@@ -1,13 +1,17 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { DEFAULT_LOAD_MAX_SECONDS, parseCliArgs, USAGE, type CliArgs } from './cli-args.ts'
 import { httpIncidents } from './http-incidents.ts'
 import { DEMO_STATION_FILE } from './make-demo-station.ts'
 import type { Scenario } from './scenario.ts'
 import { findScenario, SCENARIOS } from './scenarios/index.ts'
 import { startSimulation, type SimulationHandle } from './simulation.ts'
-import { loadSecrets, loadStationFiles, type Secrets } from './station-files.ts'
+import { loadSecrets, loadStationFiles, toJsonText, type Secrets } from './station-files.ts'
 import { effectiveRules, type Rules, type Station } from './station.ts'
 import { formatDuration, formatSummary } from './summary.ts'
-import { prepareSyntheticStations } from './synthetic-stations.ts'
+import { provisionThroughApi } from './api-provision.ts'
+import { serviceApi } from './service-api.ts'
+import { prepareSyntheticStations, synthesizeStations } from './synthetic-stations.ts'
 
 /** Progress lines on runs expected to last longer than this (real seconds). */
 const PROGRESS_AFTER_SECONDS = 15
@@ -29,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
   let stations: Station[]
   let secrets: Secrets
   try {
-    ;({ stations, secrets } = args.load ? generateFleet(args, scenario, info) : readFleet(args))
+    ;({ stations, secrets } = args.provision ? await provisionFleet(args, scenario, info) : args.load ? generateFleet(args, scenario, info) : readFleet(args))
   } catch (err) {
     console.error(`simulate: ${(err as Error).message}`)
     return 2
@@ -141,6 +145,23 @@ function generateFleet(args: CliArgs, scenario: Scenario | undefined, info: (l: 
   } else info(`${prepared.stations.length} station files (${devices} devices) in ${args.stationsDir} are up to date`)
   if (!args['max-seconds'] && !args['generate-only']) info(`load mode: the run stops after ${DEFAULT_LOAD_MAX_SECONDS} s (--max-seconds)`)
   return { stations: prepared.stations, secrets: prepared.secrets }
+}
+
+/** Load mode through the admin API: the stations are created in the running service, no files are written. */
+async function provisionFleet(args: CliArgs, scenario: Scenario | undefined, info: (l: string) => void): Promise<{ stations: Station[]; secrets: Secrets }> {
+  const password = process.env.STATIONWATCH_API_PASSWORD || process.env.ADMIN_PASSWORD
+  if (!password) throw new Error(`--provision: set STATIONWATCH_API_PASSWORD (or ADMIN_PASSWORD) to the password of --api-user ${args['api-user']} (an admin)`)
+  const template = loadStationFiles(DEMO_STATION_FILE)[0]!
+  const rules: Rules | undefined = scenario?.rules(args.speed)
+  const { stations } = synthesizeStations(template, args.stations!, rules ? { rules } : {})
+  const api = serviceApi({ baseUrl: args.api!, username: args['api-user'], password })
+  const result = await provisionThroughApi(api, stations, { log: info })
+  // The service shows each secret once: keep them, so that the run can be repeated or inspected.
+  mkdirSync(dirname(args.secretsFile), { recursive: true })
+  writeFileSync(args.secretsFile, toJsonText(result.secrets), { mode: 0o600 })
+  info(`secrets of ${Object.keys(result.secrets).length} device(s) in ${args.secretsFile}`)
+  if (!args['max-seconds'] && !args['generate-only']) info(`load mode: the run stops after ${DEFAULT_LOAD_MAX_SECONDS} s (--max-seconds)`)
+  return { stations: result.stations, secrets: result.secrets }
 }
 
 /** The timeline adapts to any rules, but a run is only as short as intended with the rules it was designed for. */

@@ -144,8 +144,36 @@ export interface StateStore {
   readonly deliveries: DeliveryLog
   /** inspection runs, trainings and drills (contract v2 §D) */
   readonly routine: RoutineStore
+  /** stations made or changed through the API (contract v2 §E) */
+  readonly stations: StationStore
   /** resolves once every write so far is committed; a PUBACK waits for it with the reading store's */
   committed(): Promise<void>
+}
+
+/** A station's configuration as the API last made it (contract v2 §E). */
+export interface StoredStation {
+  id: string
+  /** the station-file form, devices with their `secretHash`; checked again when loaded */
+  config: unknown
+  /**
+   * The hash of the station file's configuration this version was made from (so that a file
+   * changed since on disk wins); null for a station created through the API.
+   */
+  fileHash: string | null
+  updatedAt: number
+  updatedBy: string
+}
+
+/**
+ * Stations made or changed through the API: read once at start (async, as a networked store's reads
+ * are), written on each change.
+ */
+export interface StationStore {
+  loadStations(): Promise<StoredStation[]>
+  /** the station and the audit event of its change, in one transaction (committed on return) */
+  saveStation(station: StoredStation, audit: AuditEvent): void
+  /** forgets a station's API version (its file won), with the audit event, in one transaction */
+  dropStation(id: string, audit: AuditEvent): void
 }
 
 /**

@@ -9,6 +9,7 @@ import { inspectionRoutes } from './adapters/http/routes/inspections.ts'
 import { drillRoutes } from './adapters/http/routes/drills.ts'
 import { reportRoutes } from './adapters/http/routes/report.ts'
 import { overviewRoutes } from './adapters/http/routes/overview.ts'
+import { stationAdminRoutes } from './adapters/http/routes/station-admin.ts'
 import { MqttFrontDoor } from './adapters/mqtt/front-door.ts'
 import { createReadingStore } from './wiring/reading-store.ts'
 import { WebhookSender } from './adapters/webhook/webhook-sender.ts'
@@ -25,7 +26,6 @@ import { Principals } from './auth/principals.ts'
 import { LoginThrottle } from './auth/login-throttle.ts'
 import { parseEnv, type Env } from './config/env.ts'
 import { loadNotifyConfig } from './config/notify-config.ts'
-import { loadStations } from './config/stations.ts'
 import { loadTlsPair } from './config/tls.ts'
 import { Fleet } from './domain/fleet.ts'
 import { EventHub } from './event-hub.ts'
@@ -38,6 +38,8 @@ import { EXPIRY_RULES, LEDGER_STOCK_RULES, ledgerPart } from './wiring/ledger.ts
 import { createLogs } from './wiring/logs.ts'
 import { ledgerWorkbook, monthlyReportWorkbook } from './wiring/workbooks.ts'
 import { notifierOf } from './wiring/notify.ts'
+import { loadCatalogue, stationFilesWatch, wireCatalogue } from './wiring/catalogue.ts'
+import { withoutDisabledDevices } from './domain/station.ts'
 import { routine as routineOf } from './wiring/routine.ts'
 
 export interface ServiceOptions {
@@ -74,10 +76,6 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const { log, root } = createLogs(env, opts.logger)
   const mqttTls = loadTlsPair(env, 'MQTT_TLS_CERT', 'MQTT_TLS_KEY')
   const httpTls = loadTlsPair(env, 'HTTP_TLS_CERT', 'HTTP_TLS_KEY')
-  const { stations } = loadStations(env.STATIONS)
-  // A bad notification file stops start-up before anything opens.
-  const notifyConfig = loadNotifyConfig(opts.env, stations.map((s) => s.id))
-  warnAboutDemoSecrets(stations, log)
   const clock = opts.clock ?? systemClock
   const timers = opts.timers ?? systemTimers
   const metrics = createMetrics()
@@ -87,6 +85,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   let ready = false
 
   let accounts: Accounts, mqtt: MqttFrontDoor, http: HttpServerPart, readings: ReadingStore
+  let counts = () => ({ stations: 0, devices: 0 })
   try {
     // ---- stores -------------------------------------------------------------------------
     const state = parts.add(new EmbeddedStateStore({
@@ -96,6 +95,13 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     }))
     const readingStore = (readings = await createReadingStore(env, { db: state.db, writer: state.writer, metrics, log }))
     parts.add({ name: 'reading-store', stop: () => readingStore.close() })
+    // Stations: the files against what the API stored (contract v2 §E); a bad file or a bad
+    // notification file stops start-up before anything listens.
+    const catalogue = await loadCatalogue({ stationsPath: env.STATIONS, store: state.stations, hub, clock, log })
+    const notifyConfig = loadNotifyConfig(opts.env, catalogue.all().map((s) => s.id))
+    warnAboutDemoSecrets(catalogue.all(), log)
+    const stations = catalogue.all().map(withoutDisabledDevices)
+    counts = () => ({ stations: fleet.stations.size, devices: fleet.deviceCount })
     const fleet = new Fleet(stations)
     for (const [id, snap] of state.records.loadSnapshots()) fleet.stations.get(id)?.restore(snap)
 
@@ -133,7 +139,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       observer: { attempt: (ok) => metrics.webhookAttempts.inc({ result: ok ? 'ok' : 'failed' }), dropped: (severity) => metrics.webhookDropped.inc({ severity }), coalesced: () => metrics.webhookCoalesced.inc() },
     })
 
-    const { notifier, health: notifyHealthNow } = notifierOf({ config: notifyConfig, state, stations, fleet, registry: metrics.registry, clock, timers, log })
+    const { notifier, health: notifyHealthNow } = notifierOf({ config: notifyConfig, state, station: (id) => catalogue.get(id), fleet, registry: metrics.registry, clock, timers, log })
 
     // ---- what happens when ------------------------------------------------------------------
     hub.on('stationChanged', (station, result) => (engine.handleChange(station, result), board.touch(station.model.id)))
@@ -151,6 +157,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       engine.reconcile(station.id, LEDGER_STOCK_RULES, judgement.stockLow, judgement.ledgerSubjects)
       board.touch(station.id)
     })
+
+    wireCatalogue({ hub, fleet, records: state.records, engine, ledger, routine, board, disconnect: (device) => mqtt.disconnectDevice(device), log })
 
     // ---- the edge: devices in, people in --------------------------------------------------
     mqtt = new MqttFrontDoor({
@@ -186,7 +194,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       onRevoked: (what) => ('tokenHash' in what ? live.revokeHashes([what.tokenHash]) : live.endUser(what.user)),
       extra: [alertRoutes(accounts, engine, state.alerts, (id, user, note) => routine.drills.acknowledge(id, user, note)), ledgerRoutes(accounts, ledger, clock, ledgerWorkbook),
         inspectionRoutes(accounts, routine.inspections), drillRoutes(accounts, { ...routine, now: () => clock.now() }),
-        reportRoutes(accounts, (s, month) => routine.report(s, month), monthlyReportWorkbook), notifyRoutes(accounts, notifier, state.alerts, notifyConfig), overviewRoutes(accounts, { statuses: () => board.all(), unresolvedAlerts: () => engine.openAlerts() })],
+        reportRoutes(accounts, (s, month) => routine.report(s, month), monthlyReportWorkbook), notifyRoutes(accounts, notifier, state.alerts, notifyConfig), overviewRoutes(accounts, { statuses: () => board.all(), unresolvedAlerts: () => engine.openAlerts() }),
+        stationAdminRoutes(accounts, catalogue)],
     })
     http = new HttpServerPart({
       app, host: env.HOST, port: env.HTTP_PORT, ...(httpTls ? { tls: httpTls } : {}),
@@ -196,7 +205,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     // Started in this order, stopped in reverse: a part is up before anything that feeds it (the
     // notifier before the engine, which may raise alerts as it judges the stored state at start);
     // live push stops before the HTTP server, whose close waits for the upgraded /ws sockets too.
-    for (const part of [...(notifier ? [notifier] : []), engine, ledgerLifecycle, routine.part, board, webhook, mqtt, http, live, accounts]) parts.add(part)
+    const filesWatch = stationFilesWatch({ stationsPath: env.STATIONS, catalogue, log })
+    for (const part of [...(notifier ? [notifier] : []), engine, ledgerLifecycle, routine.part, board, webhook, mqtt, http, live, accounts, filesWatch]) parts.add(part)
     await parts.start()
     mqtt.onClientsChanged(() => metrics.connected.set(mqtt.connectedDevices()))
   } catch (err) {
@@ -212,7 +222,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const { mqttPort, mqttsPort } = mqtt.ports()
   const httpPort = http.port
   const https = httpTls !== undefined
-  log.info({ mqttPort, ...(mqttsPort !== undefined ? { mqttsPort } : {}), httpPort, https, host: env.HOST, stations: stations.length, devices: stations.reduce((n, s) => n + s.devices.length, 0), store: readings.kind }, 'listening')
+  log.info({ mqttPort, ...(mqttsPort !== undefined ? { mqttsPort } : {}), httpPort, https, host: env.HOST, ...counts(), store: readings.kind }, 'listening')
 
   let stopping: Promise<void> | undefined
   const stop = () =>

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Fleet } from '../domain/fleet.ts'
-import type { Subject } from '../domain/station-model.ts'
+import { parseSubject, type Subject } from '../domain/station-model.ts'
 import type { ApplyResult, StationState } from '../domain/station-state.ts'
 import { AppError } from '../domain/errors.ts'
 import type { EventHub } from '../event-hub.ts'
@@ -95,6 +95,24 @@ export class AlertEngine {
   handleChange(state: StationState, result: ApplyResult): void {
     const ctx = this.context(state)
     for (const subject of result.touched) this.evaluateSubject(ctx, subject)
+    this.arm()
+  }
+
+  /**
+   * A station was added or its configuration replaced while running (contract v2 §E): alerts on
+   * what it no longer names (a removed door, a disabled device) are resolved by `system`, and
+   * every subject is judged again under the new rules.
+   */
+  reconfigured(state: StationState): void {
+    const m = state.model
+    for (const a of [...this.unresolved.values()]) {
+      if (a.station !== m.id) continue
+      const subject = parseSubject(a.subject)
+      if (!subject) continue
+      const known = subject.type === 'door' ? m.doors.has(subject.id) : subject.type === 'key' ? m.keys.has(subject.id) : subject.type === 'item' ? m.items.has(subject.id) : m.devices.has(subject.id)
+      if (!known) (this.latestOccurrence.delete(alertKey(a.station, a.rule, a.subject)), this.close(a, 'system', 'no longer in the station’s configuration'))
+    }
+    this.evaluateStation(state)
     this.arm()
   }
 

@@ -21,7 +21,8 @@ export interface RuleSlot {
  * price is some 200 bytes per rule on each configured subject (about 1 KB per device).
  */
 export class RuleSlots {
-  private readonly stations = new Map<StationModel, Map<string, RuleSlot[]>>()
+  // Weak: a station reconfigured while running (contract v2 §E) gets a new model; the old one's slots go with it.
+  private readonly stations = new WeakMap<StationModel, Map<string, RuleSlot[]>>()
 
   of(model: StationModel, subject: Subject): RuleSlot[] {
     let bySubject = this.stations.get(model)

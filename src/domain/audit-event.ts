@@ -25,6 +25,13 @@ export type EventKind =
   | 'training-recorded'
   | 'drill-started'
   | 'drill-ended'
+  // stations and devices through the API or a re-read station file (contract v2 §E)
+  | 'station-created'
+  | 'station-updated'
+  | 'station-file-reloaded'
+  | 'device-added'
+  | 'device-secret-rotated'
+  | 'device-disabled'
 
 export interface AuditEvent {
   /** server time, ms since the epoch */

@@ -20,8 +20,11 @@ export const rulesSchema = z
   })
   .strict()
 
+/** a device disabled through the API (contract v2 §E): kept in its station, refused by the broker, no longer monitored */
+const disabledSchema = z.literal(true).optional()
+
 const doorDeviceSchema = z
-  .object({ id: idSchema, type: z.literal('door'), door: idSchema, secretHash: secretHashSchema, name: z.string().optional() })
+  .object({ id: idSchema, type: z.literal('door'), door: idSchema, secretHash: secretHashSchema, name: z.string().optional(), disabled: disabledSchema })
   .strict()
 const keyboxDeviceSchema = z
   .object({
@@ -30,10 +33,11 @@ const keyboxDeviceSchema = z
     slots: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,16}$/, 'slot names are 1-16 letters, digits, - or _'), idSchema),
     secretHash: secretHashSchema,
     name: z.string().optional(),
+    disabled: disabledSchema,
   })
   .strict()
 const equipmentDeviceSchema = z
-  .object({ id: idSchema, type: z.literal('equipment'), items: z.array(idSchema).min(1), secretHash: secretHashSchema, name: z.string().optional() })
+  .object({ id: idSchema, type: z.literal('equipment'), items: z.array(idSchema).min(1), secretHash: secretHashSchema, name: z.string().optional(), disabled: disabledSchema })
   .strict()
 
 export const deviceSchema = z.discriminatedUnion('type', [doorDeviceSchema, keyboxDeviceSchema, equipmentDeviceSchema])
@@ -153,6 +157,8 @@ function checkReferences(s: { doors: { id: string }[]; keys: { id: string; opens
   s.devices.forEach((d, i) => {
     if (deviceIds.has(d.id)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `duplicate device id "${d.id}"` })
     deviceIds.add(d.id)
+    // A disabled device keeps its id but covers nothing: its replacement may take its door, slots or items.
+    if (d.disabled) return
     if (d.type === 'door') {
       if (!doors.has(d.door)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'door'], message: `unknown door "${d.door}"` })
       else if (coveredDoors.has(d.door)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'door'], message: `door "${d.door}" already has device "${coveredDoors.get(d.door)}"` })
@@ -171,6 +177,14 @@ function checkReferences(s: { doors: { id: string }[]; keys: { id: string; opens
       })
     }
   })
+}
+
+/**
+ * The station as it is monitored: without its disabled devices (they stay in the station's
+ * configuration, and in its file form, so that their ids stay taken and the export says so).
+ */
+export function withoutDisabledDevices(config: StationConfig): StationConfig {
+  return config.devices.some((d) => d.disabled) ? { ...config, devices: config.devices.filter((d) => !d.disabled) } : config
 }
 
 /**

@@ -43,6 +43,7 @@ export class LedgerService {
   private readonly lowSince = new Map<string, Map<string, number>>()
   private readonly listeners: JudgedListener[] = []
   private timer: unknown
+  private started = false
   private stopped = false
 
   private readonly store: LedgerStore
@@ -63,7 +64,18 @@ export class LedgerService {
   }
 
   start(): void {
+    this.started = true
     for (const s of this.stations.values()) this.judge(s)
+    this.arm()
+  }
+
+  /** A station added or reconfigured while running (contract v2 §E): judged again at once. */
+  configure(station: StationConfig): void {
+    this.stations.set(station.id, station)
+    if (!this.started || this.stopped) return
+    this.judge(station)
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer)
+    this.timer = undefined
     this.arm()
   }
 

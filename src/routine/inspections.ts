@@ -57,6 +57,14 @@ export class InspectionService {
     this.judgeAll(true)
   }
 
+  /** A station added or reconfigured while running (contract v2 §E): its inspections judged again. */
+  configure(station: StationConfig): void {
+    this.stations.set(station.id, station)
+    if (this.stopped) return
+    this.judge(station)
+    this.arm()
+  }
+
   stop(): void {
     this.stopped = true
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer)

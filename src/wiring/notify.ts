@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { createChannels } from '../adapters/notify/create-channels.ts'
-import { keyHolderFrom, stationInfoFrom } from '../app/notify-context.ts'
+import { keyHolderFrom } from '../app/notify-context.ts'
 import type { Fleet } from '../domain/fleet.ts'
 import type { StationConfig } from '../domain/station.ts'
 import type { NotifyConfig } from '../notify/config.ts'
@@ -14,7 +14,7 @@ import type { Clock, StateStore, Timers } from '../ports.ts'
  * the state store's delivery log, and its health (which also refreshes its metrics). Without a
  * file there is no notifier, and the metrics list no channel.
  */
-export function notifierOf(deps: { config: NotifyConfig | undefined; state: StateStore; stations: StationConfig[]; fleet: Fleet; registry: Registry; clock: Clock; timers: Timers; log: Logger }): { notifier?: Notifier; health?: () => NotifyHealth } {
+export function notifierOf(deps: { config: NotifyConfig | undefined; state: StateStore; /** a station's configuration now (stations change while running: contract v2 §E) */ station: (id: string) => StationConfig | undefined; fleet: Fleet; registry: Registry; clock: Clock; timers: Timers; log: Logger }): { notifier?: Notifier; health?: () => NotifyHealth } {
   const { config, state } = deps
   const metrics = createNotifyMetrics(deps.registry, config ? [...config.channels.keys()] : [])
   if (!config) return {}
@@ -24,7 +24,10 @@ export function notifierOf(deps: { config: NotifyConfig | undefined; state: Stat
     clock: deps.clock,
     timers: deps.timers,
     deliveries: state.deliveries,
-    station: stationInfoFrom(deps.stations),
+    station: (id) => {
+      const s = deps.station(id)
+      return s ? { name: s.name, timezone: s.timezone } : undefined
+    },
     keyHolder: keyHolderFrom(deps.fleet),
     currentAlert: (id) => state.alerts.getAlert(id),
     onDelivery: metrics.delivered,

@@ -20,6 +20,8 @@ import { TrainingService } from '../routine/trainings.ts'
 export const routineId = () => randomBytes(5).toString('hex')
 
 export interface Routine {
+  /** a station added or reconfigured while running (contract v2 §E) */
+  configure(station: StationConfig): void
   inspections: InspectionService
   drills: DrillService
   trainings: TrainingService
@@ -62,6 +64,10 @@ export function routine(deps: { store: RoutineStore; stations: StationConfig[]; 
   const drills = new DrillService(byId, store, drillAlerts, clock, routineId, (_drill, response) => timeToAck.observe({ drill: 'true' }, response.secondsToAck))
   const trainings = new TrainingService(byId, store, clock, routineId)
   return {
+    configure(station) {
+      byId.set(station.id, station)
+      inspections.configure(station)
+    },
     inspections,
     drills,
     trainings,

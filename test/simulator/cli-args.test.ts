@@ -26,6 +26,11 @@ describe('simulate CLI arguments', () => {
     expect(parseCliArgs(['--stations', '3', '--generate-only', '--stations-dir', '/tmp/x/'])).toMatchObject({ secretsFile: '/tmp/x.secrets.json' })
   })
 
+  it('--provision: load mode through the service\'s admin API', () => {
+    expect(parseCliArgs(['--scenario', 'normal-day', '--stations', '5', '--provision', '--api', 'http://127.0.0.1:8080'])).toMatchObject({ provision: true, load: true, api: 'http://127.0.0.1:8080', 'api-user': 'admin' })
+    expect(parseCliArgs(['--scenario', 'normal-day', '--stations', '5'])).toMatchObject({ provision: false })
+  })
+
   it.each([
     [['--scenario', 'normal-day', '--speed', 'fast'], /--speed: must be a positive number/],
     [['--scenario', 'normal-day', '--speed', '0'], /--speed: must be above 0/],
@@ -39,6 +44,8 @@ describe('simulate CLI arguments', () => {
     [['--scenario', 'tamper', '--station', 'xinhua', '--stations', '2'], /--station and --stations/],
     [['--generate-only'], /--generate-only: only with --stations/],
     [['--scenario', 'tamper', '--sped', '2'], /Unknown option '--sped' \(see --help\)/],
+    [['--scenario', 'normal-day', '--provision', '--api', 'http://127.0.0.1:8080'], /--provision: only with --stations N/],
+    [['--scenario', 'normal-day', '--stations', '3', '--provision'], /--provision: give --api/],
   ])('reject %j naming the flag', (argv, message) => {
     expect(() => parseCliArgs(argv)).toThrow(message)
   })

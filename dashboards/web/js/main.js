@@ -3,6 +3,7 @@ import { unlockAudio } from './alarm.js'
 import { announce, renderAlerts, startAlarmRepeat } from './alerts.js'
 import { api, ApiError, can, setUnauthenticatedHandler } from './api.js'
 import { renderAudit } from './audit.js'
+import { renderAdmin } from './admin.js'
 import { refreshDurations, renderBoard } from './board.js'
 import { $, h, replace } from './dom.js'
 import { applyStatic, currentLang, onLangChange, setLang, t } from './i18n.js'
@@ -15,9 +16,9 @@ import { onLedger, syncLedger } from './ledger-data.js'
 import { LiveConnection } from './live.js'
 import { openAlerts, selectedStation, selectStation, setUser, store, subscribe, zoneOf } from './store.js'
 
-/** @typedef {'overview' | 'board' | 'alerts' | 'history' | 'audit' | 'ledger' | 'routine'} View */
+/** @typedef {'overview' | 'board' | 'alerts' | 'history' | 'audit' | 'ledger' | 'routine' | 'admin'} View */
 
-const VIEWS = /** @type {View[]} */ (['overview', 'board', 'alerts', 'history', 'audit', 'ledger', 'routine'])
+const VIEWS = /** @type {View[]} */ (['overview', 'board', 'alerts', 'history', 'audit', 'ledger', 'routine', 'admin'])
 const live = new LiveConnection({ onAlert: announce })
 
 const el = {
@@ -28,6 +29,7 @@ const el = {
   audit: $('#view-audit'),
   ledger: $('#view-ledger'),
   routine: $('#view-routine'),
+  admin: $('#view-admin'),
 }
 
 /** @returns {View} */
@@ -36,6 +38,7 @@ function currentView() {
   // Opens on the overview of many stations (contract v2 §E); one station's overview would be its board.
   if (!VIEWS.includes(v)) return store.stations.size > 1 ? 'overview' : 'board'
   if (v === 'audit' && !can(store.user, 'staff')) return 'board'
+  if (v === 'admin' && !can(store.user, 'admin')) return 'board'
   return v
 }
 
@@ -53,12 +56,14 @@ function showView() {
   if (view === 'audit') renderAudit(el.audit)
   if (view === 'ledger') renderLedger(el.ledger, { fresh: true })
   if (view === 'routine') renderRoutine(el.routine, { fresh: true })
+  if (view === 'admin') renderAdmin(el.admin, { fresh: true })
 }
 
 function renderLiveViews() {
   renderOverview(el.overview)
   renderBoard(el.board)
   renderAlerts(el.alerts)
+  if (can(store.user, 'admin')) renderAdmin(el.admin)
 }
 
 function renderHeader() {

@@ -1,4 +1,5 @@
 // Every text the dashboard shows, as [Simplified Chinese, English]. `{name}` is filled in by t().
+import { ADMIN_STRINGS } from './admin-strings.js'
 import { ROUTINE_STRINGS } from './routine-strings.js'
 import { OVERVIEW_STRINGS } from './overview-strings.js'
 
@@ -343,6 +344,7 @@ export const STRINGS = {
   'dur.m': ['{n} 分钟', '{n} min'],
   'dur.hm': ['{h} 小时 {m} 分', '{h} h {m} min'],
   'dur.dh': ['{d} 天 {h} 小时', '{d} d {h} h'],
+  ...ADMIN_STRINGS,
   ...ROUTINE_STRINGS,
   ...OVERVIEW_STRINGS,
 }

@@ -9,6 +9,7 @@ import { EmbeddedLedgerStore } from './ledger-store.ts'
 import { SqliteNotificationLog } from './notification-log.ts'
 import { EmbeddedRecordStore } from './record-store.ts'
 import { EmbeddedRoutineStore } from './routine-store.ts'
+import { EmbeddedStationStore } from './station-store.ts'
 
 export interface EmbeddedStateOptions {
   dataDir: string
@@ -35,6 +36,7 @@ export class EmbeddedStateStore implements StateStore, Part {
   readonly ledger: EmbeddedLedgerStore
   readonly deliveries: SqliteNotificationLog
   readonly routine: EmbeddedRoutineStore
+  readonly stations: EmbeddedStationStore
 
   constructor(opts: EmbeddedStateOptions) {
     this.db = openDatabase(opts.dataDir)
@@ -46,6 +48,7 @@ export class EmbeddedStateStore implements StateStore, Part {
     this.ledger = new EmbeddedLedgerStore(this.db)
     this.deliveries = new SqliteNotificationLog(this.db, this.writer)
     this.routine = new EmbeddedRoutineStore(this.db)
+    this.stations = new EmbeddedStationStore(this.db)
   }
 
   committed(): Promise<void> {

@@ -22,6 +22,8 @@ export interface MqttBroker {
   aedes: Aedes
   server: Server
   connectedDevices(): number
+  /** closes every connection of a device (disabled, or its secret rotated); how many were closed */
+  disconnectDevice(device: string): number
   close(): Promise<void>
 }
 
@@ -116,6 +118,9 @@ export async function createMqttBroker(opts: BrokerOptions): Promise<MqttBroker>
     authorizePublish(client, packet, callback) {
       const deviceId = client ? sessions.device(client) : undefined
       if (!client || !deviceId) return callback(new Error('not a device'))
+      // Disabled or removed while connected (contract v2 §E): its connection is being cut, and
+      // what it still sends (its will included) is no longer anybody's.
+      if (!fleet.device(deviceId)) return callback(new Error('device no longer configured'))
       if (client.closed) {
         const refused = wills.refusal(client, deviceId)
         if (refused) return callback(refused)
@@ -197,6 +202,19 @@ export async function createMqttBroker(opts: BrokerOptions): Promise<MqttBroker>
     aedes,
     server,
     connectedDevices: () => connected,
+    disconnectDevice(device) {
+      let closed = 0
+      // aedes keeps its registered clients by client id (not in its types); a device's newest
+      // connection may be authenticated and not yet registered.
+      const registered = Object.values((aedes as unknown as { clients: Record<string, Client> }).clients)
+      const newest = sessions.newestOf(device)
+      for (const client of new Set(newest ? [...registered, newest] : registered)) {
+        if (sessions.device(client) !== device || client.closed) continue
+        client.close()
+        closed++
+      }
+      return closed
+    },
     close: () =>
       new Promise<void>((resolve) => {
         wills.brokerClosing()

@@ -88,6 +88,14 @@ export class MqttFrontDoor implements Part, IngestSource {
     return this.broker?.connectedDevices() ?? 0
   }
 
+  /**
+   * Cuts a device off now (contract v2 §E: disabled, or its secret rotated): its connections are
+   * closed; the broker looks each new CONNECT up in the fleet, so what comes after is refused.
+   */
+  disconnectDevice(device: string): number {
+    return this.broker?.disconnectDevice(device) ?? 0
+  }
+
   /** aedes' own client events (for the connected-devices gauge). */
   onClientsChanged(listener: () => void): void {
     if (!this.broker) throw new Error('the MQTT front door has not started')
