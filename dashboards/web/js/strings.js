@@ -2,6 +2,7 @@
 import { ADMIN_STRINGS } from './admin-strings.js'
 import { ROUTINE_STRINGS } from './routine-strings.js'
 import { OVERVIEW_STRINGS } from './overview-strings.js'
+import { PEOPLE_STRINGS } from './people-strings.js'
 
 /** @type {Record<string, [string, string]>} */
 export const STRINGS = {
@@ -347,4 +348,5 @@ export const STRINGS = {
   ...ADMIN_STRINGS,
   ...ROUTINE_STRINGS,
   ...OVERVIEW_STRINGS,
+  ...PEOPLE_STRINGS,
 }
