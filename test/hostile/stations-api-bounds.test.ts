@@ -78,6 +78,18 @@ describe('device bodies', () => {
   })
 })
 
+describe('at once', () => {
+  test('20 parallel creations of one station id make one station; 20 parallel devices for one door make one device', async () => {
+    const made = await Promise.all(Array.from({ length: 20 }, () => t.api('/api/stations', { method: 'POST', body: newStationBody('raced') })))
+    expect(made.map((r) => r.status).sort()).toEqual([201, ...Array<number>(19).fill(409)])
+    const devices = await Promise.all(Array.from({ length: 20 }, (_, i) => t.api('/api/stations/raced/devices', { method: 'POST', body: { id: `raced-door-${i}`, type: 'door', door: 'main' } })))
+    expect(devices.filter((r) => r.status === 201)).toHaveLength(1)
+    expect(devices.filter((r) => r.status === 400).every((r) => /^body\.door: door "main" already has device/.test(r.body.error.message))).toBe(true)
+    expect((await t.api('/api/stations/raced/config')).body.devices).toHaveLength(1)
+    expect((await t.api('/api/stations/raced/events?kind=station-created')).body).toHaveLength(1)
+  })
+})
+
 test('afterwards the service answers and the calm station is as it was', async () => {
   expect((await t.api('/api/health')).status).toBe(200)
   expect((await t.api('/api/stations/calm/config')).body).toEqual(before)

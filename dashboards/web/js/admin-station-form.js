@@ -62,17 +62,19 @@ export function stationForm(ctx) {
   /** @param {import('./admin-data.js').DoorConfig} d @param {number} i */
   function doorRow(d, i) {
     const id = boundText(d, 'id', { required: true, pattern: ID_PATTERN, autocapitalize: 'none', spellcheck: 'false' })
-    const before = d.id
+    let before = d.id
     // A door renamed keeps the keys that open it; the keys' checkboxes follow the door list.
     id.addEventListener('change', () => {
       for (const k of model.keys) k.opens = k.opens.map((o) => (o === before && before ? d.id : o))
+      before = d.id
       keys.draw()
     })
     const name = boundText(d, 'name', { required: true })
     name.addEventListener('change', () => keys.draw())
     return listRow(`${t('admin.form.doors')} ${i + 1}`, `doors.${i}`, [apiField(`doors.${i}.id`, t('admin.form.rowId'), id), apiField(`doors.${i}.name`, t('admin.form.rowName'), name)], () => {
-      const [gone] = model.doors.splice(i, 1)
-      for (const k of model.keys) k.opens = k.opens.filter((o) => o !== gone?.id)
+      model.doors.splice(i, 1)
+      // a key no longer opens a door that is gone (another row may still have the same id)
+      for (const k of model.keys) k.opens = k.opens.filter((o) => model.doors.some((d) => d.id === o))
       doors.draw()
       keys.draw()
     })

@@ -4,7 +4,7 @@
 // form being filled in.
 import { ask, toast } from './dialog.js'
 import { h, patch, replace } from './dom.js'
-import { t } from './i18n.js'
+import { onLangChange, t } from './i18n.js'
 import { adminApi } from './admin-data.js'
 import { deviceForm } from './admin-device-form.js'
 import { showSecretOnce } from './admin-secret.js'
@@ -18,9 +18,11 @@ import { selectStation, store } from './store.js'
  * @typedef {{ kind: 'list' } | { kind: 'station', id: string } | { kind: 'new-station' } | { kind: 'edit-station', id: string } | { kind: 'add-device', id: string }} Screen
  */
 
-/** `config`: the open station's file form, as last fetched */
-/** @type {{ screen: Screen, flash: string | null, config: StationConfig | null, seq: number, drawPending: boolean }} */
-const ui = { screen: { kind: 'list' }, flash: null, config: null, seq: 0, drawPending: false }
+/** `config`: the open station's file form, as last fetched; `relabel`: the language changed, the view was not left */
+/** @type {{ screen: Screen, flash: string | null, config: StationConfig | null, seq: number, drawPending: boolean, relabel: boolean }} */
+const ui = { screen: { kind: 'list' }, flash: null, config: null, seq: 0, drawPending: false, relabel: false }
+// Told before the page redraws its views in the other language (registered first).
+onLangChange(() => (ui.relabel = document.body.dataset.view === 'admin'))
 
 /**
  * Draws the admin view. `fresh` (the view was opened) goes back to the list; a live update redraws
@@ -29,7 +31,12 @@ const ui = { screen: { kind: 'list' }, flash: null, config: null, seq: 0, drawPe
  * @param {{ fresh?: boolean }} [opts]
  */
 export function renderAdmin(root, opts = {}) {
-  if (opts.fresh) {
+  if (opts.fresh && ui.relabel) {
+    // Another language: the list or the station is drawn again in it; a form being filled in is kept.
+    ui.relabel = false
+    if (ui.screen.kind === 'list' || ui.screen.kind === 'station') replace(root)
+    else return
+  } else if (opts.fresh) {
     ui.screen = { kind: 'list' }
     ui.flash = null
     replace(root)

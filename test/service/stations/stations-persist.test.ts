@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connackCode, mqttUrl } from '../../helpers/contract.ts'
 import { eventually, publishState, startTestService, type TestService } from '../../helpers/service.ts'
-import { fixtureStation } from '../../helpers/station-fixture.ts'
+import { fixtureStation, writeStations } from '../../helpers/station-fixture.ts'
 import { newStationBody, stationEvents } from './station-admin-fixture.ts'
 
 let t: TestService
@@ -92,5 +92,22 @@ describe('station files changed on disk', () => {
     await t.restart()
     expect((await config('seeded')).name).toBe('API 又改了')
     expect((await t.api('/api/stations/another')).status).toBe(200)
+  })
+})
+
+describe('STATIONS naming one file', () => {
+  it('that file is re-read when it changes; other files beside it are not station files', async () => {
+    const single = fixtureStation('single')
+    const dir = writeStations([single])
+    const file = join(dir, 'single.json')
+    const s = await startTestService({ stations: [single], env: { STATIONS: file } })
+    try {
+      writeFileSync(join(dir, 'stray.json'), JSON.stringify(newStationBody('stray', { devices: [] })))
+      writeFileSync(file, JSON.stringify({ ...single.json, name: '单文件改名' }))
+      await eventually(async () => (await s.api('/api/stations/single')).body.name === '单文件改名', 5000, 'the file re-read')
+      expect((await s.api('/api/stations/stray')).status).toBe(404)
+    } finally {
+      await s.stop()
+    }
   })
 })
