@@ -200,7 +200,7 @@ describe.skipIf(skipWithoutChromium)('dashboard: users and wall screens in the a
     expect(d.errors).toEqual([])
   })
 
-  test('on a phone the user form and the wall URL dialog fit the width; in English too', async () => {
+  test('on a phone the user form and the wall URL dialog fit the width; switching to English keeps a form being filled in', async () => {
     const d = await openAs('admin', ADMIN_PASSWORD, PHONE)
     const { page } = d
     await openTab(page, 'people')
@@ -209,9 +209,14 @@ describe.skipIf(skipWithoutChromium)('dashboard: users and wall screens in the a
     const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
     expect(await overflow()).toBeLessThanOrEqual(0)
     await screenshot(page, 'admin-people-phone-form')
-    await page.click('.admin-form [data-action=cancel]')
-
+    // Switching language relabels the tabs and keeps the form being filled in.
+    await input(page, 'username').fill('keepme')
     await page.click('#app .lang-toggle')
+    await expect.poll(() => page.locator('[data-admin-tab=people]').textContent()).toBe('Users')
+    expect(await input(page, 'username').inputValue()).toBe('keepme')
+    await page.click('.admin-form [data-action=cancel]')
+    await page.waitForSelector('.admin-user[data-user=admin]')
+
     await openTab(page, 'walls')
     expect(await page.locator('[data-admin-tab=walls]').textContent()).toBe('Wall screens')
     await page.click('[data-action=new-wall]')

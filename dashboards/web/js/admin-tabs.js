@@ -1,7 +1,7 @@
 // The admin view's tabs: stations and devices (admin.js), users (admin-people.js) and wall screens
 // (admin-walls.js). admin.js draws into the stations panel as it drew into the whole view before.
 import { h, replace } from './dom.js'
-import { t } from './i18n.js'
+import { onLangChange, t } from './i18n.js'
 import { renderPeople } from './admin-people.js'
 import { renderWalls } from './admin-walls.js'
 
@@ -9,6 +9,10 @@ import { renderWalls } from './admin-walls.js'
 
 const TABS = /** @type {AdminTab[]} */ (['stations', 'people', 'walls'])
 const TAB_KEY = 'stationwatch.adminTab'
+
+// Told before the page redraws its views in the other language: a form being filled in is kept.
+let relabel = false
+onLangChange(() => (relabel = document.body.dataset.view === 'admin'))
 
 /** @type {{ view: HTMLElement, bar: HTMLElement, panels: Record<AdminTab, HTMLElement>, current: AdminTab } | null} */
 let ui = null
@@ -54,6 +58,9 @@ export function showAdminTab(tab) {
     ),
   )
   for (const k of TABS) ui.panels[k].hidden = k !== current
+  const keepForm = relabel && !tab && !!ui.panels[current].querySelector('form')
+  relabel = false
+  if (keepForm) return
   if (current === 'people') renderPeople(ui.panels.people)
   if (current === 'walls') renderWalls(ui.panels.walls)
 }
