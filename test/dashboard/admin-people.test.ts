@@ -131,6 +131,16 @@ describe.skipIf(skipWithoutChromium)('dashboard: users and wall screens in the a
     await page.click('.admin-form [data-action=submit]')
     await expect.poll(() => page.locator('.admin-user[data-user=wuye] [data-testid=user-scope]').textContent()).toBe('全部站点（含以后新增的）')
     expect((await t.api('/api/users')).body.find((u: any) => u.name === 'wuye').stations).toBeUndefined()
+
+    // An admin taking away their own admin role is asked first; cancelling changes nothing.
+    await page.click('.admin-user[data-user=admin] [data-action=edit-user]')
+    await input(page, 'role').selectOption('viewer')
+    await page.click('.admin-form [data-action=submit]')
+    await page.locator('#ask-dialog[open]').waitFor()
+    await page.click('#ask-cancel')
+    expect((await t.api('/api/users')).body.find((u: any) => u.name === 'admin').role).toBe('admin')
+    await page.click('.admin-form [data-action=cancel]')
+    await page.waitForSelector('.admin-user[data-user=admin][data-role=admin]')
     expect(d.errors).toEqual([])
     expect(w.errors).toEqual([])
   })
@@ -197,6 +207,26 @@ describe.skipIf(skipWithoutChromium)('dashboard: users and wall screens in the a
     expect(await page.locator('#admin-panel-walls .flash').textContent()).toContain('七里河街道值班室')
     expect((await t.api('/api/overview', { token })).status).toBe(401)
     expect((await t.api('/api/display-tokens')).body).toEqual([])
+
+    // Chosen stations from two groups: one URL with all of them on one screen, and one per station.
+    await page.click('[data-action=new-wall]')
+    await input(page, 'name').fill('两站')
+    await page.check('[data-testid=wall-mode-stations]')
+    await page.fill('.admin-form [data-testid=station-filter]', 'xihu')
+    await page.locator('.admin-form .station-group:visible [data-testid=district-all]').check()
+    await page.fill('.admin-form [data-testid=station-filter]', '')
+    await group(page, '').locator('input[value=loose]').check()
+    await page.click('.admin-form [data-action=submit]')
+    await page.locator('#wall-once-dialog[open]').waitFor()
+    const two = await page.locator('#wall-once-dialog [data-testid=wall-url]').evaluateAll((els) => els.map((el) => ({ kind: (el as HTMLElement).dataset.kind, url: new URL((el as HTMLInputElement).value) })))
+    expect(two.map((u) => [u.kind, u.url.pathname])).toEqual([
+      ['all', '/wall'],
+      ['station', '/wall/xihu-1'],
+      ['station', '/wall/loose'],
+    ])
+    const twoToken = two[0]!.url.searchParams.get('token')!
+    expect((await t.api('/api/overview', { token: twoToken })).body.stations.map((s: any) => s.id).sort()).toEqual(['loose', 'xihu-1'])
+    await page.click('#wall-once-dialog [data-testid=wall-once-done]')
     expect(d.errors).toEqual([])
   })
 
@@ -227,8 +257,9 @@ describe.skipIf(skipWithoutChromium)('dashboard: users and wall screens in the a
     expect(await overflow()).toBeLessThanOrEqual(0)
     await screenshot(page, 'admin-walls-phone-once')
     await page.click('#wall-once-dialog [data-testid=wall-once-done]')
-    await page.waitForSelector('.admin-wall')
-    expect(await page.locator('.admin-wall [data-testid=wall-stations]').textContent()).toBe('西湖一站')
+    const row = page.locator('.admin-wall', { hasText: XIHU })
+    await row.waitFor()
+    expect(await row.locator('[data-testid=wall-stations]').textContent()).toBe('西湖一站')
     expect(d.errors).toEqual([])
   })
 

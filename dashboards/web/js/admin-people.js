@@ -1,5 +1,6 @@
 // The admin view's users tab (contract §4, §11): every user with role and station scope; create a
 // user, change a user's role, scope or password. A field the API refuses is shown beside it.
+import { ask } from './dialog.js'
 import { h, replace } from './dom.js'
 import { t } from './i18n.js'
 import { formatTime } from './format.js'
@@ -140,6 +141,11 @@ function openForm(root, user) {
       if (!scope && user.stations) change.stations = null
       if (scope && !sameSet(scope, user.stations)) change.stations = scope
       if (Object.keys(change).length === 0) return void (await back(t('people.nothingChanged')))
+      // Taking away one's own admin role locks one out of this view: asked first.
+      if (user.name === store.user?.name && change.role && user.role === 'admin') {
+        const ok = await ask({ title: t('people.selfDemoteTitle'), text: t('people.selfDemoteText', { role: t(`role.${change.role}`) }), confirm: t('people.form.save'), danger: true })
+        if (!ok) return
+      }
       await peopleApi.changeUser(user.name, change)
       await back(t('people.savedDone', { name: user.name }))
     })

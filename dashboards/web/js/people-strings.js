@@ -36,7 +36,8 @@ export const PEOPLE_STRINGS = {
   'people.createdDone': ['已创建用户“{name}”', 'User “{name}” created'],
   'people.savedDone': ['已保存“{name}”，下一次请求起生效', '“{name}” saved; it applies from their next request'],
   'people.nothingChanged': ['没有改动', 'Nothing changed'],
-  'people.err.conflict': ['该用户名已被使用', 'That username is taken'],
+  'people.selfDemoteTitle': ['取消自己的管理员身份？', 'Give up your own admin role?'],
+  'people.selfDemoteText': ['保存后你将成为{role}，不能再管理站点、用户和大屏，需另一位管理员恢复。', 'Once saved you are a {role} and can no longer manage stations, users or wall screens; another admin must give the role back.'],
 
   'checks.filter': ['筛选站点', 'Filter stations'],
   'checks.filterPlaceholder': ['输入名称、编号或街道', 'Name, id or district'],

@@ -88,5 +88,6 @@ export function stationChecks(opts) {
     h('div', { class: 'station-groups', role: 'group' }, groups.map((g) => g.box)),
     noMatch,
   )
-  return { el, chosen: () => opts.stations.map((s) => s.id).filter((id) => chosen.has(id)), focus: () => filter.focus() }
+  // in the order shown: by district, then by name
+  return { el, chosen: () => groups.flatMap((g) => g.rows.map((r) => r.s.id)).filter((id) => chosen.has(id)), focus: () => filter.focus() }
 }
