@@ -180,6 +180,11 @@ describe.skipIf(skipWithoutChromium)('dashboard: users and wall screens in the a
     expect(urls.slice(1).map((u) => new URL(u.url).pathname).sort()).toEqual(['/wall/qlh-east', '/wall/qlh-west'])
     expect(urls.every((u) => new URL(u.url).searchParams.get('token') === token)).toBe(true)
     expect(await dialog.locator('[data-testid=wall-token]').inputValue()).toBe(token)
+    // The copy button puts the URL on the clipboard.
+    await d.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.base })
+    await dialog.locator('.wall-url').first().locator('[data-action=copy]').click()
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(urls[0]!.url)
+    expect(await dialog.locator('.wall-url').first().locator('[data-action=copy]').textContent()).toBe('已复制')
     await screenshot(page, 'admin-walls-once')
 
     // The token from the URL, against the API: read-only, only its district's stations.
