@@ -1,7 +1,7 @@
 // The admin view's users and wall-screen tabs (contract §4 users, §11 station scope and display
 // tokens) in real Chromium against the real service: an admin creates a scoped user through the
 // form (a refused field is shown beside it), that user logs in and sees only their stations, and a
-// change of role and scope applies; an admin makes a display token for a district, the wall URL
+// change of role, scope and password applies; an admin makes a display token for a district, the wall URL
 // shown once carries a token that sees only those stations, and revoking it makes it 401. A viewer
 // sees none of it; the forms fit a phone.
 import type { Browser, Page } from 'playwright-core'
@@ -65,7 +65,7 @@ function pickerStations(page: Page): Promise<string[]> {
 }
 
 describe.skipIf(skipWithoutChromium)('dashboard: users and wall screens in the admin view', () => {
-  test('an admin creates a scoped user (a taken username is shown beside its field); the user sees only their stations; a change of role and scope applies', async () => {
+  test('an admin creates a scoped user (a taken username is shown beside its field); the user sees only their stations; a change of role, scope and password applies', async () => {
     const d = await openAs('admin', ADMIN_PASSWORD)
     const { page } = d
     await openTab(page, 'people')
@@ -125,12 +125,15 @@ describe.skipIf(skipWithoutChromium)('dashboard: users and wall screens in the a
     expect((await t.api('/api/users')).body.find((u: any) => u.name === 'wuye')).toMatchObject({ role: 'responder', stations: ['qlh-east'] })
     await expect.poll(() => w.page.locator('#station-picker').textContent(), { timeout: 10_000 }).toBe('七里河东站')
 
-    // Lifting the scope: every station again.
+    // Lifting the scope (every station again) and a new password.
     await page.click('.admin-user[data-user=wuye] [data-action=edit-user]')
     await page.check('[data-testid=scope-all]')
+    await input(page, 'password').fill('wuye-password-2')
     await page.click('.admin-form [data-action=submit]')
     await expect.poll(() => page.locator('.admin-user[data-user=wuye] [data-testid=user-scope]').textContent()).toBe('全部站点（含以后新增的）')
     expect((await t.api('/api/users')).body.find((u: any) => u.name === 'wuye').stations).toBeUndefined()
+    expect((await t.api('/api/auth/login', { method: 'POST', body: { username: 'wuye', password: 'wuye-password-1' }, token: null })).status).toBe(401)
+    expect((await t.api('/api/auth/login', { method: 'POST', body: { username: 'wuye', password: 'wuye-password-2' }, token: null })).status).toBe(200)
 
     // An admin taking away their own admin role is asked first; cancelling changes nothing.
     await page.click('.admin-user[data-user=admin] [data-action=edit-user]')
