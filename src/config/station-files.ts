@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
-import { readdirSync, statSync, watch, type FSWatcher } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
+import { statSync, watch, type FSWatcher } from 'node:fs'
+import { basename, dirname } from 'node:path'
 import type { StationConfig } from '../domain/station.ts'
 import { ConfigError } from './env.ts'
-import { loadStations, parseStationFile } from './stations.ts'
+import { loadStations, parseStationFile, stationFilePaths } from './stations.ts'
 
 /** A station file as read: its configuration and the hash of it (what "changed on disk" compares). */
 export interface ReadStation { config: StationConfig; hash: string; file: string }
@@ -32,14 +32,9 @@ export function rereadStationFiles(path: string): { stations: ReadStation[]; err
   const errors: string[] = []
   let files: string[]
   try {
-    files = statSync(path).isDirectory()
-      ? readdirSync(path)
-          .filter((f) => f.endsWith('.json'))
-          .sort()
-          .map((f) => join(path, f))
-      : [path]
+    files = stationFilePaths(path)
   } catch (err) {
-    return { stations, errors: [`STATIONS=${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`] }
+    return { stations, errors: [(err as Error).message] }
   }
   const seen = new Map<string, string>()
   for (const file of files) {

@@ -5,17 +5,7 @@ import { ConfigError } from './env.ts'
 
 /** Loads one station file, or every `*.json` file of a folder, and checks ids across files. */
 export function loadStations(path: string): { stations: StationConfig[]; files: Map<string, string> } {
-  let files: string[]
-  try {
-    files = statSync(path).isDirectory()
-      ? readdirSync(path)
-          .filter((f) => f.endsWith('.json'))
-          .sort()
-          .map((f) => join(path, f))
-      : [path]
-  } catch (err) {
-    throw new ConfigError(`STATIONS=${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`)
-  }
+  const files = stationFilePaths(path)
   if (files.length === 0) throw new ConfigError(`STATIONS=${path}: no *.json station files in this folder`)
 
   const stations: StationConfig[] = []
@@ -34,6 +24,20 @@ export function loadStations(path: string): { stations: StationConfig[]; files: 
     stations.push(station)
   }
   return { stations, files: fileOf }
+}
+
+/** What `STATIONS` names: one file, or every `*.json` of a folder in name order; a ConfigError when it cannot be read. */
+export function stationFilePaths(path: string): string[] {
+  try {
+    return statSync(path).isDirectory()
+      ? readdirSync(path)
+          .filter((f) => f.endsWith('.json'))
+          .sort()
+          .map((f) => join(path, f))
+      : [path]
+  } catch (err) {
+    throw new ConfigError(`STATIONS=${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`)
+  }
 }
 
 export function parseStationFile(file: string): StationConfig {

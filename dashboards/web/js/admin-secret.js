@@ -1,6 +1,7 @@
 // A device's secret, shown once (contract v2 §E) with what the installer needs to connect it
 // (contract §3): host and port, client id = username = the device id, password = the secret, the
 // topics it publishes to and its will. Closing the dialog takes the secret out of the page.
+import { copyButton } from './copy-button.js'
 import { h, replace } from './dom.js'
 import { t } from './i18n.js'
 
@@ -122,28 +123,4 @@ function storedPort() {
   } catch {
     return '1883'
   }
-}
-
-/** @param {() => string} text */
-function copyButton(text) {
-  const b = h('button', { type: 'button', class: 'btn secondary small copy' }, t('admin.secret.copy'))
-  b.addEventListener('click', async () => {
-    const value = text()
-    let ok = false
-    try {
-      await navigator.clipboard.writeText(value)
-      ok = true
-    } catch {
-      // Over plain HTTP on a LAN there is no clipboard API: copy from a selected, hidden text area.
-      const area = /** @type {HTMLTextAreaElement} */ (h('textarea', { class: 'copy-buffer', readonly: true }))
-      area.value = value
-      b.after(area)
-      area.select()
-      ok = document.execCommand('copy')
-      area.remove()
-    }
-    b.textContent = ok ? t('admin.secret.copied') : t('admin.secret.copyFailed')
-    setTimeout(() => (b.textContent = t('admin.secret.copy')), 2500)
-  })
-  return b
 }

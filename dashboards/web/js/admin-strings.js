@@ -107,8 +107,8 @@ export const ADMIN_STRINGS = {
   'admin.secret.settings': ['设备设置（JSON）', 'Device settings (JSON)'],
   'admin.secret.mosquitto': ['用 mosquitto_pub 试发一条', 'Try one message with mosquitto_pub'],
   'admin.secret.websocket': ['或经 WebSocket：{url}', 'or over WebSocket: {url}'],
-  'admin.secret.copy': ['复制', 'Copy'],
-  'admin.secret.copied': ['已复制', 'Copied'],
-  'admin.secret.copyFailed': ['无法复制，请手动选中复制', 'Could not copy; select it and copy by hand'],
+  'copy.copy': ['复制', 'Copy'],
+  'copy.copied': ['已复制', 'Copied'],
+  'copy.failed': ['无法复制，请手动选中复制', 'Could not copy; select it and copy by hand'],
   'admin.secret.done': ['我已保存，关闭', 'I have saved it, close'],
 }

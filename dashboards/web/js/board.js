@@ -5,7 +5,7 @@ import { api, can } from './api.js'
 import { ask, toast } from './dialog.js'
 import { h, patch } from './dom.js'
 import { has, reasonText, t } from './i18n.js'
-import { formatDuration, formatTime } from './format.js'
+import { byCategory, categoryName, formatDuration, formatTime } from './format.js'
 import { withLedger } from './ledger-badges.js'
 import { openAlerts, selectedStation, store, zoneOf } from './store.js'
 
@@ -218,9 +218,7 @@ function keyRow(k, tz, alerts) {
  * @param {Map<string, Alert[]>} alerts
  */
 function equipmentCard(s, tz, alerts) {
-  /** @type {Map<string, import('./api.js').Item[]>} */
-  const groups = new Map()
-  for (const e of s.equipment) groups.set(e.category, [...(groups.get(e.category) ?? []), e])
+  const groups = byCategory(s.equipment)
   return h(
     'section',
     { class: 'card list-card equipment', 'data-key': 'equipment' },
@@ -230,7 +228,7 @@ function equipmentCard(s, tz, alerts) {
       'div',
       { class: 'groups' },
       [...groups].map(([category, items]) =>
-        h('div', { class: 'group', 'data-key': category, dataset: { category } }, h('h3', null, has(`cat.${category}`) ? t(`cat.${category}`) : category), h('ul', { class: 'rows' }, items.map((e) => withLedger(itemRow(e, tz, alerts), s.id, e)))),
+        h('div', { class: 'group', 'data-key': category, dataset: { category } }, h('h3', null, categoryName(category)), h('ul', { class: 'rows' }, items.map((e) => withLedger(itemRow(e, tz, alerts), s.id, e)))),
       ),
     ),
   )

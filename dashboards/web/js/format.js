@@ -1,5 +1,5 @@
 // Times are shown in the station's time zone, whatever the browser's zone is.
-import { currentLang, t } from './i18n.js'
+import { currentLang, has, t } from './i18n.js'
 
 /** @type {Map<string, Intl.DateTimeFormat>} */
 const formats = new Map()
@@ -117,4 +117,22 @@ export function parseStationTime(value, timeZone) {
  */
 export function toStationInput(ms, timeZone) {
   return new Date(ms + zoneOffset(ms, timeZone)).toISOString().slice(0, 16)
+}
+
+/** @param {string} category the category's name in the page's language (its id when there is none) */
+export function categoryName(category) {
+  return has(`cat.${category}`) ? t(`cat.${category}`) : category
+}
+
+/**
+ * Items by category, in the order the categories first appear.
+ * @template {{ category: string }} T
+ * @param {T[]} items
+ * @returns {Map<string, T[]>}
+ */
+export function byCategory(items) {
+  /** @type {Map<string, T[]>} */
+  const groups = new Map()
+  for (const e of items) groups.set(e.category, [...(groups.get(e.category) ?? []), e])
+  return groups
 }

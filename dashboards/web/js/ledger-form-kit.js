@@ -2,7 +2,8 @@
 // error display itself (400 naming the field, 404, 409), and the item picker grouped by category.
 import { ApiError } from './api.js'
 import { h, replace } from './dom.js'
-import { has, t } from './i18n.js'
+import { categoryName } from './format.js'
+import { t } from './i18n.js'
 
 /**
  * @typedef {import('./ledger-data.js').LedgerItem} LedgerItem
@@ -29,10 +30,8 @@ export function field(name, label, control, hint) {
   )
 }
 
-/** @param {string} category */
-export function categoryName(category) {
-  return has(`cat.${category}`) ? t(`cat.${category}`) : category
-}
+// Re-exported: the ledger's and the admin view's forms take it from here with the other form pieces.
+export { categoryName }
 
 /**
  * A select of the station's items, grouped by category.

@@ -4,6 +4,7 @@ import { announce, renderAlerts, startAlarmRepeat } from './alerts.js'
 import { api, ApiError, can, setUnauthenticatedHandler } from './api.js'
 import { renderAudit } from './audit.js'
 import { renderAdmin } from './admin.js'
+import { adminTabs, showAdminTab } from './admin-tabs.js'
 import { refreshDurations, renderBoard } from './board.js'
 import { $, h, replace } from './dom.js'
 import { applyStatic, currentLang, onLangChange, setLang, t } from './i18n.js'
@@ -29,7 +30,8 @@ const el = {
   audit: $('#view-audit'),
   ledger: $('#view-ledger'),
   routine: $('#view-routine'),
-  admin: $('#view-admin'),
+  // the stations tab; users and wall screens are tabs beside it (admin-tabs.js)
+  admin: adminTabs($('#view-admin')),
 }
 
 /** @returns {View} */
@@ -57,6 +59,7 @@ function showView() {
   if (view === 'ledger') renderLedger(el.ledger, { fresh: true })
   if (view === 'routine') renderRoutine(el.routine, { fresh: true })
   if (view === 'admin') renderAdmin(el.admin, { fresh: true })
+  if (view === 'admin') showAdminTab()
 }
 
 function renderLiveViews() {

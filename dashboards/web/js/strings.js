@@ -3,6 +3,7 @@ import { ADMIN_STRINGS } from './admin-strings.js'
 import { ROUTINE_STRINGS } from './routine-strings.js'
 import { OVERVIEW_STRINGS } from './overview-strings.js'
 import { WALL_STRINGS } from './wall-strings.js'
+import { PEOPLE_STRINGS } from './people-strings.js'
 
 /** @type {Record<string, [string, string]>} */
 export const STRINGS = {
@@ -349,4 +350,5 @@ export const STRINGS = {
   ...ROUTINE_STRINGS,
   ...OVERVIEW_STRINGS,
   ...WALL_STRINGS,
+  ...PEOPLE_STRINGS,
 }

@@ -4,7 +4,7 @@
 import { alertTitle } from './alerts.js'
 import { h, patch } from './dom.js'
 import { has, reasonText, t } from './i18n.js'
-import { formatDuration, formatTime } from './format.js'
+import { byCategory, categoryName, formatDuration, formatTime } from './format.js'
 import { openAlerts, zoneOf } from './store.js'
 
 /**
@@ -175,9 +175,7 @@ function deviceRow(d, station) {
  * @param {Alert[]} alerts
  */
 function equipment(s, alerts) {
-  /** @type {Map<string, import('./api.js').Item[]>} */
-  const groups = new Map()
-  for (const e of s.equipment) groups.set(e.category, [...(groups.get(e.category) ?? []), e])
+  const groups = byCategory(s.equipment)
   return h(
     'section',
     { class: 'wall-panel wall-equipment', 'data-key': 'equipment' },
@@ -186,7 +184,7 @@ function equipment(s, alerts) {
       'div',
       { class: 'wall-categories' },
       [...groups].map(([category, items]) =>
-        h('div', { class: 'wall-cat', 'data-key': category, dataset: { category } }, h('h3', null, has(`cat.${category}`) ? t(`cat.${category}`) : category), h('ul', { class: 'wall-rows' }, items.map((e) => itemRow(e, alerts)))),
+        h('div', { class: 'wall-cat', 'data-key': category, dataset: { category } }, h('h3', null, categoryName(category)), h('ul', { class: 'wall-rows' }, items.map((e) => itemRow(e, alerts)))),
       ),
     ),
   )

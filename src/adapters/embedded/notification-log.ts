@@ -1,6 +1,7 @@
 import type { Delivery, DeliveryLog, PlanState } from '../../notify/ports.ts'
 import type { BatchWriter } from './batch-writer.ts'
 import type { Db } from './database.ts'
+import { toDelivery, type DeliveryRow } from '../../storage/state-rows.ts'
 
 // Its own tables, created here so that database.ts stays the store's business.
 const SCHEMA = `
@@ -42,20 +43,11 @@ export class SqliteNotificationLog implements DeliveryLog {
   async forAlert(alertId: string): Promise<Delivery[]> {
     this.writer.flushSync()
     return this.db
-      .prepare<[string], { alert_id: string; at: number; step: number; firing: number; channel: string; recipient: string | null; status: Delivery['status']; error: string | null }>(
+      .prepare<[string], DeliveryRow>(
         'SELECT * FROM notify_deliveries WHERE alert_id = ? ORDER BY at, id',
       )
       .all(alertId)
-      .map((r) => ({
-        alertId: r.alert_id,
-        at: r.at,
-        step: r.step,
-        firing: r.firing,
-        channel: r.channel,
-        ...(r.recipient !== null ? { to: r.recipient } : {}),
-        status: r.status,
-        ...(r.error !== null ? { error: r.error } : {}),
-      }))
+      .map(toDelivery)
   }
 
   savePlan(p: PlanState): void {

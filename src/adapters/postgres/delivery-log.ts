@@ -3,8 +3,8 @@ import type { Delivery, DeliveryLog, PlanState } from '../../notify/ports.ts'
 import type { GroupWriter } from './group-writer.ts'
 import { json, text } from './pool.ts'
 import { insertRows } from './rows.ts'
+import { toDelivery, type DeliveryRow } from '../../storage/state-rows.ts'
 
-interface DeliveryRow { alert_id: string; at: number; step: number; firing: number; channel: string; recipient: string | null; status: Delivery['status']; error: string | null }
 
 /**
  * The notifier's delivery log and escalation plans in PostgreSQL, written through the group
@@ -36,16 +36,7 @@ export class PostgresDeliveryLog implements DeliveryLog {
   async forAlert(alertId: string): Promise<Delivery[]> {
     await this.writer.committed()
     const { rows } = await this.pool.query<DeliveryRow>('SELECT * FROM notify_deliveries WHERE alert_id = $1 ORDER BY at, id', [alertId])
-    return rows.map((r) => ({
-      alertId: r.alert_id,
-      at: r.at,
-      step: r.step,
-      firing: r.firing,
-      channel: r.channel,
-      ...(r.recipient !== null ? { to: r.recipient } : {}),
-      status: r.status,
-      ...(r.error !== null ? { error: r.error } : {}),
-    }))
+    return rows.map(toDelivery)
   }
 
   savePlan(p: PlanState): void {

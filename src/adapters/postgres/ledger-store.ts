@@ -5,9 +5,8 @@ import type { LedgerStore, MovementQuery } from '../../ledger/ledger-store.ts'
 import type { GroupWriter } from './group-writer.ts'
 import { eventRow } from './record-store.ts'
 import { inTransaction, text } from './pool.ts'
+import { toBatch, toMovement, type BatchRow, type MovementRow } from '../../storage/state-rows.ts'
 
-interface BatchRow { id: string; item: string; quantity: number; produced_on: string | null; expires_on: string | null; spec: string | null; supplier: string | null; received_at: number }
-interface MovementRow { id: string; t: number; kind: Movement['kind']; item: string; batch: string | null; quantity: number; user_name: string; note: string | null; reason: string | null; expected: number | null; counted: number | null; delta: number | null }
 
 /**
  * The ledger in PostgreSQL. Each operation is one transaction on a connection of its own: it
@@ -78,35 +77,5 @@ export class PostgresLedgerStore implements LedgerStore {
       }
       return change
     })
-  }
-}
-
-function toBatch(r: BatchRow): Batch {
-  return {
-    id: r.id,
-    itemId: r.item,
-    quantity: r.quantity,
-    ...(r.produced_on !== null ? { producedOn: r.produced_on } : {}),
-    ...(r.expires_on !== null ? { expiresOn: r.expires_on } : {}),
-    ...(r.spec !== null ? { spec: r.spec } : {}),
-    ...(r.supplier !== null ? { supplier: r.supplier } : {}),
-    receivedAt: r.received_at,
-  }
-}
-
-function toMovement(r: MovementRow): Movement {
-  return {
-    id: r.id,
-    t: r.t,
-    kind: r.kind,
-    itemId: r.item,
-    ...(r.batch !== null ? { batchId: r.batch } : {}),
-    quantity: r.quantity,
-    by: r.user_name,
-    ...(r.note !== null ? { note: r.note } : {}),
-    ...(r.reason !== null ? { reason: r.reason as Movement['reason'] } : {}),
-    ...(r.expected !== null ? { expected: r.expected } : {}),
-    ...(r.counted !== null ? { counted: r.counted } : {}),
-    ...(r.delta !== null ? { delta: r.delta } : {}),
   }
 }
