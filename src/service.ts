@@ -12,8 +12,8 @@ import { stationAdminRoutes } from './adapters/http/routes/station-admin.ts'
 import { MqttFrontDoor } from './adapters/mqtt/front-door.ts'
 import { openStores } from './wiring/stores.ts'
 import { joinCluster, type ClusterLink } from './wiring/cluster/link.ts'
-import { Ownership } from './wiring/cluster/ownership.ts'
-import { ClusterLiveView } from './wiring/cluster/live-view.ts'
+import { ClusterMode } from './wiring/cluster/cluster-mode.ts'
+import { ownerRelay } from './adapters/http/owner-relay.ts'
 import { WebhookSender } from './adapters/webhook/webhook-sender.ts'
 import { DEFAULT_LIVE_PUSH_LIMITS, LivePush } from './adapters/ws/live-push.ts'
 import { AlertEngine } from './alerts/alert-engine.ts'
@@ -30,7 +30,6 @@ import { clusterOf, parseEnv, type Env } from './config/env.ts'
 import { loadNotifyConfig } from './config/notify-config.ts'
 import { loadTlsPair } from './config/tls.ts'
 import { Fleet } from './domain/fleet.ts'
-import { KeyedSerial } from './domain/keyed-serial.ts'
 import { EventHub } from './event-hub.ts'
 import { Ingest } from './ingest/ingest.ts'
 import { Lifecycle } from './lifecycle.ts'
@@ -92,10 +91,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   try {
     // ---- stores -------------------------------------------------------------------------
     // Cluster mode (contract v2 §F): NATS first, so that it is closed last.
-    const cluster = clusterOf(env)
+    const clusterEnv = clusterOf(env)
     let link: ClusterLink | undefined
-    if (cluster) {
-      const joined = (link = await joinCluster({ servers: cluster.natsServers, instance: cluster.instance, log }))
+    if (clusterEnv) {
+      const joined = (link = await joinCluster({ servers: clusterEnv.natsServers, instance: clusterEnv.instance, log }))
       parts.add({ name: 'nats', stop: () => joined.close() })
     }
     const stores = await openStores(env, { metrics, log, onFatal: (err) => opts.onFatal?.(err) })
@@ -114,15 +113,18 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     for (const [id, snap] of await state.records.loadSnapshots()) fleet.stations.get(id)?.restore(snap)
 
     // ---- the core: ingest, rules, ledger, status ------------------------------------------
-    let ownership: Ownership | undefined
-    const engine: AlertEngine = new AlertEngine({ fleet, store: state.alerts, clock, timers, hub, onSilent: (device) => ingest.markSilent(device), ...(link ? { owns: (s: string) => ownership?.owns(s) ?? false } : {}) })
+    let cluster: ClusterMode | undefined
+    const engine: AlertEngine = new AlertEngine({ fleet, store: state.alerts, clock, timers, hub, onSilent: (device) => ingest.markSilent(device), ...(link ? { owns: (s: string) => cluster?.owns(s) ?? false } : {}) })
     const ingest = new Ingest({ fleet, readings, records: state.records, clock, observer: metrics.ingestObserver, hub, openIncident: (s) => engine.openIncident(s)?.id })
     const { ledger, part: ledgerLifecycle } = ledgerPart({ store: state.ledger, stations, clock, timers, seedDir: env.LEDGER_SEED, log })
     const routine = routineOf({ store: state.routine, committed: () => state.committed(), stations, engine, alerts: state.alerts, hub, registry: metrics.registry, clock, timers, movements: (s, from, to) => ledger.movements(s, from, to) })
     const board = new StatusBoard({ fleet, hub, alerts: engine, ledger: (s) => ledger.usable(s), minPushIntervalMs: env.STATUS_PUSH_INTERVAL_MS })
-    if (link) ownership = new Ownership({ link, fleet, ingest, engine, state, readings, progress: stores.progress!, log })
-    // Cluster mode: stations owned elsewhere are shown from their owners' fan-out.
-    const view = link && ownership ? new ClusterLiveView({ bus: link.bus, owns: (s) => ownership.owns(s), local: { statuses: () => board.all(), status: (id) => board.status(id), openAlerts: () => engine.openAlerts() }, push: () => live, log, follow: (alert) => (engine.follow(alert), board.touch(alert.station)) }) : undefined
+    // Cluster mode: the owner's work for its stations; the others' shown from their fan-out.
+    if (link && stores.progress && stores.databaseHealth) {
+      const ownerJudgements = { adopt: async (s: string) => void (await Promise.all([ledger.rejudge(s), routine.inspections.reload(s)])), release: () => undefined }
+      cluster = new ClusterMode({ link, fleet, ingest, engine, state, readings, progress: stores.progress, board, hub, catalogue, followers: [ownerJudgements], push: () => live, app: () => app, databaseHealth: stores.databaseHealth, log })
+    }
+    const view = cluster?.view
 
     // ---- people: accounts, live push, outbound -------------------------------------------
     accounts = new Accounts({
@@ -156,11 +158,6 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     // ---- what happens when ------------------------------------------------------------------
     hub.on('stationChanged', (station, result) => (engine.handleChange(station, result), board.touch(station.model.id)))
     hub.on('statusChanged', (status) => live.pushStation(status))
-    if (view) {
-      const publish = view.published()
-      hub.on('statusChanged', (status) => publish.status(status))
-      hub.on('alertChanged', (alert, change, by) => publish.alert(alert, change, by))
-    }
     wireAlertEffects({
       hub, readings, records: state.records, clock, log, push: live, board,
       outbound: [
@@ -175,14 +172,14 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       board.touch(station.id)
     })
 
-    wireCatalogue({ hub, fleet, records: state.records, engine, ledger, routine, board, disconnect: (device) => mqtt.disconnectDevice(device), log })
+    wireCatalogue({ hub, fleet, records: state.records, owns: (s) => cluster?.owns(s) ?? true, engine, ledger, routine, board, disconnect: (device) => mqtt.disconnectDevice(device), log })
 
     // ---- the edge: devices in, people in --------------------------------------------------
     mqtt = new MqttFrontDoor({
       fleet, ingest, log,
       // A PUBACK waits for the reading's store and for the state written with it (the snapshot that
       // holds the duplicate window, the audit event); with the embedded store both are one commit.
-      ...(link ? { forward: forwardTo(link, fleet) } : {}),
+      ...(cluster ? { forward: cluster.forward() } : {}),
       gate: { durable: () => Promise.all([readingStore.durable(), state.committed()]).then(() => undefined), position: () => readingStore.position(), kept: (from, to) => readingStore.kept(from, to) },
       maxMessagesPerSecond: env.DEVICE_MAX_MSG_PER_SEC,
       onRefusal: (packet, recorded) => metrics.mqttRefusals.inc({ packet, recorded: String(recorded) }),
@@ -194,24 +191,23 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       readings, source: mqtt, alerts: engine, webhook, metrics,
       notify: notifyHealthNow,
     })
-    const clusterHealth = link && ownership && stores.databaseHealth ? { link, ownership, database: stores.databaseHealth } : undefined
-    const health = clusterHealth
-      ? () => ({ ...single(), cluster: { instance: clusterHealth.link.instance, stations: clusterHealth.ownership.stations(), nats: { ok: clusterHealth.link.natsOk() }, database: { ok: clusterHealth.database().ok } } })
-      : single
+    const health = cluster ? () => ({ ...single(), cluster: cluster.health() }) : single
     metrics.onScrape(health)
     const loginThrottle = new LoginThrottle({
       limits: { perUser: env.LOGIN_MAX_FAILURES_PER_USER, perAddress: env.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMs: env.LOGIN_WINDOW_SECONDS * 1000, successesPerAddress: env.LOGIN_MAX_SUCCESSES_PER_ADDRESS, successWindowMs: 60_000 },
       now: () => clock.now(),
       onRefused: (scope) => metrics.loginRefused.inc({ scope }),
     })
+    const scope = {
+      alertStation: async (id: string) => (await state.alerts.getAlert(id))?.station,
+      incidentStation: async (id: string) => (await state.alerts.getIncident(id))?.station,
+      drillStation: async (id: string) => (await state.routine.drill(id))?.station,
+      deviceStation: (id: string) => fleet.device(id)?.station.model.id,
+    }
     const app = createHttpApp({
       accounts, principals, displayTokens, fleet, board: view ?? board, readings, records: state.records, registry: metrics.registry, health, log, https: httpTls !== undefined, loginThrottle,
-      scope: {
-        alertStation: async (id) => (await state.alerts.getAlert(id))?.station,
-        incidentStation: async (id) => (await state.alerts.getIncident(id))?.station,
-        drillStation: async (id) => (await state.routine.drill(id))?.station,
-        deviceStation: (id) => fleet.device(id)?.station.model.id,
-      },
+      scope,
+      ...(cluster ? { beforeBody: [ownerRelay({ lookups: scope, owns: (s) => cluster.owns(s), relay: (s, req) => cluster.relay(s, req) })] } : {}),
       onLogout: (token) => live.revoke(token), ready: () => ready,
       onRevoked: (what) => ('tokenHash' in what ? live.revokeHashes([what.tokenHash]) : live.endUser(what.user)),
       extra: [alertRoutes(accounts, engine, state.alerts, (id, user, note) => routine.drills.acknowledge(id, user, note)), ledgerRoutes(accounts, ledger, clock, ledgerWorkbook),
@@ -230,7 +226,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     const filesWatch = stationFilesWatch({ stationsPath: env.STATIONS, catalogue, log })
     // In cluster mode the ownership starts after the engine (it adopts stations into it) and the
     // fan-out view before it, so that no change of another instance is missed.
-    const clusterParts = view && ownership ? [{ name: 'cluster-view', start: () => view.start(), stop: () => view.stop() }, ownership] : []
+    const clusterParts = cluster?.parts() ?? []
     for (const part of [...(notifier ? [notifier] : []), engine, ledgerLifecycle, routine.part, board, ...clusterParts, webhook, mqtt, http, live, accounts, filesWatch]) parts.add(part)
     await parts.start()
     mqtt.onClientsChanged(() => metrics.connected.set(mqtt.connectedDevices()))
@@ -257,19 +253,4 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       log.info('stopped')
     })())
   return { mqttPort, ...(mqttsPort !== undefined ? { mqttsPort } : {}), httpPort, https, env, log, stop }
-}
-
-/**
- * Cluster mode's durable gate: an accepted reading is appended to the readings stream of its
- * station's partition. One append at a time per device: an append retried after a lost answer
- * would otherwise land behind the device's later readings, and the stream must keep its order.
- */
-function forwardTo(link: ClusterLink, fleet: Fleet) {
-  const perDevice = new KeyedSerial()
-  return (device: string, _kind: 'state' | 'status', packet: { topic: string; payload: Buffer | string }): Promise<void> => {
-    const station = fleet.device(device)?.station.model.id
-    if (!station) return Promise.reject(new Error(`device ${device} belongs to no station`))
-    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
-    return perDevice.run(device, async () => void (await link.readings.append(station, device, packet.topic, payload)))
-  }
 }

@@ -22,6 +22,8 @@ export interface StationChange {
   device?: string
   /** devices whose open connections must be cut now: disabled, secret rotated, gone or changed in a re-read file */
   cut: string[]
+  /** cluster mode: made through another instance, which stored it (here it only takes effect) */
+  elsewhere?: true
 }
 
 /** What the catalogue tells the rest of the service (a subset of the service's event map). */
@@ -189,6 +191,27 @@ export class StationCatalogue {
     this.put({ config: f.config, fileHash: f.hash }, f.file)
     this.opts.hub.emit('stationConfigured', f.config, { kind: 'file-reloaded', by, cut: cut.map((d) => d.id) })
     return { applied: true }
+  }
+
+  /**
+   * Cluster mode: a change another instance made through the API and stored — in effect here too
+   * (the live model, the rules, the broker's devices), without storing it again. A station file
+   * re-read is not carried: every instance reads its own files.
+   */
+  changedElsewhere(config: StationConfig, change: StationChange): void {
+    const r = stationSchema.safeParse(config)
+    if (!r.success) {
+      this.opts.log.warn({ station: config.id, field: r.error.issues[0]!.path.join('.') }, 'a station change from another instance does not pass the station-file checks: ignored')
+      return
+    }
+    const fileHash = this.entries.get(r.data.id)?.fileHash ?? null
+    try {
+      this.put({ config: r.data, fileHash }, 'another instance')
+    } catch (err) {
+      this.opts.log.warn({ station: config.id, err }, 'a station change from another instance conflicts with this one: ignored')
+      return
+    }
+    this.opts.hub.emit('stationConfigured', r.data, { ...change, elsewhere: true })
   }
 
   /** Resolves once every change made so far is durable in the store: the API answers a change after it. */

@@ -17,6 +17,8 @@ export const errorCatalogue = {
   INTERNAL: 500,
   STORE_UNAVAILABLE: 503,
   STARTING: 503,
+  /** cluster mode: the station's owner could not be reached (a takeover under way) */
+  OWNER_UNAVAILABLE: 503,
 } as const
 
 export type ErrorCode = keyof typeof errorCatalogue

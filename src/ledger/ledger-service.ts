@@ -104,6 +104,16 @@ export class LedgerService {
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer)
   }
 
+  /**
+   * Cluster mode: a station this instance now owns is judged again from the store (another
+   * instance kept its ledger until now), so that its stock and expiry alerts follow at once.
+   */
+  rejudge(stationId: string): Promise<void> {
+    const station = this.stations.get(stationId)
+    if (!station || !this.started || this.stopped) return Promise.resolve()
+    return this.judge(station)
+  }
+
   station(id: string): StationConfig {
     const s = this.stations.get(id)
     if (!s) throw new AppError('STATION_UNKNOWN', `no station "${id}"`)

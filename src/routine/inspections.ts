@@ -81,6 +81,25 @@ export class InspectionService {
     this.arm()
   }
 
+  /**
+   * Cluster mode: a station this instance now owns — its runs as another instance recorded them
+   * are read again from the store, then its inspections judged.
+   */
+  async reload(stationId: string): Promise<void> {
+    const s = this.stations.get(stationId)
+    if (!s || this.stopped) return
+    const now = this.clock.now()
+    await Promise.all(
+      s.inspections.map(async (insp) => {
+        const [since, lastCounted] = await Promise.all([this.store.inspectionSince(s.id, insp.id, now), this.store.lastCountedRun(s.id, insp.id)])
+        this.known.set(knownKey(s.id, insp.id), { since, lastCounted })
+      }),
+    )
+    if (this.stopped || this.stations.get(stationId) !== s) return
+    this.judge(s)
+    this.arm()
+  }
+
   stop(): void {
     this.stopped = true
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer)

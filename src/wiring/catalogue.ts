@@ -31,6 +31,8 @@ export function wireCatalogue(deps: {
   hub: ServiceHub
   fleet: Fleet
   records: RecordStore
+  /** cluster mode: only the owner of a station writes its live state (elsewhere it is not current) */
+  owns?: (station: string) => boolean
   engine: AlertEngine
   ledger: LedgerService
   routine: { configure(station: StationConfig): void }
@@ -41,7 +43,7 @@ export function wireCatalogue(deps: {
   deps.hub.on('stationConfigured', (config, change) => {
     const live = withoutDisabledDevices(config)
     const { state, removedDevices } = deps.fleet.configure(live)
-    deps.records.saveSnapshot(config.id, () => state.toJSON())
+    if (deps.owns?.(config.id) ?? true) deps.records.saveSnapshot(config.id, () => state.toJSON())
     deps.engine.reconfigured(state)
     deps.ledger.configure(live)
     deps.routine.configure(live)

@@ -1,4 +1,4 @@
-import express, { type Express } from 'express'
+import express, { type Express, type RequestHandler } from 'express'
 import { fileURLToPath } from 'node:url'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
@@ -35,6 +35,11 @@ export interface HttpDeps {
   registry: Registry
   health: () => unknown
   log: Logger
+  /**
+   * handlers that see every request once it is authenticated, in scope and past the origin checks,
+   * with its body still unread (cluster mode's relay of commands to a station's owner)
+   */
+  beforeBody?: RequestHandler[]
   /** extra routers (alerts, incidents, dashboard) mounted before the 404 */
   extra?: express.Router[]
   /** served over HTTPS: the session cookie is `Secure`, HSTS is sent */
@@ -75,6 +80,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use(authenticate(deps.principals))
   app.use(scopeGuard(deps.scope))
   app.use(cookieRequestGuard(deps.https ?? false))
+  for (const h of deps.beforeBody ?? []) app.use(h)
   app.use(express.json({ limit: '64kb' }))
 
   app.get('/api/health', (_req, res) => {

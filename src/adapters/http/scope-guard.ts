@@ -37,19 +37,27 @@ export function scopeGuard(lookups: ScopeLookups) {
   // Async: a lookup may read the state store (express 5 hands a rejection to the error handler).
   return async (req: Request, _res: Response, next: NextFunction) => {
     if (!req.user?.stations) return next()
-    const m = NAMED_PATH.exec(req.path)
-    if (!m) return next()
-    const named = NAMED[m[1]!.toLowerCase()]!
-    let id: string
-    try {
-      id = decodeURIComponent(m[2]!)
-    } catch {
-      return next()
-    }
-    const station = await named.station(lookups, id)
-    if (station !== undefined && !canSee(req.user, station)) {
-      return next(new AppError(named.code, `no ${named.what} "${id}"`))
+    const named = await stationNamedIn(lookups, req.path)
+    if (named?.station !== undefined && !canSee(req.user, named.station)) {
+      return next(new AppError(named.code, `no ${named.what} "${named.id}"`))
     }
     next()
   }
+}
+
+/**
+ * The station a path names through its station, alert, incident, drill or device (`station`
+ * undefined: no such thing); undefined when the path names none of them.
+ */
+export async function stationNamedIn(lookups: ScopeLookups, path: string): Promise<{ station: string | undefined; code: ErrorCode; what: string; id: string } | undefined> {
+  const m = NAMED_PATH.exec(path)
+  if (!m) return undefined
+  const named = NAMED[m[1]!.toLowerCase()]!
+  let id: string
+  try {
+    id = decodeURIComponent(m[2]!)
+  } catch {
+    return undefined
+  }
+  return { station: await named.station(lookups, id), code: named.code, what: named.what, id }
 }

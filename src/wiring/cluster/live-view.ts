@@ -1,6 +1,8 @@
 import type { Logger } from 'pino'
 import type { FanOutBus } from '../../adapters/nats/fan-out.ts'
 import type { Alert, AlertChange } from '../../alerts/alert.ts'
+import type { StationChange } from '../../app/station-catalogue.ts'
+import type { StationConfig } from '../../domain/station.ts'
 import type { StationStatus } from '../../domain/station-status.ts'
 
 interface Push { pushStation(status: StationStatus): void; pushAlert(alert: Alert): void }
@@ -15,17 +17,33 @@ interface Local { statuses(): StationStatus[]; status(id: string): StationStatus
 export class ClusterLiveView {
   private readonly remoteStatus = new Map<string, StationStatus>()
   private readonly remoteAlerts = new Map<string, Alert>()
+  /** alerts heard on the bus while the store is read at start: newer than what it says (then undefined) */
+  private heard: Set<string> | undefined = new Set<string>()
 
-  constructor(private readonly o: { bus: FanOutBus; owns: (station: string) => boolean; local: Local; push: () => Push; log: Logger; follow: (alert: Alert) => void }) {}
+  constructor(
+    private readonly o: {
+      bus: FanOutBus
+      owns: (station: string) => boolean
+      local: Local
+      push: () => Push
+      log: Logger
+      follow: (alert: Alert) => void
+      /** the unresolved alerts as the state store has them: what an instance starting late shows until they change */
+      unresolved: () => Promise<Alert[]>
+      /** a station changed through another instance's API (stored there): take it into effect here */
+      stationChanged: (config: StationConfig, change: StationChange) => void
+    },
+  ) {}
 
   /**
    * Publishes what changes here: everything of owned stations, and the alerts of stations owned
    * elsewhere that a responder acknowledged or resolved through this instance (their owner follows).
    */
-  published(): { status(s: StationStatus): void; alert(a: Alert, change: AlertChange, by: string | undefined): void } {
+  published(): { status(s: StationStatus): void; alert(a: Alert, change: AlertChange, by: string | undefined): void; station(config: StationConfig, change: StationChange): void } {
     return {
       status: (s) => (this.o.owns(s.id) ? this.o.bus.publish('status', s) : undefined),
       alert: (a, change, by) => this.o.bus.publish('alert', { alert: a, change, by: by ?? null }),
+      station: (config, change) => this.o.bus.publish('station', { config, change }),
     }
   }
 
@@ -37,8 +55,15 @@ export class ClusterLiveView {
           if (this.o.owns(s.id)) return
           this.remoteStatus.set(s.id, s)
           this.o.push().pushStation(s)
+        } else if (m.kind === 'hello') {
+          // An instance started: it hears the statuses of the stations owned here at once.
+          for (const st of this.o.local.statuses()) if (this.o.owns(st.id)) this.o.bus.publish('status', st)
+        } else if (m.kind === 'station') {
+          const { config, change } = m.payload as { config: StationConfig; change: StationChange }
+          this.o.stationChanged(config, change)
         } else if (m.kind === 'alert') {
           const { alert } = m.payload as { alert: Alert }
+          this.heard?.add(alert.id)
           if (this.o.owns(alert.station)) return void (this.o.follow(alert), this.o.push().pushAlert(alert))
           if (alert.state === 'resolved') this.remoteAlerts.delete(alert.id)
           else this.remoteAlerts.set(alert.id, alert)
@@ -48,6 +73,10 @@ export class ClusterLiveView {
       (err) => this.o.log.warn({ err }, 'fan-out: a message could not be handled'),
     )
     await this.o.bus.ready()
+    // What changed before this instance listened: the alerts from the store, the statuses from their owners.
+    for (const a of await this.o.unresolved()) if (!this.o.owns(a.station) && !this.heard?.has(a.id)) this.remoteAlerts.set(a.id, a)
+    this.heard = undefined
+    this.o.bus.publish('hello', {})
   }
 
   stop(): void {

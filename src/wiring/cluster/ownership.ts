@@ -16,6 +16,15 @@ export interface OwnershipDeps {
   readings: ReadingStore
   progress: PartitionProgress
   log: Logger
+  /** other parts with per-station work that only the owner does (timers, judgements), told after the engine */
+  followers?: StationFollower[]
+  /** commands relayed from other instances (owner-relay): served for each owned partition */
+  commands?: { serve(partition: number, owns: () => boolean): void; unserve(partition: number): void }
+}
+
+export interface StationFollower {
+  adopt(station: string): Promise<void> | void
+  release(station: string): void
 }
 
 /**
@@ -41,7 +50,11 @@ export class Ownership implements Part {
       this.owned.delete(p)
       const consumer = this.consumers.get(p)
       this.consumers.delete(p)
-      for (const s of this.stationsOf(p)) d.engine.release(s)
+      d.commands?.unserve(p)
+      for (const s of this.stationsOf(p)) {
+        d.engine.release(s)
+        for (const f of d.followers ?? []) f.release(s)
+      }
       d.log.info({ partition: p, reason }, 'partition lost')
       this.serial(p, async () => void (await consumer?.stop()))
     })
@@ -88,6 +101,9 @@ export class Ownership implements Part {
     }
     this.owned.add(p)
     for (const s of stations) await engine.adopt(s)
+    for (const f of this.d.followers ?? []) for (const s of stations) await f.adopt(s)
+    if (!link.leases.owns(p)) return
+    this.d.commands?.serve(p, () => this.owned.has(p) && link.leases.owns(p))
     const consumer = new PartitionConsumer({
       js: link.js, jsm: link.jsm, partition: p, resumeAfter: applied,
       handler: (m) => this.apply(m),
