@@ -13,7 +13,7 @@ import { describeWithPostgres, usePostgres } from '../helpers/postgres.ts'
  * connection costs no queued write.
  */
 /** every migration in src/adapters/postgres/migrations/, in order */
-const MIGRATIONS = ['001_state-store', '002_scopes-tokens-stations']
+const MIGRATIONS = ['001_state-store', '002_scopes-tokens-stations', '003_readings-and-progress', '004_partition-epochs']
 
 describeWithPostgres('PostgreSQL state store', () => {
   const pg = usePostgres()

@@ -39,12 +39,14 @@ export interface StationFollower {
 export class Ownership implements Part {
   readonly name = 'cluster-ownership'
   private readonly owned = new Set<number>()
+  /** the epoch of each owned partition's lease (its revision when won): the fencing token of its commits */
+  private readonly epochs = new Map<number, number>()
   private readonly consumers = new Map<number, PartitionConsumer>()
   /** acquire and lose of one partition, one at a time and in order */
   private readonly chains = new Map<number, Promise<void>>()
 
   constructor(private readonly d: OwnershipDeps) {
-    d.link.leases.on('acquired', (p) => this.serial(p, () => this.acquire(p)))
+    d.link.leases.on('acquired', (p, lease) => this.serial(p, () => this.acquire(p, lease.revision)))
     d.link.leases.on('lost', (p, reason) => {
       // At once, before anyone else can win it: no reading of it is applied from here on.
       this.owned.delete(p)
@@ -89,12 +91,17 @@ export class Ownership implements Part {
     this.chains.set(p, next)
   }
 
-  private async acquire(p: number): Promise<void> {
+  private async acquire(p: number, epoch: number): Promise<void> {
     if (!this.d.link.leases.owns(p)) return
     const { fleet, state, engine, progress, link } = this.d
     const stations = this.stationsOf(p)
-    const [snaps, applied] = await Promise.all([state.records.loadSnapshots(), progress.applied(p)])
+    // The epoch is claimed before the state is read: an older owner's commits fail from here on,
+    // so what is read is what the new owner continues from.
+    const applied = await progress.claim(p, epoch)
+    if (applied === undefined) return void this.d.log.warn({ partition: p, epoch }, 'partition claimed by a newer owner already: not taken')
+    const snaps = await state.records.loadSnapshots()
     if (!link.leases.owns(p)) return
+    this.epochs.set(p, epoch)
     for (const s of stations) {
       const snap = snaps.get(s)
       if (snap) fleet.stations.get(s)?.restore(snap)
@@ -121,7 +128,7 @@ export class Ownership implements Part {
     const kind = m.topic.endsWith('/status') ? 'status' : 'state'
     // Synchronous up to here: the state writes, alert changes and this sequence join one group commit.
     this.d.ingest.handle(m.device, kind, m.topic, m.payload)
-    this.d.progress.record(m.partition, m.streamSeq)
+    this.d.progress.record(m.partition, m.streamSeq, this.epochs.get(m.partition)!)
     await Promise.all([this.d.readings.durable(), this.d.state.committed()])
   }
 }
