@@ -12,6 +12,8 @@ export interface ClusterService {
   environment?: Record<string, string>
   volumes?: string[]
   ports?: string[]
+  healthcheck?: { test: string[] }
+  depends_on?: Record<string, { condition: string }>
 }
 
 export const readRepoFile = (p: string): string => readFileSync(join(ROOT, p), 'utf8')

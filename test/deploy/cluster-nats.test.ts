@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import { freePorts } from '../helpers/influxd.ts'
 import { describeWithNats, findNatsServer } from '../helpers/nats.ts'
 import { eventually } from '../helpers/wait.ts'
-import { clusterCompose, NATS_NODES, readRepoFile, serviceEnv } from './cluster-compose.ts'
+import { clusterCompose, INSTANCES, NATS_NODES, readRepoFile, serviceEnv } from './cluster-compose.ts'
 
 /**
  * deploy/cluster/nats.conf run by the real nats-server (Debian's 2.9, the compose file's image
@@ -123,5 +123,16 @@ describeWithNats('deploy/cluster/nats.conf on three real nats-server nodes', () 
     } finally {
       await nc.close()
     }
+  })
+
+  test('the compose healthcheck asks the monitoring port the file opens, and every node answers it healthy once clustered', async () => {
+    const monitorPort = Number(only(/^http_port:\s*(\d+)\s*$/, 'monitoring port line')[1])
+    for (const [i, name] of NATS_NODES.entries()) {
+      const probe = new URL(clusterCompose.services[name]!.healthcheck!.test.find((a) => a.startsWith('http://'))!)
+      expect(Number(probe.port)).toBe(monitorPort)
+      await eventually(async () => (await fetch(`http://127.0.0.1:${ports[i]!.monitor}${probe.pathname}${probe.search}`)).status === 200, 20_000, `${name} healthy`)
+    }
+    // The instances start once the nodes are healthy: JetStream is there for their streams.
+    for (const sw of INSTANCES) for (const n of NATS_NODES) expect(clusterCompose.services[sw]!.depends_on?.[n]?.condition).toBe('service_healthy')
   })
 })
