@@ -6,13 +6,15 @@ import { AppError } from '../domain/errors.ts'
 import type { EventHub } from '../event-hub.ts'
 import type { Clock, Timers } from '../ports.ts'
 import { publicAlert, type Alert, type AlertChange, type AlertRecord, type Incident, type RuleName, type Severity } from './alert.ts'
+import { AlertLifecycle, escalationOf } from './alert-lifecycle.ts'
 import type { AlertStore } from './alert-store.ts'
 import { DeadlineQueue } from './deadline-queue.ts'
 import { FLAP_OPENS, FLAP_QUIET_MS, FLAP_WINDOW_MS, FlapDamping } from './flap-damping.ts'
 import { Incidents } from './incidents.ts'
 import { RuleSlots, type RuleSlot } from './rule-slots.ts'
 import type { RuleContext } from './rules/rule.ts'
-import { alertKey, UnresolvedAlerts } from './unresolved-alerts.ts'
+import { DeadlineTimer } from './deadline-timer.ts'
+import { alertKey, type UnresolvedAlerts } from './unresolved-alerts.ts'
 
 /** A condition judged outside the engine, on a subject of its own (e.g. `batch:ID`). */
 export interface ExternalCondition { rule: RuleName; subject: string; severity: Severity; occurrence: number; message: string }
@@ -39,31 +41,27 @@ export interface AlertEngineOptions {
   owns?: (station: string) => boolean
 }
 
-// setTimeout's limit; a farther deadline is reached in steps.
-const MAX_TIMER_MS = 2 ** 31 - 1
-
 /**
- * Raises, resolves and escalates alerts. Each change of the live state re-evaluates
- * only the rules of the subjects it touched; timed rules wait in one deadline queue
- * driven by a single timer.
+ * Judges the rules and raises alerts. Each change of the live state re-evaluates only the rules
+ * of the subjects it touched; timed rules and escalations wait in one deadline queue driven by a
+ * single timer. What happens to an alert once raised is AlertLifecycle's.
  */
 export class AlertEngine {
   readonly name = 'alert-engine'
-  private readonly unresolved = new UnresolvedAlerts()
   private readonly slots = new RuleSlots()
-  private readonly latestOccurrence = new Map<string, number>()
   private readonly incidents: Incidents
   private readonly queue = new DeadlineQueue()
   private readonly flaps = new FlapDamping()
-  private timer: unknown
-  private timerAt: number | undefined
+  private readonly alerts: AlertLifecycle
+  // The lifecycle's: read here to judge what is open and what was last alerted.
+  private readonly unresolved: UnresolvedAlerts
+  private readonly latestOccurrence: Map<string, number>
+  private readonly timer: DeadlineTimer
   private readonly startedAt: number
-  private stopped = false
 
   private readonly fleet: Fleet
   private readonly store: AlertStore
   private readonly clock: Clock
-  private readonly timers: Timers
   private readonly hub: EventHub<AlertEvents>
   private readonly onSilent: (deviceId: string) => void
   private readonly owns: (station: string) => boolean
@@ -72,12 +70,15 @@ export class AlertEngine {
     this.fleet = opts.fleet
     this.store = opts.store
     this.clock = opts.clock
-    this.timers = opts.timers
     this.hub = opts.hub
     this.onSilent = opts.onSilent
     this.owns = opts.owns ?? (() => true)
     this.startedAt = opts.clock.now()
     this.incidents = new Incidents({ store: opts.store, clock: opts.clock, hub: opts.hub })
+    this.alerts = new AlertLifecycle({ fleet: opts.fleet, store: opts.store, clock: opts.clock, hub: opts.hub, queue: this.queue, flaps: this.flaps })
+    this.unresolved = this.alerts.unresolved
+    this.latestOccurrence = this.alerts.latestOccurrence
+    this.timer = new DeadlineTimer({ queue: this.queue, clock: opts.clock, timers: opts.timers, onDue: (keys) => this.due(keys) })
   }
 
   /**
@@ -86,7 +87,7 @@ export class AlertEngine {
    */
   async start(): Promise<void> {
     const [loaded] = await Promise.all([this.store.loadForEngine(), this.incidents.restore()])
-    this.take(loaded, (station) => this.owns(station))
+    this.alerts.take(loaded, (station) => this.owns(station))
     for (const state of this.fleet.stations.values()) if (this.owns(state.model.id)) this.evaluateStation(state)
     this.arm()
   }
@@ -95,7 +96,7 @@ export class AlertEngine {
   async adopt(station: string): Promise<void> {
     const loaded = await this.store.loadForEngine()
     this.release(station)
-    this.take(loaded, (s) => s === station)
+    this.alerts.take(loaded, (s) => s === station)
     const state = this.fleet.stations.get(station)
     if (state) this.evaluateStation(state)
     this.arm()
@@ -103,10 +104,7 @@ export class AlertEngine {
 
   /** Cluster mode: a station this instance no longer owns — its timers stop at once, its alerts are forgotten here. */
   release(station: string): void {
-    const prefix = `${station}|`
-    for (const a of [...this.unresolved.values()]) if (a.station === station) (this.unresolved.remove(a), this.queue.cancel(escalationKey(a.id)))
-    for (const key of this.queue.keys()) if (key.startsWith(prefix)) this.queue.cancel(key)
-    for (const key of [...this.latestOccurrence.keys()]) if (key.startsWith(prefix)) this.latestOccurrence.delete(key)
+    this.alerts.release(station)
     this.arm()
   }
 
@@ -116,26 +114,12 @@ export class AlertEngine {
    * it nor writes it back as it was.
    */
   follow(alert: Alert): void {
-    const a = this.unresolved.findById(alert.id)
-    if (!a) return
-    Object.assign(a, alert)
-    if (alert.state !== 'active') this.queue.cancel(escalationKey(a.id))
-    if (alert.state === 'resolved') this.unresolved.remove(a)
+    this.alerts.follow(alert)
     this.arm()
   }
 
-  private take({ unresolved, latestOccurrence }: { unresolved: AlertRecord[]; latestOccurrence: Map<string, number> }, wanted: (station: string) => boolean): void {
-    for (const a of unresolved) {
-      if (!wanted(a.station)) continue
-      this.unresolved.add(a)
-      if (a.state === 'active' && a.severity === 'critical' && !a.escalated) this.scheduleEscalation(a)
-    }
-    for (const [k, v] of latestOccurrence) if (wanted(k.slice(0, k.indexOf('|')))) this.latestOccurrence.set(k, v)
-  }
-
   stop(): void {
-    this.stopped = true
-    if (this.timer !== undefined) this.timers.clearTimeout(this.timer)
+    this.timer.stop()
   }
 
   /** Ingest's change listener. */
@@ -158,7 +142,7 @@ export class AlertEngine {
       const subject = parseSubject(a.subject)
       if (!subject) continue
       const known = subject.type === 'door' ? m.doors.has(subject.id) : subject.type === 'key' ? m.keys.has(subject.id) : subject.type === 'item' ? m.items.has(subject.id) : m.devices.has(subject.id)
-      if (!known) (this.latestOccurrence.delete(alertKey(a.station, a.rule, a.subject)), this.close(a, 'system', 'no longer in the station’s configuration'))
+      if (!known) (this.latestOccurrence.delete(alertKey(a.station, a.rule, a.subject)), this.alerts.close(a, 'system', 'no longer in the station’s configuration'))
     }
     this.evaluateStation(state)
     this.arm()
@@ -212,7 +196,7 @@ export class AlertEngine {
     for (const a of [...this.unresolved.values()]) {
       if (a.station !== station || !rules.includes(a.rule) || (subjects && !subjects.has(a.subject))) continue
       const key = alertKey(station, a.rule, a.subject)
-      if (!wanted.has(key)) (this.latestOccurrence.delete(key), this.close(a, 'system', 'condition cleared'))
+      if (!wanted.has(key)) (this.latestOccurrence.delete(key), this.alerts.close(a, 'system', 'condition cleared'))
     }
     for (const [key, c] of wanted) {
       if (this.unresolved.get(key)) {
@@ -227,10 +211,7 @@ export class AlertEngine {
         id: randomUUID(), station, rule: c.rule, subject: c.subject, severity: c.severity, state: 'active', message: c.message,
         openedAt: this.clock.now(), escalated: false, occurrence: c.occurrence, ...(incident ? { incident: incident.id } : {}),
       }
-      this.unresolved.add(alert)
-      this.latestOccurrence.set(key, c.occurrence)
-      if (alert.severity === 'critical') this.scheduleEscalation(alert)
-      this.commit(alert, 'opened')
+      this.alerts.open(alert, key)
     }
     this.arm()
   }
@@ -249,35 +230,19 @@ export class AlertEngine {
       id: randomUUID(), station, rule: c.rule, subject: c.subject, severity: c.severity, state: 'active', message: c.message,
       openedAt: this.clock.now(), escalated: false, occurrence: c.occurrence, ...(incident ? { incident: incident.id } : {}), ...(opts.drill ? { drill: true as const } : {}),
     }
-    this.unresolved.add(alert)
-    this.latestOccurrence.set(key, c.occurrence)
-    if (alert.severity === 'critical') this.scheduleEscalation(alert)
-    this.commit(alert, 'opened')
+    this.alerts.open(alert, key)
     this.arm()
     return publicAlert(alert)
   }
 
   // ---- responder actions -----------------------------------------------------------
 
-  // Acknowledge and resolve decide on the alert's state and change it in the same synchronous step
-  // after the one await (mustFind): two requests at once cannot both succeed.
-  async acknowledge(id: string, user: string, note?: string): Promise<Alert> {
-    const a = await this.mustFind(id)
-    if (a.state !== 'active') throw new AppError('CONFLICT', `alert ${id} is already ${a.state}`)
-    a.state = 'acknowledged'
-    a.ackedAt = this.clock.now()
-    a.ackedBy = user
-    if (note) a.ackNote = note
-    this.queue.cancel(escalationKey(a.id))
-    this.commit(a, 'acknowledged', user)
-    return publicAlert(a)
+  acknowledge(id: string, user: string, note?: string): Promise<Alert> {
+    return this.alerts.acknowledge(id, user, note)
   }
 
-  async resolve(id: string, user: string, note?: string): Promise<Alert> {
-    const a = await this.mustFind(id)
-    if (a.state === 'resolved') throw new AppError('CONFLICT', `alert ${id} is already resolved`)
-    this.close(a, user, note)
-    return publicAlert(a)
+  resolve(id: string, user: string, note?: string): Promise<Alert> {
+    return this.alerts.resolve(id, user, note)
   }
 
   startIncident(station: string, user: string, note?: string): Incident {
@@ -340,8 +305,8 @@ export class AlertEngine {
           this.queue.schedule(key, cond ? Math.min(cond.due, quietEnd) : quietEnd)
           return
         }
-        this.close(open, 'system', `condition cleared and stayed clear for ${FLAP_QUIET_MS / 60_000} min: no longer flapping`)
-      } else if (open) this.close(open, 'system', 'condition cleared')
+        this.alerts.close(open, 'system', `condition cleared and stayed clear for ${FLAP_QUIET_MS / 60_000} min: no longer flapping`)
+      } else if (open) this.alerts.close(open, 'system', 'condition cleared')
       if (cond) this.queue.schedule(key, cond.due)
       else this.queue.cancel(key)
       return
@@ -367,80 +332,22 @@ export class AlertEngine {
       occurrence: cond.occurrence,
       ...(incident ? { incident: incident.id } : {}),
     }
-    this.unresolved.add(alert)
-    this.latestOccurrence.set(key, cond.occurrence)
-    if (alert.severity === 'critical') this.scheduleEscalation(alert)
-    this.commit(alert, 'opened')
+    this.alerts.open(alert, key)
     // A silence deadline passed: the device is gone, and its subjects can no longer be confirmed.
     if (rule.name === 'device-offline' && ctx.state.devices.get(id)?.online) this.onSilent(id)
   }
 
-  private close(a: AlertRecord, user: string, note?: string): void {
-    a.state = 'resolved'
-    a.resolvedAt = this.clock.now()
-    a.resolvedBy = user
-    if (note) a.resolveNote = note
-    this.unresolved.remove(a)
-    if (a.flapping) this.flaps.closed(alertKey(a.station, a.rule, a.subject))
-    this.queue.cancel(escalationKey(a.id))
-    this.commit(a, 'resolved', user)
-  }
-
-  private scheduleEscalation(a: AlertRecord): void {
-    const station = this.fleet.stations.get(a.station)
-    if (!station) return
-    this.queue.schedule(escalationKey(a.id), a.openedAt + station.model.rules.escalateAfterSeconds * 1000)
-  }
-
-  private escalate(alertId: string): void {
-    const a = this.unresolved.findById(alertId)
-    if (!a || a.state !== 'active' || a.escalated) return
-    a.escalated = true
-    a.escalatedAt = this.clock.now()
-    this.commit(a, 'escalated')
-  }
-
-  private commit(a: AlertRecord, change: AlertChange, by?: string): void {
-    this.store.saveAlert(a)
-    const pub = publicAlert(a)
-    this.hub.emit('alertChanged', pub, change, by)
-  }
-
-  /**
-   * Every unresolved alert is in memory, and that record is the one to change; the store is asked
-   * only for resolved ones (a conflict, or unknown). Looked up in memory again after the store's
-   * answer, in case the alert was resolved meanwhile (its stored copy may be older).
-   */
-  private async mustFind(id: string): Promise<AlertRecord> {
-    const open = this.unresolved.findById(id)
-    if (open) return open
-    const stored = await this.store.getAlert(id)
-    const found = this.unresolved.findById(id) ?? stored
-    if (found) return found
-    throw new AppError('ALERT_UNKNOWN', `no alert "${id}"`)
-  }
-
-  // ---- the one timer -----------------------------------------------------------------
+  // ---- deadlines ---------------------------------------------------------------------
 
   private arm(): void {
-    if (this.stopped) return
-    const at = this.queue.peek()
-    if (at === this.timerAt) return
-    if (this.timer !== undefined) this.timers.clearTimeout(this.timer)
-    this.timer = undefined
-    this.timerAt = at
-    if (at === undefined) return
-    const delay = Math.min(Math.max(0, at - this.clock.now()), MAX_TIMER_MS)
-    this.timer = this.timers.setTimeout(() => this.fire(), delay)
+    this.timer.arm()
   }
 
-  private fire(): void {
-    this.timer = undefined
-    this.timerAt = undefined
-    const now = this.clock.now()
-    for (const key of this.queue.popDue(now)) {
-      if (key.startsWith('esc|')) {
-        this.escalate(key.slice(4))
+  private due(keys: string[]): void {
+    for (const key of keys) {
+      const escalating = escalationOf(key)
+      if (escalating !== undefined) {
+        this.alerts.escalate(escalating)
         continue
       }
       const [station, ruleName, subject] = key.split('|') as [string, string, Subject]
@@ -450,10 +357,5 @@ export class AlertEngine {
       if (!state || !slot) continue
       this.apply(this.context(state), slot)
     }
-    this.arm()
   }
-}
-
-function escalationKey(alertId: string): string {
-  return `esc|${alertId}`
 }

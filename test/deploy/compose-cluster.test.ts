@@ -1,22 +1,19 @@
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { expect, test } from 'vitest'
-import { parse } from 'yaml'
 import { clusterOf, envSchema, parseEnv } from '../../src/config/env.ts'
-import { ROOT } from './contract-measurements.ts'
+import { clusterCompose as compose, INSTANCES as instances, interpolate, NATS_NODES, readRepoFile as read } from './cluster-compose.ts'
 
-/** docker-compose.cluster.yml and its NATS and haproxy files, checked by reading them (no Docker engine here). */
-const read = (p: string) => readFileSync(join(ROOT, p), 'utf8')
-interface Service { image?: string; build?: string; environment?: Record<string, string>; volumes?: string[]; ports?: string[] }
-const compose = parse(read('docker-compose.cluster.yml'), { merge: true }) as { services: Record<string, Service>; volumes: Record<string, unknown> }
-const interpolate = (v: string) => v.replace(/\$\{(\w+)(?::?-([^}]*))?\}/g, (_m, _name, dflt: string | undefined) => dflt ?? '')
-const instances = ['sw-1', 'sw-2', 'sw-3']
+/**
+ * docker-compose.cluster.yml and its NATS and haproxy files, read (no Docker engine here); the
+ * NATS nodes and the balancer also run from these files in cluster-nats.test.ts and
+ * cluster-haproxy.test.ts, and the image is checked against what the compose file runs in
+ * cluster-image.test.ts.
+ */
 
 test('three NATS 2.9 nodes with JetStream, clustered with routes to each other, each with its own store volume', () => {
   const conf = read('deploy/cluster/nats.conf')
   expect(conf).toMatch(/jetstream\s*\{\s*store_dir:/)
   expect(conf).toMatch(/server_name:\s*\$NATS_NAME/)
-  for (const n of ['nats-1', 'nats-2', 'nats-3']) {
+  for (const n of NATS_NODES) {
     const s = compose.services[n]!
     expect(s.image).toMatch(/^nats:2\.9/)
     expect(s.environment?.NATS_NAME).toBe(n)

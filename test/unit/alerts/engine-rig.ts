@@ -82,13 +82,14 @@ export class EngineRig {
     readonly stations: string[],
     readonly store: MemoryAlertStore,
     rules: Partial<Rules>,
+    private readonly owns?: (station: string) => boolean,
   ) {
     this.fleet = new Fleet(stations.map((id) => stationSchema.parse(fixtureStation(id, rules).json)))
   }
 
-  /** A rig with its engine started (the engine's start awaits its store). */
-  static async create(stations: string[] = ['s1', 's2'], store = new MemoryAlertStore(), rules: Partial<Rules> = RULES): Promise<EngineRig> {
-    const rig = new EngineRig(stations, store, rules)
+  /** A rig with its engine started (the engine's start awaits its store); `owns` as in cluster mode. */
+  static async create(stations: string[] = ['s1', 's2'], store = new MemoryAlertStore(), rules: Partial<Rules> = RULES, opts: { owns?: (station: string) => boolean } = {}): Promise<EngineRig> {
+    const rig = new EngineRig(stations, store, rules, opts.owns)
     await rig.boot()
     return rig
   }
@@ -108,6 +109,7 @@ export class EngineRig {
         const found = this.fleet.device(device)!
         this.engine.handleChange(found.station, found.station.markSilent(device, this.time.now()))
       },
+      ...(this.owns ? { owns: this.owns } : {}),
     })
     await this.engine.start()
   }
