@@ -92,13 +92,19 @@ export class AlertEngine {
     this.arm()
   }
 
-  /** Cluster mode: a station this instance now owns — its unresolved alerts from the store, its timers armed. */
-  async adopt(station: string): Promise<void> {
-    const loaded = await this.store.loadForEngine()
-    this.release(station)
-    this.alerts.take(loaded, (s) => s === station)
-    const state = this.fleet.stations.get(station)
-    if (state) this.evaluateStation(state)
+  /**
+   * Cluster mode: stations this instance now owns (one partition's) — their unresolved alerts and
+   * open incidents as the previous owner stored them, their rules judged, their timers armed.
+   */
+  async adopt(stations: string | readonly string[]): Promise<void> {
+    const ids = new Set(typeof stations === 'string' ? [stations] : stations)
+    const [loaded] = await Promise.all([this.store.loadForEngine(), this.incidents.restore(ids)])
+    for (const id of ids) this.alerts.release(id)
+    this.alerts.take(loaded, (s) => ids.has(s))
+    for (const id of ids) {
+      const state = this.fleet.stations.get(id)
+      if (state) this.evaluateStation(state)
+    }
     this.arm()
   }
 

@@ -18,11 +18,16 @@ export class Incidents {
     private readonly o: { store: AlertStore; clock: Clock; hub: EventHub<{ incidentChanged: [incident: Incident, change: 'opened' | 'closed'] }> },
   ) {}
 
-  /** Restores the open incidents and the last close times from the store. */
-  async restore(): Promise<void> {
+  /**
+   * Restores the open incidents and the last close times from the store: of every station, or (in
+   * cluster mode, on taking stations over) of `only` these, replacing what was known of them here.
+   */
+  async restore(only?: ReadonlySet<string>): Promise<void> {
     const [open, lastClose] = await Promise.all([this.o.store.openIncidents(), this.o.store.lastIncidentClose()])
-    for (const i of open) this.open.set(i.station, i)
-    for (const [s, t] of lastClose) this.lastClose.set(s, t)
+    const wanted = (station: string) => only === undefined || only.has(station)
+    for (const s of only ?? []) (this.open.delete(s), this.lastClose.delete(s))
+    for (const i of open) if (wanted(i.station)) this.open.set(i.station, i)
+    for (const [s, t] of lastClose) if (wanted(s)) this.lastClose.set(s, t)
   }
 
   private openById(id: string): Incident | undefined {

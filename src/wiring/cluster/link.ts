@@ -44,8 +44,9 @@ export async function joinCluster(o: { servers: string[]; instance: string; part
   try {
     const js = jetstream(nc, { timeout: 5_000 })
     const jsm = await jetstreamManager(nc, { timeout: 10_000 })
-    await ensureReadingsStream(jsm)
-    const leases = await openPartitionLeases(nc, { instance: o.instance, partitions, onError: (err) => o.log.warn({ err }, 'partition leases: a heartbeat failed') })
+    // A cluster still forming (no JetStream leader yet) is waited for rather than exited on.
+    await untilReady(() => ensureReadingsStream(jsm), o.log, 'the readings stream')
+    const leases = await untilReady(() => openPartitionLeases(nc, { instance: o.instance, partitions, onError: (err) => o.log.warn({ err }, 'partition leases: a heartbeat failed') }), o.log, 'the lease streams')
     const readings = new ReadingLog({ js, partitions })
     const bus = new FanOutBus({ nc, instance: o.instance })
     return {
@@ -61,5 +62,19 @@ export async function joinCluster(o: { servers: string[]; instance: string; part
   } catch (err) {
     await nc.close()
     throw err
+  }
+}
+
+/** Retries a start-up step against JetStream for up to a minute, 1 s apart, saying why it waits. */
+async function untilReady<T>(step: () => Promise<T>, log: Logger, what: string, forMs = 60_000): Promise<T> {
+  const deadline = Date.now() + forMs
+  for (;;) {
+    try {
+      return await step()
+    } catch (err) {
+      if (Date.now() + 1000 > deadline) throw err
+      log.warn({ err }, `NATS JetStream not ready for ${what} yet: trying again in 1 s`)
+      await new Promise((r) => setTimeout(r, 1000))
+    }
   }
 }

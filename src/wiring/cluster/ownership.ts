@@ -11,7 +11,7 @@ export interface OwnershipDeps {
   link: ClusterLink
   fleet: Fleet
   ingest: Ingest
-  engine: { adopt(station: string): Promise<void>; release(station: string): void }
+  engine: { adopt(stations: readonly string[]): Promise<void>; release(station: string): void }
   state: StateStore
   readings: ReadingStore
   progress: PartitionProgress
@@ -107,7 +107,7 @@ export class Ownership implements Part {
       if (snap) fleet.stations.get(s)?.restore(snap)
     }
     this.owned.add(p)
-    for (const s of stations) await engine.adopt(s)
+    await engine.adopt(stations)
     for (const f of this.d.followers ?? []) for (const s of stations) await f.adopt(s)
     if (!link.leases.owns(p)) return
     this.d.commands?.serve(p, () => this.owned.has(p) && link.leases.owns(p))

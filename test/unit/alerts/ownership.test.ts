@@ -56,3 +56,21 @@ test('an acknowledgement and a resolve made through another instance are followe
   // Not written back by the owner as it held it: the store keeps the other instance's resolve.
   expect((await store.getAlert(forced!.id))?.state).toBe('resolved')
 })
+
+test('adopted, a station comes with the incident its previous owner opened, and an incident it closed is closed here too', async () => {
+  const store = new MemoryAlertStore()
+  const first = await EngineRig.create(['s1', 's2'], store)
+  const next = await EngineRig.create(['s1', 's2'], store, RULES, { owns: () => false })
+  const incident = first.engine.startIncident('s1', 'ana')
+  await store.durable()
+  expect(next.engine.openIncident('s1')).toBeNull()
+
+  await next.engine.adopt(['s1', 's2'])
+  expect(next.engine.openIncident('s1')?.id).toBe(incident.id)
+  expect(next.engine.openIncident('s2')).toBeNull()
+
+  await first.engine.closeIncident(incident.id, 'ana')
+  await store.durable()
+  await next.engine.adopt(['s1'])
+  expect(next.engine.openIncident('s1')).toBeNull()
+})
