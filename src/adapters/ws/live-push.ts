@@ -89,6 +89,8 @@ export class LivePush<A extends { station: string }> {
   /** open (and opening) connections per session token hash and per client address */
   private readonly perSession = new Map<string, number>()
   private readonly perAddress = new Map<string, number>()
+  /** upgrades per address whose session is being looked up */
+  private readonly lookingUp = new Map<string, number>()
   /** keys whose cap was already reported in the log; forgotten when the key drops below its cap */
   private readonly capLogged = new Set<string>()
   /** upgrades whose session lookup is still out; a logout meanwhile marks them revoked */
@@ -117,6 +119,12 @@ export class LivePush<A extends { station: string }> {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const credential = credentialOf(req, true)
     if (!credential) return this.refuse(socket, 'unauthenticated', 401, 'UNAUTHENTICATED', 'login required')
+    // The address cap counts upgrades still being looked up too, and is checked before the lookup:
+    // a flood of upgrades with made-up tokens costs the state store (across the network in
+    // cluster mode) at most the cap's number of lookups at a time per address.
+    const address = addressKey(req.socket.remoteAddress)
+    if ((this.perAddress.get(address) ?? 0) + (this.lookingUp.get(address) ?? 0) >= this.limits.perAddress) return this.refuseOverCap(socket, 'per-address', `a:${address}`, { address, limit: this.limits.perAddress })
+    bump(this.lookingUp, address, 1)
     const tokenHash = hashToken(credential.token)
     // The session is looked up in the state store (a Promise). A logout landing while the lookup
     // is out must still end this connection: the wait is registered, revoke() marks it, and a
@@ -129,6 +137,7 @@ export class LivePush<A extends { station: string }> {
     this.principals.resolve(credential.token).then(
       (session) => {
         this.authenticating.delete(waiting)
+        bump(this.lookingUp, address, -1)
         socket.off('error', onError)
         if (socket.destroyed) return
         if (!session || waiting.revoked) return this.refuse(socket, 'unauthenticated', 401, 'UNAUTHENTICATED', 'login required')
@@ -136,6 +145,7 @@ export class LivePush<A extends { station: string }> {
       },
       (err: unknown) => {
         this.authenticating.delete(waiting)
+        bump(this.lookingUp, address, -1)
         socket.off('error', onError)
         this.log.error({ err }, '/ws: the session could not be looked up')
         refuseUpgrade(socket, 503, 'UNAVAILABLE', 'try again')

@@ -69,3 +69,15 @@ test('a logout while the session lookup is out: the upgrade is refused, not admi
   expect(await connect(session.token)).toBe(401)
   expect(live.clientCount).toBe(0)
 })
+
+test('upgrades still being looked up count against the address cap: a flood of made-up tokens is refused before it reaches the store', async () => {
+  // A store that takes 2 s to answer, so that every upgrade of the flood is out at once.
+  live.stop()
+  const slowAccounts = new Accounts({ store: slowed(state.accounts, 2000), sessionTtlMs: 60_000 })
+  live = new LivePush({ principals: new Principals(slowAccounts, new DisplayTokens(state.displayTokens)), source: { statuses: () => [], openAlerts: () => [] }, stats: { onClients: () => undefined, onDropped: () => undefined }, log: pino({ level: 'silent' }), limits: { perSession: 20, perAddress: 10, https: false } })
+  const outcomes = await Promise.all(Array.from({ length: 30 }, (_, i) => connect(`made-up-${i}`)))
+  expect(outcomes.filter((o) => o === 429)).toHaveLength(20)
+  expect(outcomes.filter((o) => o === 401)).toHaveLength(10)
+  // Once the lookups are answered, the address may try again.
+  expect(await connect('made-up-again')).toBe(401)
+})
