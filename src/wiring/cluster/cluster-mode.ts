@@ -53,7 +53,9 @@ export class ClusterMode {
   constructor(private readonly d: ClusterModeDeps) {
     const { link, engine, board, catalogue, log } = d
     this.commands = new CommandRelay({ link, app: d.app, log })
-    this.ownership = new Ownership({ link, fleet: d.fleet, ingest: d.ingest, engine, state: d.state, readings: d.readings, progress: d.progress, log, followers: d.followers, commands: this.commands })
+    // The view follows too: a station lost here is shown from the store until its new owner speaks.
+    const viewFollows = { adopt: () => undefined, release: (s: string) => this.view.released(s) }
+    this.ownership = new Ownership({ link, fleet: d.fleet, ingest: d.ingest, engine, state: d.state, readings: d.readings, progress: d.progress, log, followers: [...d.followers, viewFollows], commands: this.commands })
     this.view = new ClusterLiveView({
       bus: link.bus,
       owns: (s) => this.owns(s),

@@ -17,8 +17,11 @@ interface Local { statuses(): StationStatus[]; status(id: string): StationStatus
 export class ClusterLiveView {
   private readonly remoteStatus = new Map<string, StationStatus>()
   private readonly remoteAlerts = new Map<string, Alert>()
-  /** alerts heard on the bus while the store is read at start: newer than what it says (then undefined) */
-  private heard: Set<string> | undefined = new Set<string>()
+  /** alerts heard on the bus while the store is being read: newer than what it says (undefined when no read is out) */
+  private heard: Set<string> | undefined
+  private reads = 0
+  /** stations this instance has just lost, whose alerts are read from the store on the next turn */
+  private lost = new Set<string>()
 
   constructor(
     private readonly o: {
@@ -74,9 +77,34 @@ export class ClusterLiveView {
     )
     await this.o.bus.ready()
     // What changed before this instance listened: the alerts from the store, the statuses from their owners.
-    for (const a of await this.o.unresolved()) if (!this.o.owns(a.station) && !this.heard?.has(a.id)) this.remoteAlerts.set(a.id, a)
-    this.heard = undefined
+    await this.fromStore(() => true)
     this.o.bus.publish('hello', {})
+  }
+
+  /**
+   * A station this instance no longer owns: until its new owner publishes changes, its unresolved
+   * alerts are shown as stored (read once for all the stations lost in one turn).
+   */
+  released(station: string): void {
+    if (this.lost.size === 0) {
+      setImmediate(() => {
+        const lost = this.lost
+        this.lost = new Set()
+        this.fromStore((s) => lost.has(s)).catch((err: unknown) => this.o.log.warn({ err }, 'the alerts of stations lost could not be read'))
+      })
+    }
+    this.lost.add(station)
+  }
+
+  /** Unresolved alerts of stations owned elsewhere from the store, except those the bus has told of meanwhile. */
+  private async fromStore(wanted: (station: string) => boolean): Promise<void> {
+    this.heard ??= new Set()
+    this.reads++
+    try {
+      for (const a of await this.o.unresolved()) if (wanted(a.station) && !this.o.owns(a.station) && !this.heard.has(a.id)) this.remoteAlerts.set(a.id, a)
+    } finally {
+      if (--this.reads === 0) this.heard = undefined
+    }
   }
 
   stop(): void {
