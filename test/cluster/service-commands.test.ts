@@ -119,7 +119,7 @@ describeWithNats('cluster mode: the API on every instance', () => {
       return open.length === STATIONS.length ? open : undefined
     }, 20_000, 'an expired-batch alert at every station')
     const before = await ownerMap()
-    const late = await start('c3')
+    await start('c3')
     const after = await eventually(async () => {
       const map = await ownerMap()
       return map.size === STATIONS.length && [...map.values()].includes('c3') ? map : undefined
