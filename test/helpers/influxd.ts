@@ -1,10 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe } from 'vitest'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { accessSync, constants, mkdtempSync, openSync, closeSync, rmSync } from 'node:fs'
+import { mkdtempSync, openSync, closeSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { delimiter, join } from 'node:path'
+import { join } from 'node:path'
+import { findProgram, programAvailable } from './programs.ts'
 
 /**
  * A real InfluxDB 1.x for tests: Debian's `influxd` (`apt-get install -y influxdb`), on two free
@@ -14,17 +15,7 @@ import { delimiter, join } from 'node:path'
 export const INFLUXD_HINT = 'influxd (InfluxDB 1.x) is not installed: run "apt-get install -y influxdb"'
 
 export function findInfluxd(): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter).concat(['/usr/bin', '/usr/sbin'])) {
-    if (!dir) continue
-    const p = join(dir, 'influxd')
-    try {
-      accessSync(p, constants.X_OK)
-      return p
-    } catch {
-      // not here
-    }
-  }
-  return undefined
+  return findProgram('influxd')
 }
 
 /**
@@ -32,10 +23,7 @@ export function findInfluxd(): string | undefined {
  * the file; locally the tests are skipped, saying how to install it.
  */
 export function influxdAvailable(): boolean {
-  if (findInfluxd()) return true
-  if (process.env.CI === 'true') throw new Error(`${INFLUXD_HINT}; CI must install it (see .ci/run)`)
-  console.warn(`skipping InfluxDB tests: ${INFLUXD_HINT}`)
-  return false
+  return programAvailable(!!findInfluxd(), INFLUXD_HINT, 'InfluxDB tests')
 }
 
 export interface Influxd {

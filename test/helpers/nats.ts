@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe } from 'vitest'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { accessSync, closeSync, constants, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { delimiter, join } from 'node:path'
+import { join } from 'node:path'
 import { freePorts } from './influxd.ts'
+import { findProgram, programAvailable } from './programs.ts'
 
 /**
  * A real 3-node NATS cluster with JetStream for tests: Debian's `nats-server` (2.9), each node on
@@ -14,25 +15,12 @@ import { freePorts } from './influxd.ts'
 export const NATS_HINT = 'nats-server is not installed: run "apt-get install -y nats-server"'
 
 export function findNatsServer(): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter).concat(['/usr/bin', '/usr/sbin'])) {
-    if (!dir) continue
-    const p = join(dir, 'nats-server')
-    try {
-      accessSync(p, constants.X_OK)
-      return p
-    } catch {
-      // not here
-    }
-  }
-  return undefined
+  return findProgram('nats-server')
 }
 
 /** In CI (CI=true) a missing nats-server fails the file; elsewhere its tests are skipped with a hint. */
 export function natsServerAvailable(): boolean {
-  if (findNatsServer()) return true
-  if (process.env.CI === 'true') throw new Error(`${NATS_HINT}; CI must install it (see .ci/run)`)
-  console.warn(`skipping NATS cluster tests: ${NATS_HINT}`)
-  return false
+  return programAvailable(!!findNatsServer(), NATS_HINT, 'NATS cluster tests')
 }
 
 /** `describe` for tests that need a real NATS cluster (see natsServerAvailable). */

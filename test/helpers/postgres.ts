@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import pg from 'pg'
 import { freePorts } from './influxd.ts'
+import { programAvailable } from './programs.ts'
 
 /**
  * A real PostgreSQL 15 for tests: Debian's `postgresql` package, one server per test file on a
@@ -34,10 +35,7 @@ export function findPostgres(): string | undefined {
  * fails the file; locally the tests are skipped, saying how to install it.
  */
 export function postgresAvailable(): boolean {
-  if (findPostgres()) return true
-  if (process.env.CI === 'true') throw new Error(`${POSTGRES_HINT}; CI must install it (see .ci/run)`)
-  console.warn(`skipping PostgreSQL tests: ${POSTGRES_HINT}`)
-  return false
+  return programAvailable(findPostgres() !== undefined, POSTGRES_HINT, 'PostgreSQL tests')
 }
 
 /** `describe` for tests that need a real PostgreSQL: skipped with a hint where none is installed, an error in CI. */
