@@ -115,14 +115,16 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
     // ---- the core: ingest, rules, ledger, status ------------------------------------------
     let ownership: Ownership | undefined
+    // In cluster mode the notifier, like the engine, sends for owned stations only (Ownership adopts and releases).
+    const { notifier, health: notifyHealthNow } = notifierOf({ config: notifyConfig, state, station: (id) => catalogue.get(id), fleet, registry: metrics.registry, clock, timers, log, ...(link ? { owns: (s: string) => ownership?.owns(s) ?? false } : {}) })
     const engine: AlertEngine = new AlertEngine({ fleet, store: state.alerts, clock, timers, hub, onSilent: (device) => ingest.markSilent(device), ...(link ? { owns: (s: string) => ownership?.owns(s) ?? false } : {}) })
     const ingest = new Ingest({ fleet, readings, records: state.records, clock, observer: metrics.ingestObserver, hub, openIncident: (s) => engine.openIncident(s)?.id })
     const { ledger, part: ledgerLifecycle } = ledgerPart({ store: state.ledger, stations, clock, timers, seedDir: env.LEDGER_SEED, log })
     const routine = routineOf({ store: state.routine, committed: () => state.committed(), stations, engine, alerts: state.alerts, hub, registry: metrics.registry, clock, timers, movements: (s, from, to) => ledger.movements(s, from, to) })
     const board = new StatusBoard({ fleet, hub, alerts: engine, ledger: (s) => ledger.usable(s), minPushIntervalMs: env.STATUS_PUSH_INTERVAL_MS })
-    if (link) ownership = new Ownership({ link, fleet, ingest, engine, state, readings, progress: stores.progress!, log })
+    if (link) ownership = new Ownership({ link, fleet, ingest, engine, followers: notifier ? [notifier] : [], state, readings, progress: stores.progress!, log })
     // Cluster mode: stations owned elsewhere are shown from their owners' fan-out.
-    const view = link && ownership ? new ClusterLiveView({ bus: link.bus, owns: (s) => ownership.owns(s), local: { statuses: () => board.all(), status: (id) => board.status(id), openAlerts: () => engine.openAlerts() }, push: () => live, log, follow: (alert) => (engine.follow(alert), board.touch(alert.station)) }) : undefined
+    const view = link && ownership ? new ClusterLiveView({ bus: link.bus, owns: (s) => ownership.owns(s), local: { statuses: () => board.all(), status: (id) => board.status(id), openAlerts: () => engine.openAlerts() }, push: () => live, log, follow: (alert) => (engine.follow(alert), notifier?.follow(alert), board.touch(alert.station)) }) : undefined
 
     // ---- people: accounts, live push, outbound -------------------------------------------
     accounts = new Accounts({
@@ -150,8 +152,6 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       maxQueue: env.WEBHOOK_QUEUE_MAX,
       observer: { attempt: (ok) => metrics.webhookAttempts.inc({ result: ok ? 'ok' : 'failed' }), dropped: (severity) => metrics.webhookDropped.inc({ severity }), coalesced: () => metrics.webhookCoalesced.inc() },
     })
-
-    const { notifier, health: notifyHealthNow } = notifierOf({ config: notifyConfig, state, station: (id) => catalogue.get(id), fleet, registry: metrics.registry, clock, timers, log })
 
     // ---- what happens when ------------------------------------------------------------------
     hub.on('stationChanged', (station, result) => (engine.handleChange(station, result), board.touch(station.model.id)))

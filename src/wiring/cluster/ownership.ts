@@ -12,6 +12,8 @@ export interface OwnershipDeps {
   fleet: Fleet
   ingest: Ingest
   engine: { adopt(station: string): Promise<void>; release(station: string): void }
+  /** more owners' work per station (the notifier): adopted before the engine, released with it */
+  followers?: { adopt(station: string): Promise<void> | void; release(station: string): void }[]
   state: StateStore
   readings: ReadingStore
   progress: PartitionProgress
@@ -41,7 +43,7 @@ export class Ownership implements Part {
       this.owned.delete(p)
       const consumer = this.consumers.get(p)
       this.consumers.delete(p)
-      for (const s of this.stationsOf(p)) d.engine.release(s)
+      for (const s of this.stationsOf(p)) for (const f of [d.engine, ...(d.followers ?? [])]) f.release(s)
       d.log.info({ partition: p, reason }, 'partition lost')
       this.serial(p, async () => void (await consumer?.stop()))
     })
@@ -87,7 +89,12 @@ export class Ownership implements Part {
       if (snap) fleet.stations.get(s)?.restore(snap)
     }
     this.owned.add(p)
-    for (const s of stations) await engine.adopt(s)
+    for (const s of stations) {
+      // Followers first: the notifier then holds the station's plans when the engine's adopt resolves
+      // or changes an alert (a resolve is announced). A follower's failure leaves the engine's adopt to run.
+      for (const f of this.d.followers ?? []) await Promise.resolve().then(() => f.adopt(s)).catch((err: unknown) => this.d.log.error({ err, station: s }, 'adopt failed'))
+      await engine.adopt(s)
+    }
     const consumer = new PartitionConsumer({
       js: link.js, jsm: link.jsm, partition: p, resumeAfter: applied,
       handler: (m) => this.apply(m),
