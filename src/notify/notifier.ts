@@ -1,78 +1,21 @@
 import type { AlertChange } from '../alerts/alert.ts'
-import type { Clock, Timers } from '../ports.ts'
-import { ChannelQueue, type Job, type QueueLimits } from './channel-queue.ts'
-import type { ChannelType, NotifyConfig, Route } from './config.ts'
-import type { Delivery, DeliveryLog, DeliveryStatus, NotifierChannel, PlanState } from './ports.ts'
+import { ChannelQueue, type Job } from './channel-queue.ts'
+import type { Route } from './config.ts'
+import { DEFAULT_LIMITS, type ChannelStatus, type NotificationRow, type NotifierLimits, type NotifierOptions } from './notifier-options.ts'
+import type { Delivery, PlanState } from './ports.ts'
 import { renderAlert, renderResolved, renderTest, type NotifyAlert, type NotifyMessage, type StationInfo } from './render.ts'
 import { firing, quietUntil, recipients, routeFor } from './schedule.ts'
 import { TimerQueue } from './timer-queue.ts'
 
-export interface NotifierLog {
-  info(obj: object, msg: string): void
-  warn(obj: object, msg: string): void
-}
-
-export interface NotifierOptions {
-  config: NotifyConfig
-  /** one adapter per configured channel name */
-  channels: Map<string, NotifierChannel>
-  clock: Clock
-  timers: Timers
-  deliveries: DeliveryLog
-  /** name and time zone of a station; unknown stations are named by id, in UTC */
-  station(id: string): StationInfo | undefined
-  log: NotifierLog
-  /** who took the key of the door an alert is about, when known */
-  keyHolder?(alert: NotifyAlert): string | undefined
-  /**
-   * The alert as the alert store has it now; at start, a restored plan whose alert is no longer
-   * active (changed while the notifier was not running) is dropped instead of sent.
-   */
-  currentAlert?(id: string): Promise<{ state: NotifyAlert['state'] } | undefined>
-  /** called for every row added to the delivery log (metrics, live push) */
-  onDelivery?(d: Delivery): void
-  limits?: Partial<NotifierLimits>
-  /**
-   * Cluster mode: whether this instance owns a station now. Only the owner's notifier sends for a
-   * station's alerts; `adopt` and `release` follow ownership. Default: every station.
-   */
-  owns?(station: string): boolean
-  /**
-   * Cluster mode: how long `adopt` waits before sending what the previous owner had queued but not
-   * recorded as sent. Longer than a send can take (the channels' timeout: SMS is a connect and a
-   * read timeout of 10 s each) plus the commit of its record, so that a request still in flight on
-   * the releasing instance is recorded before the adopter looks. Default 25 s.
-   */
-  handOverSettleMs?: number
-}
-
-export interface NotifierLimits extends QueueLimits {
-  /** a station that opens more than this many alerts within stormWindowMs is in a storm */
-  stormAlerts: number
-  stormWindowMs: number
-}
-
-export const DEFAULT_LIMITS: NotifierLimits = {
-  perMinute: 20,
-  gatherMs: 5_000,
-  retryBaseMs: 1_000,
-  retryMaxMs: 60_000,
-  attempts: 6,
-  maxJobs: 1_000,
-  stormAlerts: 5,
-  stormWindowMs: 60_000,
-}
-
-/** A row of GET /api/alerts/:id/notifications. */
-export interface NotificationRow { at: number; step: number; channel: string; to?: string; status: DeliveryStatus; error?: string }
-/** GET /api/notify/status: per channel. */
-export interface ChannelStatus { type: ChannelType; lastSuccessAt?: number; lastError?: { at: number; message: string }; queued: number }
+export { DEFAULT_LIMITS, type ChannelStatus, type NotificationRow, type NotifierLimits, type NotifierLog, type NotifierOptions } from './notifier-options.ts'
 
 /**
  * Turns alert changes into messages on the configured channels (contract v2 §B): the route's steps
  * at their times while the alert stays active, repeats, quiet hours, storm merging, retries. Never
  * blocks the caller: handleAlertChange only queues. The plan of every active alert and every
  * delivery are written to the delivery log, so a restart keeps the schedule and sends nothing twice.
+ * In cluster mode it sends for the stations this instance owns, and takes a station's plans over
+ * from the shared log when it comes to own it (`adopt`, `release`: docs/notifications.md).
  */
 export class Notifier {
   readonly name = 'notifier'
