@@ -138,7 +138,7 @@ export class Notifier {
         if (settleMs > 0) this.resumeLater(plan, plan.next - 1, done, settleMs)
         else this.dispatch(plan, route, plan.next - 1, false)
       }
-      this.schedule(plan)
+      if (!plan.finished) this.schedule(plan)
     }
   }
 
@@ -250,7 +250,7 @@ export class Notifier {
   private fire(alertId: string): void {
     const plan = this.plans.get(alertId)
     const route = plan && this.o.config.routes[plan.route]
-    if (!plan || !route || !this.live.has(alertId)) return
+    if (!plan || !route || plan.finished || !this.live.has(alertId)) return
     const now = this.o.clock.now()
     const tz = this.stationOf(plan.alert.station).timezone
     const held = quietUntil(route, plan.alert.severity, now, tz)
@@ -267,8 +267,11 @@ export class Notifier {
     this.dispatch(plan, route, plan.next, this.inStorm(plan.alert.station) && plan.next === 0)
     const next = firing(route, plan.alert.openedAt, plan.next + 1)
     if (!next) {
-      this.plans.delete(alertId)
-      this.o.deliveries.dropPlan(alertId)
+      // Kept, finished, until the alert is acknowledged or resolved: after a restart or a hand-over
+      // what this last firing has not sent yet (queued, between retries) still goes out.
+      plan.next++
+      plan.finished = true
+      this.o.deliveries.savePlan(plan)
       return
     }
     plan.next++

@@ -153,6 +153,32 @@ describe.each([
     ])
   })
 
+  it('the last step of a route, waiting for a retry on the releaser, is sent by the adopter', async () => {
+    const log = makeLog()
+    const h = await stage(log, { sms: (_r, n) => (n === 2 ? { json: { Code: 'isv.BUSINESS_LIMIT_CONTROL', Message: 'busy', RequestId: 'r' } } : smsOk()) })
+    const a = await h.instance(log, 'a', ['xinhua'])
+    const b = await h.instance(log, 'b', [])
+    const alert = h.opened()
+    a.notifier.handleAlertChange(alert, 'opened')
+    await h.advance(45_000)
+    expect(h.phones()).toEqual(['+8613800000001', '+8613800000003'])
+    await h.handOver('xinhua', a, b)
+    await h.advance(SETTLE - 1000)
+    expect(h.phones()).toHaveLength(2)
+    await h.advance(2000)
+    await h.advance(60_000, 10_000)
+    expect(h.phones()).toEqual(['+8613800000001', '+8613800000003', '+8613800000003'])
+    expect(h.sent()).toEqual([
+      ['a', alert.id, 0, 'group', undefined],
+      ['a', alert.id, 1, 'sms', 'zhang'],
+      ['b', alert.id, 2, 'sms', 'wang'],
+    ])
+    // Finished, its plan stays in the log until the alert is acknowledged or resolved.
+    expect((await log.pendingPlans()).map((p) => [p.next, p.finished])).toEqual([[3, true]])
+    b.notifier.handleAlertChange({ ...alert, state: 'acknowledged', ackedAt: h.time.now(), ackedBy: 'zhang' }, 'acknowledged', 'zhang')
+    expect(await log.pendingPlans()).toEqual([])
+  })
+
   it('a change made on an instance that does not own the station is left to the owner, which follows it', async () => {
     const log = makeLog()
     const h = await stage(log)
