@@ -22,7 +22,7 @@ export class Notifier {
   private readonly timerQueue: TimerQueue
   private readonly queues = new Map<string, ChannelQueue>()
   private readonly plans = new Map<string, PlanState>()
-  /** alerts still active: their messages go out, also retries */
+  /** alerts still active, with their station: their messages go out, also retries */
   private readonly live = new Map<string, string>()
   /** `firing|channel|to` already sent or merged, per alert */
   private readonly delivered = new Map<string, Set<string>>()
