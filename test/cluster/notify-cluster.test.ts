@@ -14,7 +14,8 @@ import { alertIdsIn } from '../unit/notify/notifier-rig.ts'
  * Notifications in cluster mode through the real service: three instances with one notification
  * file (a WeCom stand-in), one alert whose escalation has three steps. Its station's owner sends
  * step 0 and is SIGKILLed; two fresh instances start meanwhile (before, every instance restored every
- * pending plan at start); the new owner sends steps 1 and 2. Each step reaches WeCom once.
+ * pending plan at start); the new owner sends steps 1 and 2. Each step reaches WeCom once; a resolve through an instance that
+ * does not own the station is announced once.
  */
 const ADMIN = 'cluster-admin-password'
 const DOOR_LIMIT_S = 2
@@ -127,6 +128,15 @@ describeWithNats('cluster mode: notifications follow the station owner', () => {
     // Step 1 went out at its time (or at the takeover, if that came later), never before it.
     const step1 = requestsFor(alert.id)[1]!
     expect(step1.at).toBeGreaterThanOrEqual(alert.openedAt + STEP_S[1]! * 1000 - 1000)
+
+    // Resolved through an instance that does not own the station: the resolve is announced once.
+    const newOwner = (await ownerOf(STATION.id))!
+    const via = instances.find((i) => i.alive && i !== newOwner)!
+    const r = await fetch(`http://127.0.0.1:${via.httpPort}/api/alerts/${alert.id}/resolve`, { method: 'POST', headers: { authorization: `Bearer ${via.token}`, 'content-type': 'application/json' }, body: '{}' })
+    expect(r.status).toBe(200)
+    await eventually(() => requestsFor(alert.id).length === STEP_S.length + 1 || undefined, 15_000, 'the resolve announced')
+    await sleep(3_000)
+    expect(requestsFor(alert.id)).toHaveLength(STEP_S.length + 1)
     console.log(`owner ${owner.id} killed; steps at WeCom ${requestsFor(alert.id).map((r) => r.at - alert.openedAt).join(', ')} ms after the alert opened`)
   }, 180_000)
 })
