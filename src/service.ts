@@ -114,6 +114,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
     // ---- the core: ingest, rules, ledger, status ------------------------------------------
     let cluster: ClusterMode | undefined
+    // In cluster mode the notifier, like the engine, sends for owned stations only (the ownership adopts and releases).
+    const { notifier, health: notifyHealthNow } = notifierOf({ config: notifyConfig, state, station: (id) => catalogue.get(id), fleet, registry: metrics.registry, clock, timers, log, ...(link ? { owns: (s: string) => cluster?.owns(s) ?? false } : {}) })
     const engine: AlertEngine = new AlertEngine({ fleet, store: state.alerts, clock, timers, hub, onSilent: (device) => ingest.markSilent(device), ...(link ? { owns: (s: string) => cluster?.owns(s) ?? false } : {}) })
     const ingest = new Ingest({ fleet, readings, records: state.records, clock, observer: metrics.ingestObserver, hub, openIncident: (s) => engine.openIncident(s)?.id })
     const { ledger, part: ledgerLifecycle } = ledgerPart({ store: state.ledger, stations, clock, timers, seedDir: env.LEDGER_SEED, log })
@@ -121,8 +123,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     const board = new StatusBoard({ fleet, hub, alerts: engine, ledger: (s) => ledger.usable(s), minPushIntervalMs: env.STATUS_PUSH_INTERVAL_MS })
     // Cluster mode: the owner's work for its stations; the others' shown from their fan-out.
     if (link && stores.progress && stores.databaseHealth) {
+      // The notifier before the engine (it then holds a station's plans when the engine's adopt changes an alert); the judgements after it.
       const ownerJudgements = { adopt: async (s: string) => void (await Promise.all([ledger.rejudge(s), routine.inspections.reload(s)])), release: () => undefined }
-      cluster = new ClusterMode({ link, fleet, ingest, engine, state, readings, progress: stores.progress, board, hub, catalogue, followers: [ownerJudgements], push: () => live, app: () => app, databaseHealth: stores.databaseHealth, log })
+      const followers = [...(notifier ? [{ station: notifier, beforeEngine: true as const }] : []), { station: ownerJudgements }]
+      cluster = new ClusterMode({ link, fleet, ingest, engine, state, readings, progress: stores.progress, board, hub, catalogue, followers, push: () => live, app: () => app, databaseHealth: stores.databaseHealth, log })
     }
     const view = cluster?.view
 
@@ -152,8 +156,6 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       maxQueue: env.WEBHOOK_QUEUE_MAX,
       observer: { attempt: (ok) => metrics.webhookAttempts.inc({ result: ok ? 'ok' : 'failed' }), dropped: (severity) => metrics.webhookDropped.inc({ severity }), coalesced: () => metrics.webhookCoalesced.inc() },
     })
-
-    const { notifier, health: notifyHealthNow } = notifierOf({ config: notifyConfig, state, station: (id) => catalogue.get(id), fleet, registry: metrics.registry, clock, timers, log })
 
     // ---- what happens when ------------------------------------------------------------------
     hub.on('stationChanged', (station, result) => (engine.handleChange(station, result), board.touch(station.model.id)))

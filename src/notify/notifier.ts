@@ -1,74 +1,29 @@
 import type { AlertChange } from '../alerts/alert.ts'
-import type { Clock, Timers } from '../ports.ts'
-import { ChannelQueue, type Job, type QueueLimits } from './channel-queue.ts'
-import type { ChannelType, NotifyConfig, Route } from './config.ts'
-import type { Delivery, DeliveryLog, DeliveryStatus, NotifierChannel, PlanState } from './ports.ts'
+import { ChannelQueue, type Job } from './channel-queue.ts'
+import type { Route } from './config.ts'
+import { DEFAULT_LIMITS, type ChannelStatus, type NotificationRow, type NotifierLimits, type NotifierOptions } from './notifier-options.ts'
+import type { Delivery, PlanState } from './ports.ts'
 import { renderAlert, renderResolved, renderTest, type NotifyAlert, type NotifyMessage, type StationInfo } from './render.ts'
 import { firing, quietUntil, recipients, routeFor } from './schedule.ts'
 import { TimerQueue } from './timer-queue.ts'
 
-export interface NotifierLog {
-  info(obj: object, msg: string): void
-  warn(obj: object, msg: string): void
-}
-
-export interface NotifierOptions {
-  config: NotifyConfig
-  /** one adapter per configured channel name */
-  channels: Map<string, NotifierChannel>
-  clock: Clock
-  timers: Timers
-  deliveries: DeliveryLog
-  /** name and time zone of a station; unknown stations are named by id, in UTC */
-  station(id: string): StationInfo | undefined
-  log: NotifierLog
-  /** who took the key of the door an alert is about, when known */
-  keyHolder?(alert: NotifyAlert): string | undefined
-  /**
-   * The alert as the alert store has it now; at start, a restored plan whose alert is no longer
-   * active (changed while the notifier was not running) is dropped instead of sent.
-   */
-  currentAlert?(id: string): Promise<{ state: NotifyAlert['state'] } | undefined>
-  /** called for every row added to the delivery log (metrics, live push) */
-  onDelivery?(d: Delivery): void
-  limits?: Partial<NotifierLimits>
-}
-
-export interface NotifierLimits extends QueueLimits {
-  /** a station that opens more than this many alerts within stormWindowMs is in a storm */
-  stormAlerts: number
-  stormWindowMs: number
-}
-
-export const DEFAULT_LIMITS: NotifierLimits = {
-  perMinute: 20,
-  gatherMs: 5_000,
-  retryBaseMs: 1_000,
-  retryMaxMs: 60_000,
-  attempts: 6,
-  maxJobs: 1_000,
-  stormAlerts: 5,
-  stormWindowMs: 60_000,
-}
-
-/** A row of GET /api/alerts/:id/notifications. */
-export interface NotificationRow { at: number; step: number; channel: string; to?: string; status: DeliveryStatus; error?: string }
-/** GET /api/notify/status: per channel. */
-export interface ChannelStatus { type: ChannelType; lastSuccessAt?: number; lastError?: { at: number; message: string }; queued: number }
+export { DEFAULT_LIMITS, type ChannelStatus, type NotificationRow, type NotifierLimits, type NotifierLog, type NotifierOptions } from './notifier-options.ts'
 
 /**
  * Turns alert changes into messages on the configured channels (contract v2 §B): the route's steps
  * at their times while the alert stays active, repeats, quiet hours, storm merging, retries. Never
  * blocks the caller: handleAlertChange only queues. The plan of every active alert and every
  * delivery are written to the delivery log, so a restart keeps the schedule and sends nothing twice.
+ * In cluster mode it sends for the stations this instance owns, and takes a station's plans over
+ * from the shared log when it comes to own it (`adopt`, `release`: docs/notifications.md).
  */
 export class Notifier {
   readonly name = 'notifier'
   private readonly timerQueue: TimerQueue
   private readonly queues = new Map<string, ChannelQueue>()
   private readonly plans = new Map<string, PlanState>()
-  /** alerts still active: their messages go out, also retries */
-  private readonly live = new Set<string>()
+  /** alerts still active, with their station: their messages go out, also retries */
+  private readonly live = new Map<string, string>()
   /** `firing|channel|to` already sent or merged, per alert */
   private readonly delivered = new Map<string, Set<string>>()
   private readonly openings = new Map<string, number[]>()
@@ -76,9 +31,15 @@ export class Notifier {
   private readonly notified = new Set<string>()
   private readonly limits: NotifierLimits
   private started = false
+  private readonly owns: (station: string) => boolean
+  /** per station, how often it was released: an adoption whose station was released meanwhile is void */
+  private readonly tenures = new Map<string, number>()
+  /** per station being adopted, the alerts stopped while its plans were being read */
+  private readonly adopting = new Map<string, Set<string>>()
 
   constructor(private readonly o: NotifierOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...o.limits }
+    this.owns = o.owns ? (s) => o.owns!(s) : () => true
     this.timerQueue = new TimerQueue(o.clock, o.timers)
     for (const [name, cfg] of o.config.channels) {
       const channel = o.channels.get(name)
@@ -92,17 +53,73 @@ export class Notifier {
     }
   }
 
-  /** Restores the plans left by an earlier run; a step that fell due meanwhile fires now. */
+  /** Restores the plans left by an earlier run (of owned stations); a step that fell due meanwhile fires now. */
   async start(): Promise<void> {
     if (this.started) return
     this.started = true
-    // What the restore needs is read first (store reads are Promises); the plans are then set up
-    // in one synchronous step. The root starts the notifier before the alert engine, so no alert
-    // change arrives while the reads are out.
-    const restored = await Promise.all(
-      (await this.o.deliveries.pendingPlans()).map(async (plan) => ({ plan, current: await this.o.currentAlert?.(plan.alert.id), deliveries: await this.o.deliveries.forAlert(plan.alert.id) })),
-    )
+    // The root starts the notifier before the alert engine, so no alert change arrives while the
+    // reads are out. In cluster mode nothing is owned yet: stations come later through `adopt`.
+    this.restore(await this.readPlans((s) => this.owns(s)), 0)
+  }
+
+  /**
+   * Cluster mode: a station this instance now owns. Its pending plans are restored from the shared
+   * delivery log and their timers armed; what the log shows as sent is not sent again, and the
+   * previous owner's unsent messages of the last firing go out after `handOverSettleMs`.
+   */
+  async adopt(station: string): Promise<void> {
+    if (!this.started) return
+    const tenure = this.tenures.get(station) ?? 0
+    const stopped = new Set<string>()
+    this.adopting.set(station, stopped)
+    try {
+      const restored = await this.readPlans((s) => s === station)
+      if ((this.tenures.get(station) ?? 0) !== tenure || !this.owns(station)) return
+      this.restore(restored.filter((r) => !stopped.has(r.plan.alert.id)), this.o.handOverSettleMs ?? 25_000)
+    } finally {
+      if (this.adopting.get(station) === stopped) this.adopting.delete(station)
+    }
+  }
+
+  /**
+   * Cluster mode: a station this instance no longer owns. Its timers stop and its queued messages
+   * are dropped at once; its plans stay in the log for the next owner. A request already in flight
+   * ends and is recorded as usual (the adopter waits for that: `handOverSettleMs`); a resolve
+   * announcement already queued still goes out, as nobody else would send it.
+   */
+  release(station: string): void {
+    this.tenures.set(station, (this.tenures.get(station) ?? 0) + 1)
+    for (const [id, s] of [...this.live]) {
+      if (s !== station) continue
+      this.live.delete(id)
+      this.plans.delete(id)
+      this.delivered.delete(id)
+      this.notified.delete(id)
+      this.timerQueue.delete(`plan:${id}`)
+      this.timerQueue.delete(`resume:${id}`)
+      for (const q of this.queues.values()) q.cancel(id)
+    }
+  }
+
+  /**
+   * Cluster mode: an owned station's alert acknowledged or resolved through another instance (whose
+   * notifier ignores it): its escalation stops here, and a resolve is announced by this owner.
+   */
+  follow(alert: NotifyAlert): void {
+    if (alert.state === 'acknowledged') this.handleAlertChange(alert, 'acknowledged', alert.ackedBy)
+    if (alert.state === 'resolved') this.handleAlertChange(alert, 'resolved', alert.resolvedBy)
+  }
+
+  /** What restoring needs, read first (store reads are Promises), so that `restore` is one synchronous step. */
+  private async readPlans(wanted: (station: string) => boolean) {
+    const plans = (await this.o.deliveries.pendingPlans()).filter((p) => wanted(p.alert.station))
+    return Promise.all(plans.map(async (plan) => ({ plan, current: await this.o.currentAlert?.(plan.alert.id), deliveries: await this.o.deliveries.forAlert(plan.alert.id) })))
+  }
+
+  private restore(restored: { plan: PlanState; current: { state: NotifyAlert['state'] } | undefined; deliveries: Delivery[] }[], settleMs: number): void {
     for (const { plan, current, deliveries } of restored) {
+      // Opened (or restored) here while the reads were out: that one is current.
+      if (this.live.has(plan.alert.id) || !this.owns(plan.alert.station)) continue
       // The config may have changed meanwhile: the alert follows the route that matches it now.
       const found = routeFor(this.o.config, plan.alert.station, plan.alert.severity)
       if (!found || (this.o.currentAlert && current?.state !== 'active')) {
@@ -112,18 +129,45 @@ export class Notifier {
       const route = found.route
       plan.route = found.index
       this.plans.set(plan.alert.id, plan)
-      this.live.add(plan.alert.id)
+      this.live.set(plan.alert.id, plan.alert.station)
       const done = new Set<string>()
-      for (const d of deliveries) {
-        if (d.status !== 'sent' && d.status !== 'merged') continue
-        done.add(`${d.firing}|${d.channel}|${d.to ?? ''}`)
-        this.notified.add(plan.alert.id)
-      }
       this.delivered.set(plan.alert.id, done)
+      this.noteDone(plan.alert.id, done, deliveries)
       // Messages of the last firing that were queued but not sent when the earlier run stopped.
-      if (plan.next > 0 && !plan.heldUntil) this.dispatch(plan, route, plan.next - 1, false)
-      this.schedule(plan)
+      if (plan.next > 0 && !plan.heldUntil) {
+        if (settleMs > 0) this.resumeLater(plan, plan.next - 1, done, settleMs)
+        else this.dispatch(plan, route, plan.next - 1, false)
+      }
+      if (!plan.finished) this.schedule(plan)
     }
+  }
+
+  private noteDone(alertId: string, done: Set<string>, deliveries: Delivery[]): void {
+    for (const d of deliveries) {
+      if (d.status !== 'sent' && d.status !== 'merged') continue
+      done.add(`${d.firing}|${d.channel}|${d.to ?? ''}`)
+      this.notified.add(alertId)
+    }
+  }
+
+  /** After a hand-over: the log is read again once a send in flight on the previous owner has ended and been recorded. */
+  private resumeLater(plan: PlanState, k: number, done: Set<string>, settleMs: number): void {
+    this.timerQueue.set(`resume:${plan.alert.id}`, this.o.clock.now() + settleMs, () => void this.resume(plan, k, done))
+  }
+
+  private async resume(plan: PlanState, k: number, done: Set<string>): Promise<void> {
+    const id = plan.alert.id
+    let deliveries: Delivery[] = []
+    try {
+      deliveries = await this.o.deliveries.forAlert(id)
+    } catch (err) {
+      this.o.log.warn({ err: err instanceof Error ? err.message : String(err), alert: id }, 'notifier: delivery log not read after a hand-over; sending what is not known as sent')
+    }
+    // Released, stopped or adopted anew meanwhile: not ours to send.
+    if (this.delivered.get(id) !== done || !this.live.has(id)) return
+    this.noteDone(id, done, deliveries)
+    const route = this.o.config.routes[plan.route]
+    if (route) this.dispatch(plan, route, k, false)
   }
 
   /** Stops every timer; waits for requests in flight (they are recorded), sends nothing more. */
@@ -145,7 +189,8 @@ export class Notifier {
 
   /** Called on every alert change. Returns at once; sending happens later. */
   handleAlertChange(alert: NotifyAlert, change: AlertChange, by?: string): void {
-    if (!this.started) return
+    // A station owned elsewhere is its owner's to notify (it follows changes made here: `follow`).
+    if (!this.started || !this.owns(alert.station)) return
     try {
       if (change === 'opened' && alert.state === 'active') return this.open(alert)
       if (change === 'acknowledged' || change === 'resolved' || alert.state !== 'active') this.stopAlert(alert, change, by)
@@ -188,7 +233,7 @@ export class Notifier {
     const found = routeFor(this.o.config, alert.station, alert.severity)
     if (!found) return
     this.noteOpening(alert.station)
-    this.live.add(alert.id)
+    this.live.set(alert.id, alert.station)
     this.delivered.set(alert.id, new Set())
     const first = firing(found.route, alert.openedAt, 0)!
     const plan: PlanState = { alert, route: found.index, next: 0, dueAt: first.dueAt }
@@ -205,7 +250,7 @@ export class Notifier {
   private fire(alertId: string): void {
     const plan = this.plans.get(alertId)
     const route = plan && this.o.config.routes[plan.route]
-    if (!plan || !route || !this.live.has(alertId)) return
+    if (!plan || !route || plan.finished || !this.live.has(alertId)) return
     const now = this.o.clock.now()
     const tz = this.stationOf(plan.alert.station).timezone
     const held = quietUntil(route, plan.alert.severity, now, tz)
@@ -222,8 +267,11 @@ export class Notifier {
     this.dispatch(plan, route, plan.next, this.inStorm(plan.alert.station) && plan.next === 0)
     const next = firing(route, plan.alert.openedAt, plan.next + 1)
     if (!next) {
-      this.plans.delete(alertId)
-      this.o.deliveries.dropPlan(alertId)
+      // Kept, finished, until the alert is acknowledged or resolved: after a restart or a hand-over
+      // what this last firing has not sent yet (queued, between retries) still goes out.
+      plan.next++
+      plan.finished = true
+      this.o.deliveries.savePlan(plan)
       return
     }
     plan.next++
@@ -262,7 +310,9 @@ export class Notifier {
 
   private stopAlert(alert: NotifyAlert, change: AlertChange, by: string | undefined): void {
     const wasLive = this.live.delete(alert.id)
+    this.adopting.get(alert.station)?.add(alert.id)
     this.timerQueue.delete(`plan:${alert.id}`)
+    this.timerQueue.delete(`resume:${alert.id}`)
     if (this.plans.delete(alert.id) || wasLive) this.o.deliveries.dropPlan(alert.id)
     this.delivered.delete(alert.id)
     for (const q of this.queues.values()) q.cancel(alert.id)

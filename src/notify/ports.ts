@@ -33,6 +33,8 @@ export interface PlanState {
   dueAt: number
   /** set while quiet hours hold the firing `next` */
   heldUntil?: number
+  /** the last firing (`next` - 1) has fired; nothing more is due */
+  finished?: true
 }
 
 /**

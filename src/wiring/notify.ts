@@ -14,7 +14,7 @@ import type { Clock, StateStore, Timers } from '../ports.ts'
  * the state store's delivery log, and its health (which also refreshes its metrics). Without a
  * file there is no notifier, and the metrics list no channel.
  */
-export function notifierOf(deps: { config: NotifyConfig | undefined; state: StateStore; /** a station's configuration now (stations change while running: contract v2 §E) */ station: (id: string) => StationConfig | undefined; fleet: Fleet; registry: Registry; clock: Clock; timers: Timers; log: Logger }): { notifier?: Notifier; health?: () => NotifyHealth } {
+export function notifierOf(deps: { config: NotifyConfig | undefined; state: StateStore; /** a station's configuration now (stations change while running: contract v2 §E) */ station: (id: string) => StationConfig | undefined; fleet: Fleet; registry: Registry; clock: Clock; timers: Timers; log: Logger; /** cluster mode: whether this instance owns a station now */ owns?: (station: string) => boolean }): { notifier?: Notifier; health?: () => NotifyHealth } {
   const { config, state } = deps
   const metrics = createNotifyMetrics(deps.registry, config ? [...config.channels.keys()] : [])
   if (!config) return {}
@@ -32,6 +32,7 @@ export function notifierOf(deps: { config: NotifyConfig | undefined; state: Stat
     currentAlert: (id) => state.alerts.getAlert(id),
     onDelivery: metrics.delivered,
     log: deps.log,
+    ...(deps.owns ? { owns: deps.owns } : {}),
   })
   const health = () => {
     const h = notifyHealth(notifier)

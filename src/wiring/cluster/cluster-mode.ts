@@ -16,7 +16,7 @@ import type { ReadingStore, StateStore } from '../../ports.ts'
 import { CommandRelay } from './command-relay.ts'
 import type { ClusterLink } from './link.ts'
 import { ClusterLiveView } from './live-view.ts'
-import { Ownership, type StationFollower } from './ownership.ts'
+import { Ownership, type Following } from './ownership.ts'
 
 export interface ClusterModeDeps {
   link: ClusterLink
@@ -30,7 +30,7 @@ export interface ClusterModeDeps {
   hub: ServiceHub
   catalogue: StationCatalogue
   /** parts with per-station work only the owner does, besides the engine (ledger and inspection judgements, notifications) */
-  followers: StationFollower[]
+  followers: Following[]
   /** this instance's /ws push, built after this */
   push: () => { pushStation(status: StationStatus): void; pushAlert(alert: Alert): void }
   /** this instance's HTTP app, built after this: relayed commands run through it */
@@ -54,7 +54,7 @@ export class ClusterMode {
     const { link, engine, board, catalogue, log } = d
     this.commands = new CommandRelay({ link, app: d.app, log })
     // The view follows too: a station lost here is shown from the store until its new owner speaks.
-    const viewFollows = { adopt: () => undefined, release: (s: string) => this.view.released(s) }
+    const viewFollows = { station: { adopt: () => undefined, release: (s: string) => this.view.released(s) } }
     this.ownership = new Ownership({ link, fleet: d.fleet, ingest: d.ingest, engine, state: d.state, readings: d.readings, progress: d.progress, log, followers: [...d.followers, viewFollows], commands: this.commands })
     this.view = new ClusterLiveView({
       bus: link.bus,
@@ -62,7 +62,11 @@ export class ClusterMode {
       local: { statuses: () => board.all(), status: (id) => board.status(id), openAlerts: () => engine.openAlerts() },
       push: d.push,
       log,
-      follow: (alert) => (engine.follow(alert), board.touch(alert.station)),
+      follow: (alert) => {
+        engine.follow(alert)
+        for (const f of d.followers) f.station.follow?.(alert)
+        board.touch(alert.station)
+      },
       unresolved: async () => (await Promise.all((['active', 'acknowledged'] as const).map((state) => d.state.alerts.queryAlerts({ state, limit: 10_000 })))).flat().map(publicAlert),
       stationChanged: (config, change) => catalogue.changedElsewhere(config, change),
     })

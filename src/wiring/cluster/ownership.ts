@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import { PartitionConsumer, type PartitionMessage } from '../../adapters/nats/partition-consumer.ts'
 import type { PartitionProgress } from '../../adapters/postgres/partition-progress.ts'
 import type { Fleet } from '../../domain/fleet.ts'
+import type { Alert } from '../../alerts/alert.ts'
 import type { Ingest } from '../../ingest/ingest.ts'
 import type { Part } from '../../lifecycle.ts'
 import type { ReadingStore, StateStore } from '../../ports.ts'
@@ -16,8 +17,8 @@ export interface OwnershipDeps {
   readings: ReadingStore
   progress: PartitionProgress
   log: Logger
-  /** other parts with per-station work that only the owner does (timers, judgements), told after the engine */
-  followers?: StationFollower[]
+  /** other parts with per-station work that only the owner does (notifications, judgements); released with the engine */
+  followers?: Following[]
   /** commands relayed from other instances (owner-relay): served for each owned partition */
   commands?: { serve(partition: number, owns: () => boolean): void; unserve(partition: number): void }
 }
@@ -25,6 +26,14 @@ export interface OwnershipDeps {
 export interface StationFollower {
   adopt(station: string): Promise<void> | void
   release(station: string): void
+  /** an owned station's alert acknowledged or resolved through another instance */
+  follow?(alert: Alert): void
+}
+
+/** A follower, and whether it adopts a station before the engine does (else after). */
+export interface Following {
+  station: StationFollower
+  beforeEngine?: true
 }
 
 /**
@@ -55,7 +64,7 @@ export class Ownership implements Part {
       d.commands?.unserve(p)
       for (const s of this.stationsOf(p)) {
         d.engine.release(s)
-        for (const f of d.followers ?? []) f.release(s)
+        for (const f of d.followers ?? []) f.station.release(s)
       }
       d.log.info({ partition: p, reason }, 'partition lost')
       this.serial(p, async () => void (await consumer?.stop()))
@@ -107,8 +116,17 @@ export class Ownership implements Part {
       if (snap) fleet.stations.get(s)?.restore(snap)
     }
     this.owned.add(p)
+    const follow = async (f: Following) => {
+      for (const s of stations) {
+        // A follower's failure is logged; the engine and the other followers still take the station.
+        await Promise.resolve()
+          .then(() => f.station.adopt(s))
+          .catch((err: unknown) => this.d.log.error({ err, station: s }, 'a part could not take over a station'))
+      }
+    }
+    for (const f of this.d.followers ?? []) if (f.beforeEngine) await follow(f)
     await engine.adopt(stations)
-    for (const f of this.d.followers ?? []) for (const s of stations) await f.adopt(s)
+    for (const f of this.d.followers ?? []) if (!f.beforeEngine) await follow(f)
     if (!link.leases.owns(p)) return
     this.d.commands?.serve(p, () => this.owned.has(p) && link.leases.owns(p))
     const consumer = new PartitionConsumer({

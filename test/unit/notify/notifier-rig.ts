@@ -34,10 +34,10 @@ export class NotifierRig {
     this.time = new FakeTime(start)
   }
 
-  async start(log: DeliveryLog = new MemoryDeliveryLog(), limits?: Partial<NotifierLimits>): Promise<this> {
+  async start(log: DeliveryLog = new MemoryDeliveryLog(), limits?: Partial<NotifierLimits>, extra: Partial<NotifierOptions> = {}): Promise<this> {
     this.wecom ??= await new StandIn(this.answers.wecom ?? ok).start('/cgi-bin/webhook/send?key=KEY')
     this.sms ??= await new StandIn(this.answers.sms ?? smsOk).start()
-    this.notifier = this.build(log, limits)
+    this.notifier = this.build(log, limits, extra)
     await this.notifier.start()
     await this.notifier.idle()
     return this
