@@ -145,10 +145,10 @@ export async function cluster(ctx: BenchContext): Promise<BenchResult> {
     title: 'Cluster mode: 3 instances on NATS JetStream and PostgreSQL against the single process',
     method:
       `One run starts a single process (embedded store) and a cluster (3-node NATS 2.9 with JetStream, the readings stream replicated 3 times; PostgreSQL 15 with fsync off; 3 instances), every part a process of its own on loopback, all sharing the machine's ${cpus().length} cores; the idle target stays up while the other is measured. ` +
-      `${fleet.stations.length - 1} stations and ${devices} devices (heartbeat 24 h); setup until the partition owners settled took ${setupSeconds} s. ` +
-      `Ingest: closed loop, ${perDevice} QoS 1 state messages in flight per device (${devices * perDevice} in all), devices spread round-robin over the 3 instances (the single process: one port), ${wsClients} /ws clients (the cluster's on one instance); ${ingestMs / 1000} s measured after ${warmupMs / 1000} s of warm-up. ` +
-      `"Applied" in the cluster = stream appends less the growth of the partition consumers' backlog (pending + unacknowledged, from /jsz) over the measured interval; after the load stops the owners' catching up is timed. ` +
-      `Latency: ${rates.join(' and ')} msg/s offered (open loop) over the same devices for ${probeMs / 1000} s after ${warmupMs / 1000} s of warm-up; meanwhile a probe door opens (door-forced alert) and closes every 50 ms or so; each /ws client's arrival is one sample. In the cluster: ${probeRoute}. ` +
+      `${fleet.stations.length - 1} stations and ${devices} devices (heartbeat 24 h) plus the probe's station; setup until the partition owners settled took ${setupSeconds} s. ` +
+      `Ingest: closed loop, ${perDevice} QoS 1 state messages in flight per device (${devices * perDevice} in all), devices spread round-robin over the 3 instances (the single process: one port), ${wsClients} /ws clients (the cluster's spread over its instances); ${ingestMs / 1000} s measured after ${warmupMs / 1000} s of warm-up. ` +
+      `"Applied" in the cluster = stream appends less the growth of the partition consumers' backlog (pending + unacknowledged, asked of the consumers' leaders) over the measured interval; after the load stops the owners' catching up is timed. ` +
+      `Latency: ${rates.join(' and ')} msg/s offered (open loop) over the same devices for ${probeMs / 1000} s after ${warmupMs / 1000} s of warm-up; meanwhile, with ${wsClients} /ws clients, a probe door opens (door-forced alert) and closes every 50 ms or so; each /ws client's arrival is one sample. In the cluster: ${probeRoute}. ` +
       `Ratios are cluster / single within the run, ${repeats} repeat(s), median.`,
     figures: figures(ingest, latency, rates, devices * perDevice),
     details: { setupSeconds, probeRoute, ingest, latency },
@@ -241,15 +241,17 @@ async function measureLatency(p: Placement, rig: ClusterRig, fleet: Fleet, o: { 
 function figures(ingest: IngestRun[], latency: LatencyRun[], rates: number[], inFlight: number): Figure[] {
   const fig = (metric: string, values: number[], unit: string, digits = 0, extra: Partial<Figure> = {}): Figure => {
     const rg = range(values)
+    if (values.some((v) => Number.isNaN(v))) return { metric, value: NaN, unit, note: 'no sample in some repeat' }
     return { metric, value: round(rg.median, digits), unit, ...(values.length > 1 ? { range: [round(rg.min, digits), round(rg.max, digits)] as [number, number] } : {}), ...extra }
   }
   /** cluster / single within each repeat (runs come in pairs: single, then cluster) */
-  const ratios = <R extends { target: Target }>(runs: R[], value: (r: R) => number) => {
+  const ratios = <R extends { target: Target }>(runs: R[], value: (r: R) => number | null) => {
     const s = runs.filter((r) => r.target === 'single')
     const c = runs.filter((r) => r.target === 'cluster')
-    return c.map((r, k) => value(r) / value(s[k]!))
+    return c.map((r, k) => (value(r) ?? NaN) / (value(s[k]!) ?? NaN))
   }
-  const of = <R extends { target: Target }>(runs: R[], t: Target, value: (r: R) => number) => runs.filter((r) => r.target === t).map(value)
+  // A summary without samples crosses IPC as null (JSON has no NaN): keep it "no figure", not 0.
+  const of = <R extends { target: Target }>(runs: R[], t: Target, value: (r: R) => number | null) => runs.filter((r) => r.target === t).map((r) => value(r) ?? NaN)
   const out: Figure[] = [
     fig(`ingest, single process, ${inFlight} in flight`, of(ingest, 'single', (r) => r.acked), 'msg/s'),
     fig(`ingest, cluster PUBACKs (JetStream R3), ${inFlight} in flight`, of(ingest, 'cluster', (r) => r.acked), 'msg/s'),
