@@ -9,6 +9,8 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { startNatsCluster, type NatsCluster } from '../../test/helpers/nats.ts'
 import { startPostgres, type Postgres } from '../../test/helpers/postgres.ts'
+import { rmSync } from 'node:fs'
+import { tempDir } from '../../test/helpers/station-fixture.ts'
 import { sleep } from './stats.ts'
 import { startServiceChild, type ServiceChild } from './targets.ts'
 
@@ -27,13 +29,21 @@ export interface ClusterRig {
   destroy(): Promise<void>
 }
 
-export async function startClusterRig(o: { stationsDir: string; instances?: number; log(m: string): void }): Promise<ClusterRig> {
+/**
+ * `onDestroy` gets `destroy` before anything starts, so that a Ctrl-C during start-up removes what
+ * was started so far (the rig itself is returned only once every instance is up).
+ */
+export async function startClusterRig(o: { stationsDir: string; instances?: number; log(m: string): void; onDestroy?(destroy: () => Promise<void>): void }): Promise<ClusterRig> {
   const started = performance.now()
   let nats: NatsCluster | undefined
   let postgres: Postgres | undefined
+  let natsStarting: Promise<NatsCluster> | undefined
+  let postgresStarting: Promise<Postgres> | undefined
   let nc: NatsConnection | undefined
   let jsm: JetStreamManager | undefined
   const instances: ClusterInstance[] = []
+  // Made here rather than by startServiceChild, so that they are known (and removed) even when an instance's start is cut short.
+  const dataDirs = Array.from({ length: o.instances ?? 3 }, (_, k) => tempDir(`sw-bench-cluster-i${k + 1}-`))
   let destroyed: Promise<void> | undefined
   const destroy = () =>
     (destroyed ??= (async () => {
@@ -41,17 +51,23 @@ export async function startClusterRig(o: { stationsDir: string; instances?: numb
       // connections), then the servers they used.
       await Promise.all(instances.map((i) => i.svc.stop().catch(() => undefined)))
       await nc?.close().catch(() => undefined)
-      await nats?.destroy().catch(() => undefined)
-      await postgres?.destroy().catch(() => undefined)
+      // Still starting (a Ctrl-C in the first seconds): wait for them, then stop them.
+      await natsStarting?.then((n) => n.destroy()).catch(() => undefined)
+      await postgresStarting?.then((p) => p.destroy()).catch(() => undefined)
+      for (const d of dataDirs) rmSync(d, { recursive: true, force: true })
     })())
+  o.onDestroy?.(destroy)
   try {
-    ;[nats, postgres] = await Promise.all([startNatsCluster(), startPostgres()])
+    natsStarting = startNatsCluster()
+    postgresStarting = startPostgres()
+    ;[nats, postgres] = await Promise.all([natsStarting, postgresStarting])
     const databaseUrl = await postgres.createDatabase()
     o.log(`  NATS (3 nodes) and PostgreSQL up in ${Math.round(performance.now() - started)} ms`)
     // One after another: the first creates the stream and runs the migrations, as in a roll-out.
-    for (let k = 1; k <= (o.instances ?? 3); k++) {
-      const id = `i${k}`
-      const svc = await startServiceChild({ stationsDir: o.stationsDir, env: { NATS_URL: nats.urls, DATABASE_URL: databaseUrl, INSTANCE_ID: id } })
+    for (const [k, dataDir] of dataDirs.entries()) {
+      const id = `i${k + 1}`
+      if (destroyed) throw new Error('stopped during start-up')
+      const svc = await startServiceChild({ stationsDir: o.stationsDir, dataDir, env: { NATS_URL: nats.urls, DATABASE_URL: databaseUrl, INSTANCE_ID: id } })
       instances.push({ id, svc })
     }
     // The benchmark's own connection, to read the readings stream's consumers from their leaders.
