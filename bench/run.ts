@@ -7,6 +7,7 @@
  *   npm run bench -- --only=ingest,latency
  *   npm run bench -- --quick --only=acks,disk   # acknowledgements (issue 14)
  *   npm run bench -- --quick --profile # also CPU profiles of the service under ingest load
+ *   npm run bench -- --quick --only=cluster   # cluster mode against the single process (issue 19)
  *
  * Every part runs in a process of its own (the service, bare aedes, the load generator, the /ws
  * clients, influxd) on loopback with ports picked by the OS; the machine has 2 cores, so they share
@@ -18,6 +19,7 @@ import { cpus, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { startInfluxd, type Influxd } from '../test/helpers/influxd.ts'
 import { acks } from './acks.ts'
+import { cluster } from './cluster.ts'
 import { connectionScale } from './connection-scale.ts'
 import { diskCommit } from './disk-commit.ts'
 import { ingestThroughput } from './ingest-throughput.ts'
@@ -37,6 +39,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = 
   timers: timerLoad,
   startup,
   spool: spoolDrain,
+  cluster,
 }
 
 const args = process.argv.slice(2)
@@ -59,6 +62,20 @@ const ctx: BenchContext = {
   onExit: (f) => exits.push(f),
 }
 
+// Ctrl-C or a kill: the same clean-up as at the end (children, servers, temp dirs), then out.
+let cleaning: Promise<void> | undefined
+const cleanUp = () =>
+  (cleaning ??= (async () => {
+    for (const f of exits) await Promise.resolve(f()).catch(() => undefined)
+    await influxd?.destroy().catch(() => undefined)
+  })())
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping every process the benchmarks started and removing their temp dirs`)
+    void cleanUp().finally(() => process.exit(130))
+  })
+}
+
 const started = performance.now()
 const loadBefore = loadAverage()
 const results: BenchResult[] = []
@@ -79,8 +96,7 @@ try {
     }
   }
 } finally {
-  for (const f of exits) await Promise.resolve(f()).catch(() => undefined)
-  await influxd?.destroy().catch(() => undefined)
+  await cleanUp()
 }
 
 const seconds = Math.round((performance.now() - started) / 1000)

@@ -48,7 +48,8 @@ function flush(c: Conn): void {
   c.out = []
 }
 
-async function connectAll(a: { host: string; port: number; devices: DeviceSpec[]; keepalive: number; will: boolean; status: boolean; concurrency: number; timeoutMs: number }) {
+/** `ports`: devices spread over several brokers (device i to ports[i % n]), e.g. a cluster's instances; else all to `port` */
+async function connectAll(a: { host: string; port: number; ports?: number[]; devices: DeviceSpec[]; keepalive: number; will: boolean; status: boolean; concurrency: number; timeoutMs: number }) {
   const started = performance.now()
   const connackAt: number[] = []
   let failed = 0
@@ -56,13 +57,15 @@ async function connectAll(a: { host: string; port: number; devices: DeviceSpec[]
   let next = 0
   const worker = async () => {
     while (next < a.devices.length) {
-      const dev = a.devices[next++]!
+      const k = next++
+      const dev = a.devices[k]!
+      const port = a.ports?.length ? a.ports[k % a.ports.length]! : a.port
       const t0 = performance.now()
       const c: Conn = { dev, socket: undefined as never, topic: Buffer.from(stateTopic(dev)), seq: 0, nextId: 1, inflight: 0, sentAt: new Map(), out: [], onAck: () => undefined, closed: false }
       try {
         c.socket = await openConnection(
           a.host,
-          a.port,
+          port,
           {
             clientId: dev.id,
             username: dev.id,

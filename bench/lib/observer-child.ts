@@ -103,6 +103,8 @@ async function probe(a: { port: number; door: DeviceSpec; durationMs: number; in
   const station: number[] = []
   const alert: number[] = []
   let timeouts = 0
+  let resolveRetries = 0
+  let resolveFailures = 0
   let seq = 0
   let cycles = 0
   const publish = (open: boolean) => {
@@ -147,8 +149,20 @@ async function probe(a: { port: number; door: DeviceSpec; durationMs: number; in
     const id = (alerts as any[]).find((m) => m)?.alert.id as string | undefined
     if (id) {
       seen.add(id)
-      const r = await fetch(`${httpBase}/api/alerts/${id}/resolve`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' })
-      await r.text()
+      // In a cluster the alert may reach this instance's /ws before the instance can resolve it
+      // (404 ALERT_UNKNOWN): try again until it can, and count the tries.
+      const until = performance.now() + a.timeoutMs
+      for (;;) {
+        const r = await fetch(`${httpBase}/api/alerts/${id}/resolve`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' })
+        await r.text()
+        if (r.status === 200) break
+        if (performance.now() > until) {
+          resolveFailures++
+          break
+        }
+        resolveRetries++
+        await sleep(10)
+      }
     }
     // Close: wait for the station status.
     t0 = performance.now()
@@ -159,7 +173,7 @@ async function probe(a: { port: number; door: DeviceSpec; durationMs: number; in
     if (rest > 0) await sleep(rest)
   }
   socket.end()
-  return { cycles, timeouts, station: summarize(station), alert: summarize(alert) }
+  return { cycles, timeouts, resolveRetries, resolveFailures, station: summarize(station), alert: summarize(alert) }
 }
 
 serve({
