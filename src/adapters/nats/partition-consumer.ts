@@ -25,8 +25,12 @@ export interface PartitionConsumerOptions {
   js: JetStreamClient
   jsm: JetStreamManager
   partition: number
-  /** applies one reading; the message is acknowledged only once this resolves */
-  handler: (m: PartitionMessage) => Promise<void>
+  /**
+   * Applies readings, in stream order: every one that arrived while the previous call was under way
+   * (at most `maxAckPending`), so that a busy partition is applied in few commits. They are
+   * acknowledged only once this resolves.
+   */
+  handler: (ms: PartitionMessage[]) => Promise<void>
   /** default SW_READINGS */
   stream?: string
   /** the owner's last applied stream sequence, from its own store: nothing at or below it is handed over */
@@ -45,9 +49,10 @@ export const durableName = (partition: number) => `sw-p-${partition}`
 
 /**
  * The owner's side of a partition: a durable pull consumer (explicit ack) on `sw.r.<p>.>`, whose
- * messages are handed to the handler one at a time, in stream order, each acknowledged after
- * the handler's promise resolved. A failing handler is retried on the same message — later
- * readings of the partition wait, as order demands.
+ * messages are handed to the handler in stream order — what has arrived since the last call, in
+ * one call — each acknowledged after the handler's promise resolved. Fetching goes on while the
+ * handler works (the server holds back at `maxAckPending` unacknowledged). A failing handler is
+ * retried on the same messages — later readings of the partition wait, as order demands.
  *
  * On start the durable is made afresh from where the previous owner's acknowledgements end
  * (its ack floor): what that owner had fetched and not acknowledged comes at once and in order,
@@ -58,6 +63,9 @@ export class PartitionConsumer {
   private loop: Promise<void> | undefined
   private batch: ConsumerMessages | undefined
   private last = 0
+  /** fetched, not yet handed to the handler */
+  private queue: JsMsg[] = []
+  private wakeApplier: (() => void) | undefined
 
   constructor(private readonly o: PartitionConsumerOptions) {}
 
@@ -81,6 +89,7 @@ export class PartitionConsumer {
   /** Stops at once: no further message is handed over or acknowledged; waits for the handler under way. */
   async stop(): Promise<void> {
     this.running = false
+    this.wakeApplier?.()
     await this.batch?.close().catch(() => undefined)
     await this.loop
   }
@@ -119,6 +128,17 @@ export class PartitionConsumer {
   }
 
   private async run(): Promise<void> {
+    const applying = this.applyLoop()
+    try {
+      await this.fetchLoop()
+    } finally {
+      this.wakeApplier?.()
+      await applying
+    }
+  }
+
+  /** Fetches messages into the queue while running. */
+  private async fetchLoop(): Promise<void> {
     const { js, partition } = this.o
     while (this.running) {
       try {
@@ -127,7 +147,8 @@ export class PartitionConsumer {
           const batch = (this.batch = await consumer.fetch({ max_messages: this.o.batch ?? 64, expires: 1000 }))
           for await (const m of batch) {
             if (!this.running) break
-            await this.take(m)
+            this.queue.push(m)
+            this.wakeApplier?.()
           }
         }
       } catch (err) {
@@ -138,42 +159,52 @@ export class PartitionConsumer {
     }
   }
 
-  private async take(m: JsMsg): Promise<void> {
-    const seq = m.seq
-    // Delivered again although handled (an ack that got lost, an ack wait that ran out): ack, skip.
-    if (seq <= this.last) return void (await m.ackAck().catch(() => undefined))
-    const message: PartitionMessage = {
+  /** Hands what is queued to the handler, then acknowledges it; one call at a time. */
+  private async applyLoop(): Promise<void> {
+    while (this.running) {
+      if (this.queue.length === 0) {
+        await new Promise<void>((r) => (this.wakeApplier = r))
+        this.wakeApplier = undefined
+        continue
+      }
+      const taken = this.queue.splice(0)
+      // Delivered again although handled (an ack that got lost, an ack wait that ran out): ack, skip.
+      const fresh = taken.filter((m) => m.seq > this.last)
+      if (fresh.length > 0 && !(await this.handle(fresh))) return
+      // Lost the partition meanwhile: the new owner decides; its durable is not ours to ack on.
+      if (!this.running) return
+      for (const m of taken) m.ack()
+    }
+  }
+
+  /** Calls the handler until it succeeds; false if the consumer stopped meanwhile. */
+  private async handle(ms: JsMsg[]): Promise<boolean> {
+    const messages: PartitionMessage[] = ms.map((m) => ({
       partition: this.o.partition,
-      streamSeq: seq,
+      streamSeq: m.seq,
       station: stationOfSubject(m.subject),
       device: m.headers?.get(DEVICE_HEADER) ?? '',
       topic: m.headers?.get(TOPIC_HEADER) ?? '',
       payload: m.data,
       redelivered: m.redelivered,
-    }
+    }))
     let wait = 250
     for (;;) {
-      const keepAlive = setInterval(() => m.working(), Math.max(1000, (this.o.ackWaitMs ?? 30_000) / 3))
+      const keepAlive = setInterval(() => ms.forEach((m) => m.working()), Math.max(1000, (this.o.ackWaitMs ?? 30_000) / 3))
       try {
-        await this.o.handler(message)
+        await this.o.handler(messages)
         break
       } catch (err) {
         this.o.onError?.(err as Error, this.o.partition)
-        if (!this.running) return
+        if (!this.running) return false
         await pause(wait)
         wait = Math.min(wait * 2, 5000)
       } finally {
         clearInterval(keepAlive)
       }
     }
-    this.last = seq
-    // Lost the partition meanwhile: the new owner decides; its durable is not ours to ack on.
-    if (!this.running) return
-    try {
-      await m.ackAck()
-    } catch (err) {
-      this.o.onError?.(err as Error, this.o.partition)
-    }
+    this.last = ms[ms.length - 1]!.seq
+    return true
   }
 }
 

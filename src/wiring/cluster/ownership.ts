@@ -131,7 +131,7 @@ export class Ownership implements Part {
     this.d.commands?.serve(p, () => this.owned.has(p) && link.leases.owns(p))
     const consumer = new PartitionConsumer({
       js: link.js, jsm: link.jsm, partition: p, resumeAfter: applied,
-      handler: (m) => this.apply(m),
+      handler: (ms) => this.apply(ms),
       onError: (err) => this.d.log.warn({ err, partition: p }, 'partition consumer'),
     })
     if (!link.leases.owns(p)) return
@@ -140,13 +140,16 @@ export class Ownership implements Part {
     this.d.log.info({ partition: p, stations: stations.length, resumeAfter: applied }, 'partition acquired')
   }
 
-  /** One reading, applied by its station's owner: ingest, then the commit that holds it and its sequence. */
-  private async apply(m: PartitionMessage): Promise<void> {
-    if (!this.owned.has(m.partition)) throw new Error(`partition ${m.partition} is no longer owned`)
-    const kind = m.topic.endsWith('/status') ? 'status' : 'state'
+  /**
+   * Readings of one partition, applied by their stations' owner in stream order: ingest, then the
+   * commit that holds them and the last one's sequence.
+   */
+  private async apply(ms: PartitionMessage[]): Promise<void> {
+    const partition = ms[0]!.partition
+    if (!this.owned.has(partition)) throw new Error(`partition ${partition} is no longer owned`)
     // Synchronous up to here: the state writes, alert changes and this sequence join one group commit.
-    this.d.ingest.handle(m.device, kind, m.topic, m.payload)
-    this.d.progress.record(m.partition, m.streamSeq, this.epochs.get(m.partition)!)
+    for (const m of ms) this.d.ingest.handle(m.device, m.topic.endsWith('/status') ? 'status' : 'state', m.topic, m.payload)
+    this.d.progress.record(partition, ms[ms.length - 1]!.streamSeq, this.epochs.get(partition)!)
     await Promise.all([this.d.readings.durable(), this.d.state.committed()])
   }
 }
