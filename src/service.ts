@@ -201,7 +201,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       onRefused: (scope) => metrics.loginRefused.inc({ scope }),
     })
     const scope = {
-      alertStation: async (id: string) => (await state.alerts.getAlert(id))?.station,
+      // In cluster mode an alert fanned out a moment ago may not be readable from the store yet.
+      alertStation: async (id: string) => view?.stationOfAlert(id) ?? (await state.alerts.getAlert(id))?.station,
       incidentStation: async (id: string) => (await state.alerts.getIncident(id))?.station,
       drillStation: async (id: string) => (await state.routine.drill(id))?.station,
       deviceStation: (id: string) => fleet.device(id)?.station.model.id,

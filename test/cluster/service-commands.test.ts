@@ -88,6 +88,25 @@ describeWithNats('cluster mode: the API on every instance', () => {
     expect(end.status).toBe(200)
     await eventually(async () => ((await get(owner, `/api/alerts?station=${station}&state=resolved`)) as AlertView[]).some((a) => a.id === drillAlert.id) || undefined, 10_000, 'the drill alert resolved by its owner')
 
+    // ---- an alert raised by the owner, resolved through the non-owner the moment its /ws shows it
+    // (before the owner's commit has made it readable from the store) ----
+    const s2 = STATIONS.find((s) => owners.get(s.id) === owner.id && s.id !== station)!
+    const { WebSocket } = await import('ws')
+    const ws = new WebSocket(`ws://127.0.0.1:${other.httpPort}/ws`, { headers: { authorization: `Bearer ${other.token}` } })
+    const resolvedAtOnce = new Promise<number>((resolve, reject) => {
+      ws.on('message', (data) => {
+        const m = JSON.parse(String(data)) as { type: string; alert?: AlertView }
+        if (m.type !== 'alert' || m.alert?.station !== s2.id || m.alert.rule !== 'door-forced' || m.alert.state !== 'active') return
+        call(other, 'POST', `/api/alerts/${m.alert.id}/resolve`, {}).then((r) => resolve(r.status), reject)
+      })
+    })
+    await new Promise((r) => ws.once('open', r))
+    const door = await mqtt.connectAsync(`mqtt://127.0.0.1:${other.mqttPort}`, { protocolVersion: 4, username: `${s2.id}-door-main`, password: s2.secrets[`${s2.id}-door-main`], reconnectPeriod: 0, clientId: `${s2.id}-door-main` })
+    await door.publishAsync(`stations/${s2.id}/devices/${s2.id}-door-main/state`, JSON.stringify({ ts: 1_790_000_000_000, seq: 1, open: true }), { qos: 1 })
+    expect(await resolvedAtOnce).toBe(200)
+    ws.close()
+    await door.endAsync()
+
     // ---- a ledger receipt through the non-owner: the owner judges it (an expired batch alerts) ----
     const receipt = await call(other, 'POST', `/api/stations/${station}/ledger/receipts`, { itemId: 'extinguisher', quantity: 2, expiresOn: '2020-01-01' })
     expect(receipt).toMatchObject({ status: 201 })

@@ -124,6 +124,14 @@ export class ClusterLiveView {
     return this.o.owns(id) ? this.o.local.status(id) : (this.remoteStatus.get(id) ?? this.o.local.status(id))
   }
 
+  /**
+   * The station of an unresolved alert of a station owned elsewhere, as fanned out: known here
+   * before its owner's commit makes it readable from the store.
+   */
+  stationOfAlert(id: string): string | undefined {
+    return this.remoteAlerts.get(id)?.station
+  }
+
   openAlerts(): Alert[] {
     const remote = [...this.remoteAlerts.values()].filter((a) => !this.o.owns(a.station))
     return [...this.o.local.openAlerts(), ...remote].sort((a, b) => b.openedAt - a.openedAt)
