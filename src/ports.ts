@@ -74,8 +74,11 @@ export interface RecordStore {
   queryRejects(limit: number): Promise<Reject[]>
   /** `snap` is called when the batch is cut, so many changes cost one serialisation. */
   saveSnapshot(station: string, snap: () => StationSnapshot): void
-  /** the latest snapshot of every station, read once at start-up to restore the live state */
-  loadSnapshots(): Promise<Map<string, StationSnapshot>>
+  /**
+   * the latest snapshot of every station (or of `only` these), read at start-up to restore the live
+   * state, and in cluster mode for the stations of a partition taken over
+   */
+  loadSnapshots(only?: readonly string[]): Promise<Map<string, StationSnapshot>>
   /** resolves once everything appended so far is committed (before a read that must see it) */
   flush(): Promise<void>
 }

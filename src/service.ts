@@ -124,7 +124,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     // Cluster mode: the owner's work for its stations; the others' shown from their fan-out.
     if (link && stores.progress && stores.databaseHealth) {
       // The notifier before the engine (it then holds a station's plans when the engine's adopt changes an alert); the judgements after it.
-      const ownerJudgements = { adopt: async (s: string) => void (await Promise.all([ledger.rejudge(s), routine.inspections.reload(s)])), release: () => undefined }
+      const ownerJudgements = { adopt: async (ids: readonly string[]) => void (await Promise.all(ids.flatMap((s) => [ledger.rejudge(s), routine.inspections.reload(s)]))), release: () => undefined }
       const followers = [...(notifier ? [{ station: notifier, beforeEngine: true as const }] : []), { station: ownerJudgements }]
       cluster = new ClusterMode({ link, fleet, ingest, engine, state, readings, progress: stores.progress, board, hub, catalogue, followers, push: () => live, app: () => app, databaseHealth: stores.databaseHealth, log })
     }

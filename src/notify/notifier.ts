@@ -63,21 +63,24 @@ export class Notifier {
   }
 
   /**
-   * Cluster mode: a station this instance now owns. Its pending plans are restored from the shared
-   * delivery log and their timers armed; what the log shows as sent is not sent again, and the
-   * previous owner's unsent messages of the last firing go out after `handOverSettleMs`.
+   * Cluster mode: stations this instance now owns (a partition's, read in one pass). Their pending
+   * plans are restored from the shared delivery log and their timers armed; what the log shows as
+   * sent is not sent again, and the previous owner's unsent messages of the last firing go out
+   * after `handOverSettleMs`.
    */
-  async adopt(station: string): Promise<void> {
+  async adopt(stations: string | readonly string[]): Promise<void> {
     if (!this.started) return
-    const tenure = this.tenures.get(station) ?? 0
+    const ids = new Set(typeof stations === 'string' ? [stations] : stations)
+    const tenures = new Map([...ids].map((s) => [s, this.tenures.get(s) ?? 0]))
     const stopped = new Set<string>()
-    this.adopting.set(station, stopped)
+    for (const s of ids) this.adopting.set(s, stopped)
     try {
-      const restored = await this.readPlans((s) => s === station)
-      if ((this.tenures.get(station) ?? 0) !== tenure || !this.owns(station)) return
-      this.restore(restored.filter((r) => !stopped.has(r.plan.alert.id)), this.o.handOverSettleMs ?? 25_000)
+      const restored = await this.readPlans((s) => ids.has(s))
+      // A station released (or taken again) while the reads were out is not restored from them.
+      const still = (s: string) => (this.tenures.get(s) ?? 0) === tenures.get(s) && this.owns(s)
+      this.restore(restored.filter((r) => still(r.plan.alert.station) && !stopped.has(r.plan.alert.id)), this.o.handOverSettleMs ?? 25_000)
     } finally {
-      if (this.adopting.get(station) === stopped) this.adopting.delete(station)
+      for (const s of ids) if (this.adopting.get(s) === stopped) this.adopting.delete(s)
     }
   }
 

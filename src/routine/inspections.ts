@@ -118,20 +118,28 @@ export class InspectionService {
     return { station, inspection }
   }
 
-  /** The due time the inspection waits for now (in the past when it is overdue). */
-  nextDueAt(station: StationConfig, inspection: InspectionConfig): number {
+  /**
+   * The due time the inspection waits for now (in the past when it is overdue). `stored`: the last
+   * counted run as the store has it, when newer than what this instance knows (in cluster mode a
+   * run may have been recorded through the station's owner).
+   */
+  nextDueAt(station: StationConfig, inspection: InspectionConfig, stored?: InspectionRun): number {
     const known = this.known.get(knownKey(station.id, inspection.id))
     if (!known) throw new Error(`inspections: ${station.id}/${inspection.id} asked before start`)
-    return pendingDue(inspection, station.timezone, known.since, known.lastCounted)
+    const counted = stored && (!known.lastCounted || stored.t > known.lastCounted.t) ? stored : known.lastCounted
+    return pendingDue(inspection, station.timezone, known.since, counted)
   }
 
   async view(stationId: string): Promise<InspectionView[]> {
     const station = this.station(stationId)
-    const lastRuns = await Promise.all(station.inspections.map((insp) => this.store.runs({ station: station.id, inspection: insp.id, limit: 1 })))
+    const [lastRuns, counted] = await Promise.all([
+      Promise.all(station.inspections.map((insp) => this.store.runs({ station: station.id, inspection: insp.id, limit: 1 }))),
+      Promise.all(station.inspections.map((insp) => this.store.lastCountedRun(station.id, insp.id))),
+    ])
     const now = this.clock.now()
     return station.inspections.map((insp, i) => {
       const [last] = lastRuns[i]!
-      const nextDueAt = this.nextDueAt(station, insp)
+      const nextDueAt = this.nextDueAt(station, insp, counted[i])
       return { id: insp.id, name: insp.name, every: insp.every, due: insp.due, items: insp.items, lastDoneAt: last?.t ?? null, lastDoneBy: last?.by ?? null, nextDueAt, overdue: now >= nextDueAt }
     })
   }

@@ -6,7 +6,7 @@ import { BatchWriter } from '../../src/adapters/embedded/batch-writer.ts'
 import { openDatabase, type Db } from '../../src/adapters/embedded/database.ts'
 import { SqliteNotificationLog } from '../../src/adapters/embedded/notification-log.ts'
 import { MemoryDeliveryLog, type DeliveryLog, type PlanState } from '../../src/notify/ports.ts'
-import { NotifierRig } from '../unit/notify/notifier-rig.ts'
+import { escalationFile, NotifierRig } from '../unit/notify/notifier-rig.ts'
 
 /** An SQLite log in a temp dir that can be closed and opened again on the same file. */
 class SqliteHandle {
@@ -96,29 +96,6 @@ describe('SQLite delivery log across a restart', () => {
   })
 })
 
-const file = ({ wecom, sms }: { wecom: string; sms: string }) => ({
-  publicUrl: 'http://station.test',
-  channels: {
-    group: { type: 'wecom', url: wecom },
-    sms: { type: 'sms-aliyun', accessKeyId: 'AK', accessKeySecret: 'SK', signName: '新华', templateCode: 'SMS_1', endpoint: sms },
-  },
-  people: [
-    { id: 'zhang', name: '张三', phone: '+8613800000001' },
-    { id: 'wang', name: '王五', phone: '+8613800000003' },
-  ],
-  onCall: [{ stations: ['*'], days: 'daily', from: '00:00', to: '00:00', people: ['zhang'] }],
-  routes: [
-    {
-      stations: ['*'],
-      severities: ['critical'],
-      steps: [
-        { afterSeconds: 0, channels: ['group'] },
-        { afterSeconds: 30, channels: ['sms'], to: 'on-call' },
-        { afterSeconds: 45, channels: ['sms'], to: ['wang'] },
-      ],
-    },
-  ],
-})
 
 /** Stops the rig's notifier and starts a new one over the same SQLite file, on the same clock. */
 async function restart(r: NotifierRig, h: SqliteHandle, downMs = 0): Promise<void> {
@@ -131,7 +108,7 @@ async function restart(r: NotifierRig, h: SqliteHandle, downMs = 0): Promise<voi
 describe('a restart (new Notifier over the same SQLite log)', () => {
   it('keeps the schedule: a pending step still fires at its time, and nothing is sent twice', async () => {
     const h = sqlite()
-    rig = await new NotifierRig(file).start(h.log)
+    rig = await new NotifierRig(escalationFile).start(h.log)
     rig.open()
     await rig.advance(10_000)
     expect(rig.wecom.requests).toHaveLength(1)
@@ -149,7 +126,7 @@ describe('a restart (new Notifier over the same SQLite log)', () => {
 
   it('steps that fell due while the service was down fire at start, once each', async () => {
     const h = sqlite()
-    rig = await new NotifierRig(file).start(h.log)
+    rig = await new NotifierRig(escalationFile).start(h.log)
     const a = rig.open()
     await rig.advance(10_000)
     await restart(rig, h, 40_000)
@@ -166,7 +143,7 @@ describe('a restart (new Notifier over the same SQLite log)', () => {
 
   it('a message that was still being retried at shutdown is sent after the restart, once', async () => {
     const h = sqlite()
-    rig = await new NotifierRig(file, undefined, { wecom: () => ({ status: 503 }) }).start(h.log)
+    rig = await new NotifierRig(escalationFile, undefined, { wecom: () => ({ status: 503 }) }).start(h.log)
     const a = rig.open()
     await rig.advance(2000, 500)
     const failures = rig.wecom.requests.length
@@ -180,7 +157,7 @@ describe('a restart (new Notifier over the same SQLite log)', () => {
 
   it('an acknowledged alert stays quiet after a restart', async () => {
     const h = sqlite()
-    rig = await new NotifierRig(file).start(h.log)
+    rig = await new NotifierRig(escalationFile).start(h.log)
     const a = rig.open()
     await rig.advance(5000)
     rig.ack(a)
@@ -192,7 +169,7 @@ describe('a restart (new Notifier over the same SQLite log)', () => {
 
   it('a plan whose alert was resolved while the notifier was not running is dropped at start', async () => {
     const h = sqlite()
-    rig = await new NotifierRig(file).start(h.log)
+    rig = await new NotifierRig(escalationFile).start(h.log)
     rig.open()
     await rig.advance(5000)
     await rig.notifier.stop()

@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest'
 import { PostgresStateStore } from '../../src/adapters/postgres/state-store.ts'
-import { NotifierRig } from '../unit/notify/notifier-rig.ts'
+import { escalationFile, NotifierRig } from '../unit/notify/notifier-rig.ts'
 import { describeWithPostgres, usePostgres } from '../helpers/postgres.ts'
 
 /**
@@ -9,29 +9,6 @@ import { describeWithPostgres, usePostgres } from '../helpers/postgres.ts'
  * kept, what fell due meanwhile fires once, nothing is sent twice. The SQLite log's twin tests are
  * in delivery-log.contract.test.ts.
  */
-const file = ({ wecom, sms }: { wecom: string; sms: string }) => ({
-  publicUrl: 'http://station.test',
-  channels: {
-    group: { type: 'wecom', url: wecom },
-    sms: { type: 'sms-aliyun', accessKeyId: 'AK', accessKeySecret: 'SK', signName: '新华', templateCode: 'SMS_1', endpoint: sms },
-  },
-  people: [
-    { id: 'zhang', name: '张三', phone: '+8613800000001' },
-    { id: 'wang', name: '王五', phone: '+8613800000003' },
-  ],
-  onCall: [{ stations: ['*'], days: 'daily', from: '00:00', to: '00:00', people: ['zhang'] }],
-  routes: [
-    {
-      stations: ['*'],
-      severities: ['critical'],
-      steps: [
-        { afterSeconds: 0, channels: ['group'] },
-        { afterSeconds: 30, channels: ['sms'], to: 'on-call' },
-        { afterSeconds: 45, channels: ['sms'], to: ['wang'] },
-      ],
-    },
-  ],
-})
 
 describeWithPostgres('a restart over the PostgreSQL delivery log', () => {
   const pg = usePostgres()
@@ -55,7 +32,7 @@ describeWithPostgres('a restart over the PostgreSQL delivery log', () => {
   it('keeps the schedule: a pending step still fires at its time, and nothing is sent twice', async () => {
     const url = await pg.database()
     store = await PostgresStateStore.open({ url })
-    rig = await new NotifierRig(file).start(store.deliveries)
+    rig = await new NotifierRig(escalationFile).start(store.deliveries)
     rig.open()
     await rig.advance(10_000)
     expect(rig.wecom.requests).toHaveLength(1)
@@ -74,7 +51,7 @@ describeWithPostgres('a restart over the PostgreSQL delivery log', () => {
   it('steps that fell due while the service was down fire at start, once each', async () => {
     const url = await pg.database()
     store = await PostgresStateStore.open({ url })
-    rig = await new NotifierRig(file).start(store.deliveries)
+    rig = await new NotifierRig(escalationFile).start(store.deliveries)
     const a = rig.open()
     await rig.advance(10_000)
     await restart(url, 40_000)

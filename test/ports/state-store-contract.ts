@@ -183,6 +183,16 @@ export function stateStoreContract(name: string, open: () => StateStoreHandle | 
       expect((await store.records.loadSnapshots()).get('s1')).toEqual({ doors: { main: { open: false, since: 5 } } })
     })
 
+    test('records: the snapshots of some stations only (a partition taken over in cluster mode)', async () => {
+      store.records.saveSnapshot('s7', () => ({ doors: { main: { open: true, since: 7 } } }))
+      store.records.saveSnapshot('s8', () => ({ doors: { main: { open: false, since: 8 } } }))
+      await store.committed()
+      const some = await store.records.loadSnapshots(['s8', 'nowhere'])
+      expect([...some.keys()]).toEqual(['s8'])
+      expect(some.get('s8')).toEqual({ doors: { main: { open: false, since: 8 } } })
+      expect((await store.records.loadSnapshots([])).size).toBe(0)
+    })
+
     test('records: a query sees the events and rejects appended before it, without waiting for a commit', async () => {
       store.records.appendEvents([{ t: 7, station: 's4', kind: 'door-opened', subject: 'door:main', device: 'd1' }])
       store.records.appendReject({ t: 8, device: 'd9', topic: 't', reason: 'r' })

@@ -75,10 +75,11 @@ export class EmbeddedRecordStore implements RecordStore {
     this.upsertLive(station, () => [station, snap(), Date.now()])
   }
 
-  async loadSnapshots(): Promise<Map<string, StationSnapshot>> {
+  async loadSnapshots(only?: readonly string[]): Promise<Map<string, StationSnapshot>> {
     this.flushNow()
+    const wanted = only ? new Set(only) : undefined
     const rows = this.db.prepare<[], { station: string; snapshot: string }>('SELECT station, snapshot FROM live').all()
-    return new Map(rows.map((r) => [r.station, JSON.parse(r.snapshot) as StationSnapshot]))
+    return new Map(rows.filter((r) => !wanted || wanted.has(r.station)).map((r) => [r.station, JSON.parse(r.snapshot) as StationSnapshot]))
   }
 
   flush(): Promise<void> {

@@ -95,5 +95,9 @@ function readBody(req: Request): Promise<Uint8Array> {
     })
     req.on('end', () => resolve(Buffer.concat(chunks)))
     req.on('error', reject)
+    // A client that resets mid-body: nothing is carried, and nothing waits for the rest.
+    req.on('close', () => {
+      if (!req.complete) reject(new AppError('BAD_REQUEST', 'body: the connection closed before the body ended'))
+    })
   })
 }

@@ -91,9 +91,11 @@ export class PostgresRecordStore implements RecordStore {
     this.upsertLive(station, () => [text(station), json(snap()), Date.now()])
   }
 
-  async loadSnapshots(): Promise<Map<string, StationSnapshot>> {
+  async loadSnapshots(only?: readonly string[]): Promise<Map<string, StationSnapshot>> {
     await this.writer.committed()
-    const { rows } = await this.pool.query<{ station: string; snapshot: StationSnapshot }>('SELECT station, snapshot FROM live')
+    const { rows } = only
+      ? await this.pool.query<{ station: string; snapshot: StationSnapshot }>('SELECT station, snapshot FROM live WHERE station = ANY($1::text[])', [only])
+      : await this.pool.query<{ station: string; snapshot: StationSnapshot }>('SELECT station, snapshot FROM live')
     return new Map(rows.map((r) => [r.station, r.snapshot]))
   }
 

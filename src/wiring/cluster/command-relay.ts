@@ -28,6 +28,11 @@ export class CommandRelay implements Part {
       markRelayed(req)
       app(req, res)
     })
+    // Loopback only, and only this instance connects; still, no socket is held longer than the
+    // public port would hold it (another local process could connect).
+    server.headersTimeout = 10_000
+    server.requestTimeout = 30_000
+    server.keepAliveTimeout = 5_000
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       server.listen(0, '127.0.0.1', () => resolve())

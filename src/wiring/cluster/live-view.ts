@@ -8,6 +8,9 @@ import type { StationStatus } from '../../domain/station-status.ts'
 interface Push { pushStation(status: StationStatus): void; pushAlert(alert: Alert): void }
 interface Local { statuses(): StationStatus[]; status(id: string): StationStatus | undefined; openAlerts(): Alert[] }
 
+/** how often the alerts of stations owned elsewhere are read again from the store */
+const RESYNC_MS = 60_000
+
 /**
  * What every instance shows of the stations it does not own: their owners publish each status and
  * alert change on the fan-out bus; here they are kept (the last status per station, the unresolved
@@ -22,6 +25,7 @@ export class ClusterLiveView {
   private reads = 0
   /** stations this instance has just lost, whose alerts are read from the store on the next turn */
   private lost = new Set<string>()
+  private resync: NodeJS.Timeout | undefined
 
   constructor(
     private readonly o: {
@@ -67,9 +71,11 @@ export class ClusterLiveView {
         } else if (m.kind === 'alert') {
           const { alert } = m.payload as { alert: Alert }
           this.heard?.add(alert.id)
-          if (this.o.owns(alert.station)) return void (this.o.follow(alert), this.o.push().pushAlert(alert))
-          if (alert.state === 'resolved') this.remoteAlerts.delete(alert.id)
+          const owned = this.o.owns(alert.station)
+          // Kept only while unresolved and owned elsewhere: nothing stays behind to reappear later.
+          if (alert.state === 'resolved' || owned) this.remoteAlerts.delete(alert.id)
           else this.remoteAlerts.set(alert.id, alert)
+          if (owned) this.o.follow(alert)
           this.o.push().pushAlert(alert)
         }
       },
@@ -79,6 +85,9 @@ export class ClusterLiveView {
     // What changed before this instance listened: the alerts from the store, the statuses from their owners.
     await this.fromStore(() => true)
     this.o.bus.publish('hello', {})
+    // The bus is at most once: a resolve missed while disconnected is made good from the store.
+    this.resync = setInterval(() => void this.fromStore(() => true).catch((err: unknown) => this.o.log.warn({ err }, 'the alerts of stations owned elsewhere could not be read')), RESYNC_MS)
+    this.resync.unref()
   }
 
   /**
@@ -96,18 +105,26 @@ export class ClusterLiveView {
     this.lost.add(station)
   }
 
-  /** Unresolved alerts of stations owned elsewhere from the store, except those the bus has told of meanwhile. */
+  /**
+   * The unresolved alerts of `wanted` stations owned elsewhere, as the store has them: added, and
+   * those the store no longer holds unresolved dropped — except alerts the bus told of meanwhile,
+   * which are newer than the read.
+   */
   private async fromStore(wanted: (station: string) => boolean): Promise<void> {
     this.heard ??= new Set()
     this.reads++
     try {
-      for (const a of await this.o.unresolved()) if (wanted(a.station) && !this.o.owns(a.station) && !this.heard.has(a.id)) this.remoteAlerts.set(a.id, a)
+      const stored = await this.o.unresolved()
+      const ids = new Set(stored.map((a) => a.id))
+      for (const [id, a] of this.remoteAlerts) if (wanted(a.station) && !ids.has(id) && !this.heard.has(id)) this.remoteAlerts.delete(id)
+      for (const a of stored) if (wanted(a.station) && !this.o.owns(a.station) && !this.heard.has(a.id)) this.remoteAlerts.set(a.id, a)
     } finally {
       if (--this.reads === 0) this.heard = undefined
     }
   }
 
   stop(): void {
+    clearInterval(this.resync)
     this.o.bus.close()
   }
 

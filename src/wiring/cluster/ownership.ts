@@ -24,7 +24,8 @@ export interface OwnershipDeps {
 }
 
 export interface StationFollower {
-  adopt(station: string): Promise<void> | void
+  /** the stations of a partition just won, in one call (so that a part reads the store once for them) */
+  adopt(stations: readonly string[]): Promise<void> | void
   release(station: string): void
   /** an owned station's alert acknowledged or resolved through another instance */
   follow?(alert: Alert): void
@@ -108,7 +109,7 @@ export class Ownership implements Part {
     // so what is read is what the new owner continues from.
     const applied = await progress.claim(p, epoch)
     if (applied === undefined) return void this.d.log.warn({ partition: p, epoch }, 'partition claimed by a newer owner already: not taken')
-    const snaps = await state.records.loadSnapshots()
+    const snaps = await state.records.loadSnapshots(stations)
     if (!link.leases.owns(p)) return
     this.epochs.set(p, epoch)
     for (const s of stations) {
@@ -116,14 +117,11 @@ export class Ownership implements Part {
       if (snap) fleet.stations.get(s)?.restore(snap)
     }
     this.owned.add(p)
-    const follow = async (f: Following) => {
-      for (const s of stations) {
-        // A follower's failure is logged; the engine and the other followers still take the station.
-        await Promise.resolve()
-          .then(() => f.station.adopt(s))
-          .catch((err: unknown) => this.d.log.error({ err, station: s }, 'a part could not take over a station'))
-      }
-    }
+    // A follower's failure is logged; the engine and the other followers still take the stations.
+    const follow = (f: Following) =>
+      Promise.resolve()
+        .then(() => f.station.adopt(stations))
+        .catch((err: unknown) => this.d.log.error({ err, partition: p }, 'a part could not take over the stations of a partition'))
     for (const f of this.d.followers ?? []) if (f.beforeEngine) await follow(f)
     await engine.adopt(stations)
     for (const f of this.d.followers ?? []) if (!f.beforeEngine) await follow(f)

@@ -2,35 +2,11 @@ import type { Notifier } from '../../../src/notify/notifier.ts'
 import type { Delivery, DeliveryLog } from '../../../src/notify/ports.ts'
 import type { NotifyAlert } from '../../../src/notify/render.ts'
 import type { Answer, SeenRequest } from '../../helpers/vendor-stand-in.ts'
-import { FRIDAY_10, NotifierRig, ok, smsOk } from './notifier-rig.ts'
+import { escalationFile, FRIDAY_10, NotifierRig, ok, smsOk } from './notifier-rig.ts'
 
 /** how long an adopter waits before sending the previous owner's unsent messages (fake time) */
 export const SETTLE = 5_000
 
-/** Step 0 to the group at once, the on-call person (zhang) at 30 s, wang at 45 s. */
-export const handOverFile = ({ wecom, sms }: { wecom: string; sms: string }) => ({
-  publicUrl: 'http://station.test',
-  channels: {
-    group: { type: 'wecom', url: wecom },
-    sms: { type: 'sms-aliyun', accessKeyId: 'AK', accessKeySecret: 'SK', signName: '新华', templateCode: 'SMS_1', endpoint: sms },
-  },
-  people: [
-    { id: 'zhang', name: '张三', phone: '+8613800000001' },
-    { id: 'wang', name: '王五', phone: '+8613800000003' },
-  ],
-  onCall: [{ stations: ['*'], days: 'daily', from: '00:00', to: '00:00', people: ['zhang'] }],
-  routes: [
-    {
-      stations: ['*'],
-      severities: ['critical'],
-      steps: [
-        { afterSeconds: 0, channels: ['group'] },
-        { afterSeconds: 30, channels: ['sms'], to: 'on-call' },
-        { afterSeconds: 45, channels: ['sms'], to: ['wang'] },
-      ],
-    },
-  ],
-})
 
 export interface Instance {
   name: string
@@ -58,7 +34,7 @@ export class HandOverRig {
 
   /** The stand-ins and the clock; the NotifierRig's own notifier owns nothing and stays idle. */
   static async stage(log: DeliveryLog, answers: Answers = {}, readMs = 5): Promise<HandOverRig> {
-    const rig = await new NotifierRig(handOverFile, FRIDAY_10, { wecom: answers.wecom ?? ok, sms: answers.sms ?? smsOk }).start(log, undefined, { owns: () => false })
+    const rig = await new NotifierRig(escalationFile, FRIDAY_10, { wecom: answers.wecom ?? ok, sms: answers.sms ?? smsOk }).start(log, undefined, { owns: () => false })
     return new HandOverRig(rig, readMs)
   }
 

@@ -18,6 +18,31 @@ export const smsOk = (): Answer => ({ json: { Code: 'OK', Message: 'OK', Request
  * A Notifier over real channel adapters whose URLs point at local stand-ins (WeCom and Aliyun SMS),
  * on fake time: `advance` moves the clock, then waits (real time) until no request is in flight.
  */
+/** A three-step escalation (the delivery-log, restart and hand-over tests): step 0 to the group at once, the on-call person (zhang) at 30 s, wang at 45 s. */
+export const escalationFile = ({ wecom, sms }: { wecom: string; sms: string }) => ({
+  publicUrl: 'http://station.test',
+  channels: {
+    group: { type: 'wecom', url: wecom },
+    sms: { type: 'sms-aliyun', accessKeyId: 'AK', accessKeySecret: 'SK', signName: '新华', templateCode: 'SMS_1', endpoint: sms },
+  },
+  people: [
+    { id: 'zhang', name: '张三', phone: '+8613800000001' },
+    { id: 'wang', name: '王五', phone: '+8613800000003' },
+  ],
+  onCall: [{ stations: ['*'], days: 'daily', from: '00:00', to: '00:00', people: ['zhang'] }],
+  routes: [
+    {
+      stations: ['*'],
+      severities: ['critical'],
+      steps: [
+        { afterSeconds: 0, channels: ['group'] },
+        { afterSeconds: 30, channels: ['sms'], to: 'on-call' },
+        { afterSeconds: 45, channels: ['sms'], to: ['wang'] },
+      ],
+    },
+  ],
+})
+
 export class NotifierRig {
   readonly time: FakeTime
   wecom!: StandIn
